@@ -1,0 +1,17 @@
+//! kanwasm_core: the compute core of kanwasm.
+//!
+//! Kolmogorov-Arnold Networks on a tape of tensor operations, built for
+//! `wasm32-unknown-unknown` with SIMD128 and tested natively with `cargo test`.
+//! The only foreign surface is [`ffi`]; everything else is plain Rust.
+
+pub mod real;
+pub mod simd;
+pub mod rng;
+pub mod bspline;
+pub mod linalg;
+pub mod autodiff;
+pub mod optim;
+pub mod layer;
+pub mod model;
+pub mod safetensors;
+pub mod ffi;

@@ -1,0 +1,174 @@
+//! The hot kernels: `dot` and `axpy` in f32 and f64, with a wasm32 SIMD128 path and a
+//! scalar twin of the same name in [`scalar`].
+//!
+//! ```
+//! use kanwasm_core::simd;
+//! let a = [1.0f64, 2.0, 3.0];
+//! assert_eq!(simd::dot_f64(&a, &a), 14.0);
+//! assert_eq!(simd::scalar::dot_f64(&a, &a), 14.0);
+//! ```
+//! The SIMD versions sum in lanes, so they differ from the scalar twins by rounding only;
+//! the wasm parity test holds them within a few ulps of the condition number.
+
+/// Scalar twins: the reference for the SIMD kernels, and the native path.
+pub mod scalar {
+    macro_rules! kernels {
+        ($t:ty, $dot:ident, $axpy:ident) => {
+            /// `sum_i a[i] * b[i]` over `min(a.len(), b.len())` elements.
+            #[inline]
+            pub fn $dot(a: &[$t], b: &[$t]) -> $t {
+                let n = a.len().min(b.len());
+                let mut s: $t = 0.0;
+                for i in 0..n {
+                    s += a[i] * b[i];
+                }
+                s
+            }
+            /// `y[i] += alpha * x[i]` over `min(x.len(), y.len())` elements.
+            #[inline]
+            pub fn $axpy(alpha: $t, x: &[$t], y: &mut [$t]) {
+                let n = x.len().min(y.len());
+                let (x, y) = (&x[..n], &mut y[..n]);
+                for i in 0..n {
+                    y[i] += alpha * x[i];
+                }
+            }
+        };
+    }
+    kernels!(f32, dot_f32, axpy_f32);
+    kernels!(f64, dot_f64, axpy_f64);
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub use scalar::{axpy_f32, axpy_f64, dot_f32, dot_f64};
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm {
+    use core::arch::wasm32::*;
+
+    #[inline]
+    pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (a, b) = (&a[..n], &b[..n]);
+        let mut acc0 = f32x4_splat(0.0);
+        let mut acc1 = f32x4_splat(0.0);
+        let mut i = 0;
+        // SAFETY: every load reads 4 (or 8) elements that lie inside `a[..n]` and `b[..n]`;
+        // v128_load has no alignment requirement.
+        unsafe {
+            while i + 8 <= n {
+                let pa = a.as_ptr().add(i) as *const v128;
+                let pb = b.as_ptr().add(i) as *const v128;
+                acc0 = f32x4_add(acc0, f32x4_mul(v128_load(pa), v128_load(pb)));
+                acc1 = f32x4_add(acc1, f32x4_mul(v128_load(pa.add(1)), v128_load(pb.add(1))));
+                i += 8;
+            }
+            if i + 4 <= n {
+                let pa = a.as_ptr().add(i) as *const v128;
+                let pb = b.as_ptr().add(i) as *const v128;
+                acc0 = f32x4_add(acc0, f32x4_mul(v128_load(pa), v128_load(pb)));
+                i += 4;
+            }
+        }
+        let acc = f32x4_add(acc0, acc1);
+        let mut s = (f32x4_extract_lane::<0>(acc) + f32x4_extract_lane::<1>(acc))
+            + (f32x4_extract_lane::<2>(acc) + f32x4_extract_lane::<3>(acc));
+        while i < n {
+            s += a[i] * b[i];
+            i += 1;
+        }
+        s
+    }
+
+    #[inline]
+    pub fn dot_f64(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len().min(b.len());
+        let (a, b) = (&a[..n], &b[..n]);
+        let mut acc0 = f64x2_splat(0.0);
+        let mut acc1 = f64x2_splat(0.0);
+        let mut i = 0;
+        // SAFETY: loads stay inside `a[..n]` and `b[..n]`.
+        unsafe {
+            while i + 4 <= n {
+                let pa = a.as_ptr().add(i) as *const v128;
+                let pb = b.as_ptr().add(i) as *const v128;
+                acc0 = f64x2_add(acc0, f64x2_mul(v128_load(pa), v128_load(pb)));
+                acc1 = f64x2_add(acc1, f64x2_mul(v128_load(pa.add(1)), v128_load(pb.add(1))));
+                i += 4;
+            }
+            if i + 2 <= n {
+                let pa = a.as_ptr().add(i) as *const v128;
+                let pb = b.as_ptr().add(i) as *const v128;
+                acc0 = f64x2_add(acc0, f64x2_mul(v128_load(pa), v128_load(pb)));
+                i += 2;
+            }
+        }
+        let acc = f64x2_add(acc0, acc1);
+        let mut s = f64x2_extract_lane::<0>(acc) + f64x2_extract_lane::<1>(acc);
+        while i < n {
+            s += a[i] * b[i];
+            i += 1;
+        }
+        s
+    }
+
+    #[inline]
+    pub fn axpy_f32(alpha: f32, x: &[f32], y: &mut [f32]) {
+        let n = x.len().min(y.len());
+        let (x, y) = (&x[..n], &mut y[..n]);
+        let va = f32x4_splat(alpha);
+        let mut i = 0;
+        // SAFETY: loads and stores stay inside `x[..n]` and `y[..n]`.
+        unsafe {
+            while i + 4 <= n {
+                let px = x.as_ptr().add(i) as *const v128;
+                let py = y.as_mut_ptr().add(i) as *mut v128;
+                v128_store(py, f32x4_add(v128_load(py), f32x4_mul(va, v128_load(px))));
+                i += 4;
+            }
+        }
+        while i < n {
+            y[i] += alpha * x[i];
+            i += 1;
+        }
+    }
+
+    #[inline]
+    pub fn axpy_f64(alpha: f64, x: &[f64], y: &mut [f64]) {
+        let n = x.len().min(y.len());
+        let (x, y) = (&x[..n], &mut y[..n]);
+        let va = f64x2_splat(alpha);
+        let mut i = 0;
+        // SAFETY: loads and stores stay inside `x[..n]` and `y[..n]`.
+        unsafe {
+            while i + 2 <= n {
+                let px = x.as_ptr().add(i) as *const v128;
+                let py = y.as_mut_ptr().add(i) as *mut v128;
+                v128_store(py, f64x2_add(v128_load(py), f64x2_mul(va, v128_load(px))));
+                i += 2;
+            }
+        }
+        if i < n {
+            y[i] += alpha * x[i];
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub use wasm::{axpy_f32, axpy_f64, dot_f32, dot_f64};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_and_axpy_by_hand() {
+        let a: Vec<f32> = (0..11).map(|i| i as f32).collect();
+        let b: Vec<f32> = (0..11).map(|i| (i % 3) as f32).collect();
+        let want: f32 = (0..11).map(|i| (i * (i % 3)) as f32).sum();
+        assert_eq!(dot_f32(&a, &b), want);
+        let mut y = vec![1.0f64; 5];
+        axpy_f64(2.0, &[1.0, 2.0, 3.0, 4.0, 5.0], &mut y);
+        assert_eq!(y, vec![3.0, 5.0, 7.0, 9.0, 11.0]);
+    }
+}
