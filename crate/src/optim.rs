@@ -1,0 +1,400 @@
+//! Optimisers over a flat parameter vector: Adam and LBFGS with a strong-Wolfe line search.
+//!
+//! LBFGS follows the behaviour pykan relies on (PyTorch's LBFGS): each `step` runs up to
+//! `max_iter` quasi-Newton iterations; the curvature history persists across steps; the
+//! very first direction is steepest descent with step `min(1, 1/|g|_1) * lr`.
+//!
+//! ```
+//! use kanwasm_core::optim::{Lbfgs, LbfgsConfig};
+//! // minimise (x-3)^2
+//! let mut x = vec![0.0f64];
+//! let mut opt = Lbfgs::new(LbfgsConfig::default());
+//! for _ in 0..5 {
+//!     opt.step(&mut x, &mut |p: &[f64]| (((p[0] - 3.0).powi(2)), vec![2.0 * (p[0] - 3.0)]));
+//! }
+//! assert!((x[0] - 3.0).abs() < 1e-10);
+//! ```
+
+use crate::real::Real;
+
+/// Adam with bias correction (Kingma & Ba), as in PyTorch (no weight decay).
+#[derive(Clone, Debug)]
+pub struct Adam<T> {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    m: Vec<T>,
+    v: Vec<T>,
+    t: i32,
+}
+
+impl<T: Real> Adam<T> {
+    pub fn new(n: usize, lr: f64) -> Self {
+        Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, m: vec![T::ZERO; n], v: vec![T::ZERO; n], t: 0 }
+    }
+
+    /// One update of `params (n)` from `grad (n)`.
+    pub fn step(&mut self, params: &mut [T], grad: &[T]) {
+        self.t += 1;
+        let (b1, b2) = (T::from_f64(self.beta1), T::from_f64(self.beta2));
+        let bc1 = T::from_f64(1.0 - self.beta1.powi(self.t));
+        let bc2 = T::from_f64(1.0 - self.beta2.powi(self.t)).sqrt();
+        let (lr, eps) = (T::from_f64(self.lr), T::from_f64(self.eps));
+        for i in 0..params.len() {
+            let g = grad[i];
+            self.m[i] = b1 * self.m[i] + (T::ONE - b1) * g;
+            self.v[i] = b2 * self.v[i] + (T::ONE - b2) * g * g;
+            params[i] -= lr * (self.m[i] / bc1) / (self.v[i].sqrt() / bc2 + eps);
+        }
+    }
+}
+
+/// LBFGS settings. Defaults are pykan's: lr 1, history 10, 20 iterations and 25
+/// evaluations per step, strong Wolfe, tolerances so small that steps never stop early.
+#[derive(Clone, Debug)]
+pub struct LbfgsConfig {
+    pub lr: f64,
+    pub max_iter: usize,
+    pub max_eval: usize,
+    pub tolerance_grad: f64,
+    pub tolerance_change: f64,
+    pub tolerance_ys: f64,
+    pub history: usize,
+}
+
+impl Default for LbfgsConfig {
+    fn default() -> Self {
+        LbfgsConfig { lr: 1.0, max_iter: 20, max_eval: 25, tolerance_grad: 1e-32, tolerance_change: 1e-32, tolerance_ys: 1e-32, history: 10 }
+    }
+}
+
+/// LBFGS state (kept across steps).
+#[derive(Clone, Debug)]
+pub struct Lbfgs<T> {
+    pub cfg: LbfgsConfig,
+    d: Vec<T>,
+    t: T,
+    s_hist: Vec<Vec<T>>,
+    y_hist: Vec<Vec<T>>,
+    rho: Vec<T>,
+    h_diag: T,
+    prev_g: Vec<T>,
+    n_iter: usize,
+    /// Objective evaluations of the last step.
+    pub evals: usize,
+}
+
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    T::dot(a, b)
+}
+
+fn max_abs<T: Real>(a: &[T]) -> T {
+    a.iter().fold(T::ZERO, |m, v| m.max(v.abs()))
+}
+
+/// Minimiser of the cubic interpolating `(x1, f1, g1)` and `(x2, f2, g2)`, clamped to
+/// `[lo, hi]`; the midpoint where the cubic has no minimum.
+fn cubic_min<T: Real>(x1: T, f1: T, g1: T, x2: T, f2: T, g2: T, lo: T, hi: T) -> T {
+    let d1 = g1 + g2 - T::from_f64(3.0) * (f1 - f2) / (x1 - x2);
+    let d2sq = d1 * d1 - g1 * g2;
+    if d2sq >= T::ZERO {
+        let d2 = d2sq.sqrt();
+        let two = T::from_f64(2.0);
+        let pos = if x1 <= x2 {
+            x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + two * d2))
+        } else {
+            x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + two * d2))
+        };
+        if pos.is_finite() {
+            return pos.max(lo).min(hi);
+        }
+    }
+    (lo + hi) / T::from_f64(2.0)
+}
+
+impl<T: Real> Lbfgs<T> {
+    pub fn new(cfg: LbfgsConfig) -> Self {
+        Lbfgs { cfg, d: vec![], t: T::ZERO, s_hist: vec![], y_hist: vec![], rho: vec![], h_diag: T::ONE, prev_g: vec![], n_iter: 0, evals: 0 }
+    }
+
+    /// One step (up to `max_iter` iterations). `f(x)` returns the objective and its
+    /// gradient. Returns the objective at the start of the step.
+    pub fn step(&mut self, x: &mut [T], f: &mut dyn FnMut(&[T]) -> (T, Vec<T>)) -> T {
+        let c = self.cfg.clone();
+        let tol_change = T::from_f64(c.tolerance_change);
+        let (mut loss, mut g) = f(x);
+        let orig = loss;
+        self.evals = 1;
+        if !loss.is_finite() || max_abs(&g) <= T::from_f64(c.tolerance_grad) {
+            return orig;
+        }
+        let mut prev_loss;
+        for it in 1..=c.max_iter {
+            self.n_iter += 1;
+            if self.n_iter == 1 {
+                self.d = g.iter().map(|&v| -v).collect();
+                self.s_hist.clear();
+                self.y_hist.clear();
+                self.rho.clear();
+                self.h_diag = T::ONE;
+            } else {
+                let y: Vec<T> = g.iter().zip(&self.prev_g).map(|(&a, &b)| a - b).collect();
+                let s: Vec<T> = self.d.iter().map(|&v| v * self.t).collect();
+                let ys = dot(&y, &s);
+                if ys > T::from_f64(c.tolerance_ys) {
+                    if self.s_hist.len() == c.history {
+                        self.s_hist.remove(0);
+                        self.y_hist.remove(0);
+                        self.rho.remove(0);
+                    }
+                    self.h_diag = ys / dot(&y, &y);
+                    self.rho.push(T::ONE / ys);
+                    self.s_hist.push(s);
+                    self.y_hist.push(y);
+                }
+                // two-loop recursion: d = -H g
+                let n = self.s_hist.len();
+                let mut al = vec![T::ZERO; n];
+                let mut q: Vec<T> = g.iter().map(|&v| -v).collect();
+                for i in (0..n).rev() {
+                    al[i] = dot(&self.s_hist[i], &q) * self.rho[i];
+                    T::axpy(-al[i], &self.y_hist[i], &mut q);
+                }
+                q.iter_mut().for_each(|v| *v *= self.h_diag);
+                for i in 0..n {
+                    let be = dot(&self.y_hist[i], &q) * self.rho[i];
+                    T::axpy(al[i] - be, &self.s_hist[i], &mut q);
+                }
+                self.d = q;
+            }
+            self.prev_g = g.clone();
+            prev_loss = loss;
+            self.t = if self.n_iter == 1 {
+                let l1 = g.iter().fold(T::ZERO, |s, v| s + v.abs());
+                T::ONE.min(T::ONE / l1) * T::from_f64(c.lr)
+            } else {
+                T::from_f64(c.lr)
+            };
+            let gtd = dot(&g, &self.d);
+            if gtd > -tol_change {
+                break;
+            }
+            let d = self.d.clone();
+            let (fl, gl, t, ls_evals) = strong_wolfe(f, x, self.t, &d, loss, &g, gtd, tol_change, 25);
+            self.t = t;
+            T::axpy(t, &d, x);
+            loss = fl;
+            g = gl;
+            self.evals += ls_evals;
+            if it == c.max_iter || self.evals >= c.max_eval {
+                break;
+            }
+            if !loss.is_finite() || max_abs(&g) <= T::from_f64(c.tolerance_grad) {
+                break;
+            }
+            if max_abs(&self.d) * t.abs() <= tol_change || (loss - prev_loss).abs() < tol_change {
+                break;
+            }
+        }
+        orig
+    }
+}
+
+/// Strong-Wolfe line search along `d` from `x` (c1 = 1e-4, c2 = 0.9), bracketing then
+/// zooming with cubic interpolation. Returns `(f, g, t, evaluations)` at the accepted step.
+#[allow(clippy::too_many_arguments)]
+fn strong_wolfe<T: Real>(
+    f: &mut dyn FnMut(&[T]) -> (T, Vec<T>),
+    x: &[T],
+    mut t: T,
+    d: &[T],
+    f0: T,
+    g0: &[T],
+    gtd0: T,
+    tol_change: T,
+    max_ls: usize,
+) -> (T, Vec<T>, T, usize) {
+    let (c1, c2) = (T::from_f64(1e-4), T::from_f64(0.9));
+    let d_norm = max_abs(d);
+    let mut xt = x.to_vec();
+    let mut eval = |t: T, xt: &mut Vec<T>| {
+        xt.copy_from_slice(x);
+        T::axpy(t, d, xt);
+        let (fv, gv) = f(xt);
+        let gtd = dot(&gv, d);
+        (fv, gv, gtd)
+    };
+    let (mut f_new, mut g_new, mut gtd_new) = eval(t, &mut xt);
+    let mut evals = 1;
+    let (mut t_prev, mut f_prev, mut g_prev, mut gtd_prev) = (T::ZERO, f0, g0.to_vec(), gtd0);
+    let mut done = false;
+    let mut ls_iter = 0;
+    // bracket entries: (t, f, g, gtd)
+    let mut br: Vec<(T, T, Vec<T>, T)>;
+    loop {
+        if ls_iter >= max_ls {
+            br = vec![(T::ZERO, f0, g0.to_vec(), gtd0), (t, f_new, g_new.clone(), gtd_new)];
+            break;
+        }
+        if !f_new.is_finite() || f_new > f0 + c1 * t * gtd0 || (ls_iter > 1 && f_new >= f_prev) {
+            br = vec![(t_prev, f_prev, g_prev.clone(), gtd_prev), (t, f_new, g_new.clone(), gtd_new)];
+            break;
+        }
+        if gtd_new.abs() <= -c2 * gtd0 {
+            br = vec![(t, f_new, g_new.clone(), gtd_new)];
+            done = true;
+            break;
+        }
+        if gtd_new >= T::ZERO {
+            br = vec![(t_prev, f_prev, g_prev.clone(), gtd_prev), (t, f_new, g_new.clone(), gtd_new)];
+            break;
+        }
+        let lo = t + T::from_f64(0.01) * (t - t_prev);
+        let hi = t * T::from_f64(10.0);
+        let tmp = t;
+        t = cubic_min(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, lo, hi);
+        t_prev = tmp;
+        f_prev = f_new;
+        g_prev = g_new.clone();
+        gtd_prev = gtd_new;
+        let r = eval(t, &mut xt);
+        f_new = r.0;
+        g_new = r.1;
+        gtd_new = r.2;
+        evals += 1;
+        ls_iter += 1;
+    }
+    // zoom
+    let mut insuf = false;
+    let (mut lo_i, mut hi_i) = if br.len() == 2 && br[0].1 > br[1].1 { (1, 0) } else { (0, 1) };
+    while !done && ls_iter < max_ls && br.len() == 2 {
+        let width = (br[1].0 - br[0].0).abs();
+        if width * d_norm < tol_change {
+            break;
+        }
+        let (bmin, bmax) = (br[0].0.min(br[1].0), br[0].0.max(br[1].0));
+        t = cubic_min(br[0].0, br[0].1, br[0].3, br[1].0, br[1].1, br[1].3, bmin, bmax);
+        let eps = T::from_f64(0.1) * (bmax - bmin);
+        if (bmax - t).min(t - bmin) < eps {
+            if insuf || t >= bmax || t <= bmin {
+                t = if (t - bmax).abs() < (t - bmin).abs() { bmax - eps } else { bmin + eps };
+                insuf = false;
+            } else {
+                insuf = true;
+            }
+        } else {
+            insuf = false;
+        }
+        let r = eval(t, &mut xt);
+        f_new = r.0;
+        g_new = r.1;
+        gtd_new = r.2;
+        evals += 1;
+        ls_iter += 1;
+        if !f_new.is_finite() || f_new > f0 + c1 * t * gtd0 || f_new >= br[lo_i].1 {
+            br[hi_i] = (t, f_new, g_new.clone(), gtd_new);
+            if br[0].1 <= br[1].1 {
+                lo_i = 0;
+                hi_i = 1;
+            } else {
+                lo_i = 1;
+                hi_i = 0;
+            }
+        } else {
+            if gtd_new.abs() <= -c2 * gtd0 {
+                done = true;
+            } else if gtd_new * (br[hi_i].0 - br[lo_i].0) >= T::ZERO {
+                br[hi_i] = br[lo_i].clone();
+            }
+            br[lo_i] = (t, f_new, g_new.clone(), gtd_new);
+        }
+    }
+    let best = if br.len() == 1 { 0 } else { lo_i };
+    let (t, fv, gv, _) = br.swap_remove(best);
+    (fv, gv, t, evals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::lstsq;
+    use crate::rng::Rng;
+
+    fn rosenbrock(p: &[f64]) -> (f64, Vec<f64>) {
+        let (x, y) = (p[0], p[1]);
+        let f = (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2);
+        (f, vec![-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)])
+    }
+
+    #[test]
+    fn lbfgs_rosenbrock_under_100_iterations() {
+        let mut p = vec![-1.2f64, 1.0];
+        let mut opt = Lbfgs::new(LbfgsConfig { max_iter: 1, max_eval: 100, ..Default::default() });
+        let mut iters = 0;
+        while iters < 100 {
+            opt.step(&mut p, &mut rosenbrock);
+            iters += 1;
+            if (p[0] - 1.0).abs() < 1e-8 && (p[1] - 1.0).abs() < 1e-8 {
+                break;
+            }
+        }
+        assert!(iters < 100, "took {iters} iterations, at {p:?}");
+        assert!((p[0] - 1.0).abs() < 1e-8 && (p[1] - 1.0).abs() < 1e-8, "{p:?}");
+    }
+
+    fn random_lsq(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>, usize, usize) {
+        let (m, n) = (40, 6);
+        let mut r = Rng::new(seed);
+        let a: Vec<f64> = (0..m * n).map(|_| r.normal()).collect();
+        let b: Vec<f64> = (0..m).map(|_| r.normal()).collect();
+        let x = lstsq(&a, m, n, &b, 1).unwrap();
+        (a, b, x, m, n)
+    }
+
+    fn lsq_obj(a: &[f64], b: &[f64], m: usize, n: usize, p: &[f64]) -> (f64, Vec<f64>) {
+        let mut f = 0.0;
+        let mut g = vec![0.0; n];
+        for s in 0..m {
+            let r: f64 = (0..n).map(|j| a[s * n + j] * p[j]).sum::<f64>() - b[s];
+            f += r * r;
+            for j in 0..n {
+                g[j] += 2.0 * r * a[s * n + j];
+            }
+        }
+        (f, g)
+    }
+
+    #[test]
+    fn lbfgs_and_adam_solve_least_squares() {
+        let (a, b, x, m, n) = random_lsq(9);
+        let mut p = vec![0.0; n];
+        let mut opt = Lbfgs::new(LbfgsConfig::default());
+        for _ in 0..5 {
+            opt.step(&mut p, &mut |q: &[f64]| lsq_obj(&a, &b, m, n, q));
+        }
+        for j in 0..n {
+            assert!((p[j] - x[j]).abs() < 1e-9, "lbfgs j{j}: {} vs {}", p[j], x[j]);
+        }
+        let mut p = vec![0.0; n];
+        let mut adam = Adam::new(n, 0.05);
+        for it in 0..6000 {
+            if it == 3000 {
+                adam.lr = 0.005;
+            }
+            let (_, g) = lsq_obj(&a, &b, m, n, &p);
+            adam.step(&mut p, &g);
+        }
+        for j in 0..n {
+            assert!((p[j] - x[j]).abs() < 1e-5, "adam j{j}: {} vs {}", p[j], x[j]);
+        }
+    }
+
+    #[test]
+    fn adam_first_step_is_lr_times_sign() {
+        let mut p = vec![1.0f64, -2.0];
+        let mut adam = Adam::new(2, 0.1);
+        adam.step(&mut p, &[3.0, -0.5]);
+        assert!((p[0] - 0.9).abs() < 1e-7 && (p[1] + 1.9).abs() < 1e-7, "{p:?}");
+    }
+}
