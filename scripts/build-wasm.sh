@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds crate/ for wasm32-unknown-unknown with SIMD128 and writes dist/kanwasm.wasm.
+#
+#   scripts/build-wasm.sh
+#
+# Uses rustup's wasm32 target when installed; otherwise Debian's rustc-web, building std
+# for wasm32 from its source (the first build takes about 1.5 minutes, cargo caches it).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/crate"
+target=wasm32-unknown-unknown
+out="$root/dist/kanwasm.wasm"
+
+if command -v rustup >/dev/null 2>&1 &&
+  rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+  RUSTFLAGS="-C target-feature=+simd128" cargo build --release --offline --target "$target"
+elif [ -x /usr/bin/cargo ] && command -v wasm-ld-19 >/dev/null 2>&1 &&
+  [ -d /usr/lib/rustlib/src/rust/library/vendor ]; then
+  # rustup's proxies in ~/.cargo/bin would shadow Debian's 1.96 compiler.
+  PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
+    RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld-19" \
+    cargo build --release --offline --target "$target" \
+    -Zbuild-std=std,panic_abort \
+    --config 'source.crates-io.replace-with="rust-library-vendor"' \
+    --config 'source.rust-library-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"'
+else
+  echo "build-wasm: no wasm32 toolchain; run scripts/setup-toolchain.sh (it names what to install)" >&2
+  exit 1
+fi
+
+mkdir -p "$root/dist"
+built="$root/crate/target/$target/release/kanwasm_core.wasm"
+if command -v wasm-opt >/dev/null 2>&1 &&
+  wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext \
+    --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue \
+    --enable-reference-types "$built" -o "$out.tmp"; then
+  mv "$out.tmp" "$out"
+else
+  rm -f "$out.tmp"
+  echo "build-wasm: wasm-opt not available or failed; shipping the unoptimised module" >&2
+  cp "$built" "$out"
+fi
+echo "build-wasm: $(wc -c <"$out") bytes -> dist/kanwasm.wasm" >&2

@@ -1,0 +1,8 @@
+// Every scenario, in the order the runners run them: init first (it must see the
+// uninitialised state), then the computations.
+import { cases as init } from "./init.js";
+import { cases as bspline } from "./bspline.js";
+import { cases as simd } from "./simd.js";
+import { cases as errors } from "./errors.js";
+
+export const suites = { init, bspline, simd, errors };

@@ -1,0 +1,9 @@
+// The Deno entry (the package's "deno" export condition). Deno imports the wasm as a module
+// source, which needs no --allow-read; everything else is the common entry. Plain JS because
+// TypeScript cannot parse `import source`; rollup.config.js copies it into dist/.
+import source kanwasm from "./kanwasm.wasm";
+import { setDefaultWasm } from "./wasm.js";
+
+setDefaultWasm(kanwasm);
+
+export * from "./index.js";

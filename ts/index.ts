@@ -1,0 +1,17 @@
+/**
+ * kanwasm: Kolmogorov-Arnold Networks in WebAssembly (SIMD128) for Node, Deno and browsers.
+ *
+ * ```js
+ * import { init, bsplineBasis } from "kanwasm";
+ * await init();
+ * const B = bsplineBasis([0, 0.5], { grid: 5, k: 3 });   // { rows: 2, cols: 8, data }
+ * ```
+ */
+export { init, rawKernel, Kernel, Scope } from "./wasm.js";
+export type { InitOptions, WasmSource, RawExports, Ptr } from "./wasm.js";
+export { KanError } from "./errors.js";
+export type { KanErrorCode } from "./errors.js";
+export { toMatrix, toRows } from "./matrix.js";
+export type { Matrix, MatrixLike, DType } from "./matrix.js";
+export { bsplineBasis, bsplineKnots } from "./bspline.js";
+export type { GridBasisOptions, KnotBasisOptions, KnotOptions } from "./bspline.js";
