@@ -97,9 +97,10 @@ struct Node<'a, T: Real> {
     val: Tensor<T>,
 }
 
-/// The tape. `params` is the flat parameter vector that `param` leaves point into.
+/// The tape. `params` is (a copy of) the flat parameter vector that `param` leaves
+/// point into; `'a` is the lifetime of what fused ops borrow.
 pub struct Tape<'a, T: Real> {
-    params: &'a [T],
+    params: Vec<T>,
     nodes: Vec<Node<'a, T>>,
 }
 
@@ -152,8 +153,8 @@ fn reduce_into<T: Real>(acc: &mut Tensor<T>, g: &Tensor<T>, scale: impl Fn(usize
 }
 
 impl<'a, T: Real> Tape<'a, T> {
-    pub fn new(params: &'a [T]) -> Self {
-        Tape { params, nodes: Vec::new() }
+    pub fn new(params: &[T]) -> Self {
+        Tape { params: params.to_vec(), nodes: Vec::new() }
     }
 
     pub fn value(&self, id: Id) -> &Tensor<T> {
@@ -331,7 +332,7 @@ impl<'a, T: Real> Tape<'a, T> {
     pub fn fused(&mut self, op: Box<dyn Fused<T> + 'a>, inputs: Vec<Id>) -> Id {
         let v = {
             let ins: Vec<&Tensor<T>> = inputs.iter().map(|&i| &self.nodes[i].val).collect();
-            op.forward(&ins, self.params)
+            op.forward(&ins, &self.params)
         };
         self.push(Op::Fused(op, inputs), v)
     }
@@ -464,7 +465,7 @@ impl<'a, T: Real> Tape<'a, T> {
                 Op::Fused(op, ins) => {
                     let xs: Vec<&Tensor<T>> = ins.iter().map(|&i| val(i)).collect();
                     let mut gs: Vec<Tensor<T>> = xs.iter().map(|x| Tensor::zeros(x.rows, x.cols)).collect();
-                    op.backward(&xs, self.params, y, &gy, &mut gs, &mut pg);
+                    op.backward(&xs, &self.params, y, &gy, &mut gs, &mut pg);
                     for (&i, gi) in ins.iter().zip(gs) {
                         add_into(&mut g[i], gi);
                     }
@@ -575,7 +576,7 @@ pub(crate) mod tests {
     use crate::rng::Rng;
 
     /// Central finite differences against `backward`, relative error <= tol.
-    pub fn gradcheck(params: &[f64], build: &dyn Fn(&mut Tape<f64>) -> Id, tol: f64) {
+    pub fn gradcheck<'l>(params: &[f64], build: &dyn Fn(&mut Tape<'l, f64>) -> Id, tol: f64) {
         let tape_grad = {
             let mut t = Tape::new(params);
             let root = build(&mut t);

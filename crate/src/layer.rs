@@ -1,0 +1,465 @@
+//! A KAN layer: one learnable 1-D function per edge, summed per output node.
+//!
+//! `out_o = sum_i mask_io * (scale_base_io * b(x_i) + scale_sp_io * spline_io(x_i))
+//!        + sum_i [sym_io != 0] * (c * f(a * x_i + b') + d)`
+//!
+//! The spline part evaluates the `k+1` non-zero basis functions of each input once and
+//! reuses them for every output: per sample and input that is `k+2` SIMD `axpy`s over
+//! the outputs (forward) and as many `dot`s more (backward), whatever the grid size.
+//!
+//! # Shapes (in the model's flat parameter vector, from `off`)
+//! `coef (in, coeff, out)` with `coeff = G + k`, then `scale_base (in, out)`,
+//! `scale_sp (in, out)`, `affine (in, out, 4)` = `(a, b, c, d)` of symbolic edges.
+//! Not trained: `knots (in, G + 2k + 1)`, `mask (in, out)`, `sym (in, out)` function ids.
+//!
+//! ```
+//! use kanwasm_core::layer::{Layer, Base};
+//! use kanwasm_core::autodiff::Tensor;
+//! let l: Layer<f64> = Layer::new(2, 3, 5, 3, -1.0, 1.0, Base::Silu, 0);
+//! let params = vec![0.0; l.n_params()];
+//! let y = l.forward(&Tensor::from_vec(1, 2, vec![0.1, 0.2]), &params);
+//! assert_eq!((y.rows, y.cols), (1, 3));
+//! ```
+
+use crate::autodiff::{silu, silu_grad, std_rows, std_rows_backward, Fused, Tensor};
+use crate::bspline::{self, MAX_K};
+use crate::real::Real;
+use crate::symbolic;
+
+/// The residual (base) function `b`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Base {
+    Silu,
+    Identity,
+    Zero,
+}
+
+impl Base {
+    pub fn from_code(c: u32) -> Option<Base> {
+        [Base::Silu, Base::Identity, Base::Zero].get(c as usize).copied()
+    }
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+    #[inline]
+    pub fn eval<T: Real>(self, x: T) -> (T, T) {
+        match self {
+            Base::Silu => (silu(x), silu_grad(x)),
+            Base::Identity => (x, T::ONE),
+            Base::Zero => (T::ZERO, T::ZERO),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Layer<T> {
+    pub n_in: usize,
+    pub n_out: usize,
+    /// Grid intervals `G`.
+    pub g: usize,
+    pub k: usize,
+    /// `(in, G + 2k + 1)`.
+    pub knots: Vec<T>,
+    /// `(in, out)`, 0 or 1.
+    pub mask: Vec<T>,
+    /// `(in, out)`: 0 for a numeric edge, else the symbolic function id.
+    pub sym: Vec<u16>,
+    pub base: Base,
+    /// Offset of this layer's parameters in the model's vector.
+    pub off: usize,
+}
+
+/// User-defined symbolic functions are evaluated by the caller's table; built-ins here.
+#[inline]
+pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
+    symbolic::eval(id, x)
+}
+
+impl<T: Real> Layer<T> {
+    /// A layer on the uniform grid of `g` intervals over `[a, b]`, all edges numeric.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(n_in: usize, n_out: usize, g: usize, k: usize, a: f64, b: f64, base: Base, off: usize) -> Self {
+        let t: Vec<T> = bspline::uniform_knots(g, k, a, b);
+        let mut knots = Vec::with_capacity(n_in * t.len());
+        for _ in 0..n_in {
+            knots.extend_from_slice(&t);
+        }
+        Layer { n_in, n_out, g, k, knots, mask: vec![T::ONE; n_in * n_out], sym: vec![0; n_in * n_out], base, off }
+    }
+
+    pub fn nb(&self) -> usize {
+        self.g + self.k
+    }
+    pub fn nt(&self) -> usize {
+        self.g + 2 * self.k + 1
+    }
+    pub fn coef_off(&self) -> usize {
+        self.off
+    }
+    pub fn sb_off(&self) -> usize {
+        self.off + self.n_in * self.nb() * self.n_out
+    }
+    pub fn sp_off(&self) -> usize {
+        self.sb_off() + self.n_in * self.n_out
+    }
+    pub fn aff_off(&self) -> usize {
+        self.sp_off() + self.n_in * self.n_out
+    }
+    pub fn n_params(&self) -> usize {
+        self.n_in * self.n_out * (self.nb() + 6)
+    }
+    pub fn end(&self) -> usize {
+        self.off + self.n_params()
+    }
+    pub fn knots_of(&self, i: usize) -> &[T] {
+        &self.knots[i * self.nt()..(i + 1) * self.nt()]
+    }
+
+    /// Effective spline weights `coef * scale_sp * mask`, `(in, coeff, out)`, and base
+    /// weights `scale_base * mask`, `(in, out)`.
+    fn effective(&self, p: &[T]) -> (Vec<T>, Vec<T>) {
+        let (nb, no) = (self.nb(), self.n_out);
+        let coef = &p[self.coef_off()..self.sb_off()];
+        let sb = &p[self.sb_off()..self.sp_off()];
+        let sp = &p[self.sp_off()..self.aff_off()];
+        let mut w = vec![T::ZERO; coef.len()];
+        for i in 0..self.n_in {
+            for j in 0..nb {
+                let base = (i * nb + j) * no;
+                for o in 0..no {
+                    let e = i * no + o;
+                    w[base + o] = coef[base + o] * sp[e] * self.mask[e];
+                }
+            }
+        }
+        let wb = sb.iter().zip(&self.mask).map(|(&a, &m)| a * m).collect();
+        (w, wb)
+    }
+
+    fn has_sym(&self) -> bool {
+        self.sym.iter().any(|&s| s != 0)
+    }
+
+    /// Forward pass. Shapes: `x (n, in) -> (n, out)`.
+    pub fn forward(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
+        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let (w, wb) = self.effective(p);
+        let mut out = Tensor::zeros(x.rows, no);
+        let mut v = [T::ZERO; MAX_K + 1];
+        let sym = self.has_sym();
+        let aff = &p[self.aff_off()..self.end()];
+        for s in 0..x.rows {
+            let orow = &mut out.data[s * no..(s + 1) * no];
+            for i in 0..self.n_in {
+                let xv = x.data[s * self.n_in + i];
+                let (b, _) = self.base.eval(xv);
+                if b != T::ZERO {
+                    T::axpy(b, &wb[i * no..(i + 1) * no], orow);
+                }
+                if let Some(st) = bspline::eval(self.knots_of(i), k, xv, 0, &mut v) {
+                    for m in 0..=k {
+                        let j = st + m as isize;
+                        if j >= 0 && (j as usize) < nb && v[m] != T::ZERO {
+                            let r = (i * nb + j as usize) * no;
+                            T::axpy(v[m], &w[r..r + no], orow);
+                        }
+                    }
+                }
+                if sym {
+                    for o in 0..no {
+                        let id = self.sym[i * no + o];
+                        if id != 0 {
+                            let a = &aff[(i * no + o) * 4..(i * no + o) * 4 + 4];
+                            orow[o] += a[2] * sym_eval(id, a[0] * xv + a[1]).0 + a[3];
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds the gradients of `sum(gy * forward(x))` to `gx (n, in)` and `pg` (flat).
+    pub fn backward(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
+        let (nb, no, k, ni) = (self.nb(), self.n_out, self.k, self.n_in);
+        let (w, wb) = self.effective(p);
+        let mut gw = vec![T::ZERO; w.len()];
+        let mut gwb = vec![T::ZERO; wb.len()];
+        let (mut v, mut d) = ([T::ZERO; MAX_K + 1], [T::ZERO; MAX_K + 1]);
+        let sym = self.has_sym();
+        let aff = &p[self.aff_off()..self.end()];
+        let aoff = self.aff_off();
+        for s in 0..x.rows {
+            let grow = &gy.data[s * no..(s + 1) * no];
+            for i in 0..ni {
+                let xv = x.data[s * ni + i];
+                let (b, db) = self.base.eval(xv);
+                let mut dx = T::ZERO;
+                if self.base != Base::Zero {
+                    T::axpy(b, grow, &mut gwb[i * no..(i + 1) * no]);
+                    dx += db * T::dot(&wb[i * no..(i + 1) * no], grow);
+                }
+                if let Some(st) = bspline::eval_with_deriv(self.knots_of(i), k, xv, &mut v, &mut d) {
+                    for m in 0..=k {
+                        let j = st + m as isize;
+                        if j >= 0 && (j as usize) < nb {
+                            let r = (i * nb + j as usize) * no;
+                            if v[m] != T::ZERO {
+                                T::axpy(v[m], grow, &mut gw[r..r + no]);
+                            }
+                            if d[m] != T::ZERO {
+                                dx += d[m] * T::dot(&w[r..r + no], grow);
+                            }
+                        }
+                    }
+                }
+                if sym {
+                    for o in 0..no {
+                        let id = self.sym[i * no + o];
+                        if id != 0 {
+                            let e = (i * no + o) * 4;
+                            let a = &aff[e..e + 4];
+                            let z = a[0] * xv + a[1];
+                            let (f, df) = sym_eval(id, z);
+                            let g = grow[o];
+                            pg[aoff + e] += g * a[2] * df * xv;
+                            pg[aoff + e + 1] += g * a[2] * df;
+                            pg[aoff + e + 2] += g * f;
+                            pg[aoff + e + 3] += g;
+                            dx += g * a[2] * df * a[0];
+                        }
+                    }
+                }
+                gx[s * ni + i] += dx;
+            }
+        }
+        // chain through w = coef * sp * mask and wb = sb * mask
+        let coef = &p[self.coef_off()..self.sb_off()];
+        let sp = &p[self.sp_off()..self.aff_off()];
+        let (co, sbo, spo) = (self.coef_off(), self.sb_off(), self.sp_off());
+        for i in 0..ni {
+            for j in 0..nb {
+                let base = (i * nb + j) * no;
+                for o in 0..no {
+                    let e = i * no + o;
+                    let gm = gw[base + o] * self.mask[e];
+                    pg[co + base + o] += gm * sp[e];
+                    pg[spo + e] += gm * coef[base + o];
+                }
+            }
+        }
+        for e in 0..ni * no {
+            pg[sbo + e] += gwb[e] * self.mask[e];
+        }
+    }
+
+    /// Numeric edge outputs for one input value: `out[o] = mask * (sb * b(x) + sp * spline(x))`
+    /// for input `i`, plus (when `with_sym`) the symbolic edges.
+    pub fn edge_values(&self, i: usize, xv: T, p: &[T], with_sym: bool, out: &mut [T]) {
+        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let coef = &p[self.coef_off()..self.sb_off()];
+        let sb = &p[self.sb_off()..self.sp_off()];
+        let sp = &p[self.sp_off()..self.aff_off()];
+        let aff = &p[self.aff_off()..self.end()];
+        let mut v = [T::ZERO; MAX_K + 1];
+        let (b, _) = self.base.eval(xv);
+        let mut spl = vec![T::ZERO; no];
+        if let Some(st) = bspline::eval(self.knots_of(i), k, xv, 0, &mut v) {
+            for m in 0..=k {
+                let j = st + m as isize;
+                if j >= 0 && (j as usize) < nb {
+                    let r = (i * nb + j as usize) * no;
+                    T::axpy(v[m], &coef[r..r + no], &mut spl);
+                }
+            }
+        }
+        for o in 0..no {
+            let e = i * no + o;
+            out[o] = self.mask[e] * (sb[e] * b + sp[e] * spl[o]);
+            if with_sym && self.sym[e] != 0 {
+                let a = &aff[e * 4..e * 4 + 4];
+                out[o] += a[2] * sym_eval(self.sym[e], a[0] * xv + a[1]).0 + a[3];
+            }
+        }
+    }
+
+    /// The spline alone (`sum_j coef_ioj B_j(x)`) for input `i`, every output: `out (out)`.
+    pub fn spline_values(&self, i: usize, xv: T, p: &[T], out: &mut [T]) {
+        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let coef = &p[self.coef_off()..self.sb_off()];
+        out.iter_mut().for_each(|v| *v = T::ZERO);
+        let mut v = [T::ZERO; MAX_K + 1];
+        if let Some(st) = bspline::eval(self.knots_of(i), k, xv, 0, &mut v) {
+            for m in 0..=k {
+                let j = st + m as isize;
+                if j >= 0 && (j as usize) < nb {
+                    let r = (i * nb + j as usize) * no;
+                    T::axpy(v[m], &coef[r..r + no], out);
+                }
+            }
+        }
+    }
+}
+
+/// The layer as a fused tape op: inputs `[x (n, in)]`, output `(n, out)`.
+pub struct KanOp<'a, T> {
+    pub layer: &'a Layer<T>,
+}
+
+impl<T: Real> Fused<T> for KanOp<'_, T> {
+    fn name(&self) -> &'static str {
+        "kan_layer"
+    }
+    fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
+        self.layer.forward(ins[0], p)
+    }
+    fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
+        self.layer.backward(ins[0], p, gy, &mut gs[0].data, pg);
+    }
+}
+
+/// The regularisation's edge scales as a fused op, as pykan computes them:
+/// `a_oi = std_s(numeric edge output) / (std_s(x_i) + 0.1)`.
+/// Inputs `[x (n, in)]`, output `(out, in)`.
+pub struct EdgeScaleOp<'a, T> {
+    pub layer: &'a Layer<T>,
+}
+
+impl<T: Real> EdgeScaleOp<'_, T> {
+    /// Edge outputs for every sample, `(n, in*out)` laid out `[s][i][o]`.
+    fn edges(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
+        let (ni, no) = (self.layer.n_in, self.layer.n_out);
+        let mut y = Tensor::zeros(x.rows, ni * no);
+        for s in 0..x.rows {
+            for i in 0..ni {
+                let off = s * ni * no + i * no;
+                self.layer.edge_values(i, x.data[s * ni + i], p, false, &mut y.data[off..off + no]);
+            }
+        }
+        y
+    }
+}
+
+impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
+    fn name(&self) -> &'static str {
+        "edge_scale"
+    }
+    fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
+        let x = ins[0];
+        let (ni, no) = (self.layer.n_in, self.layer.n_out);
+        let sy = std_rows(&self.edges(x, p));
+        let sx = std_rows(x);
+        let mut out = Tensor::zeros(no, ni);
+        for i in 0..ni {
+            for o in 0..no {
+                out.data[o * ni + i] = sy.data[i * no + o] / (sx.data[i] + T::from_f64(0.1));
+            }
+        }
+        out
+    }
+    fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, ga: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
+        let x = ins[0];
+        let l = self.layer;
+        let (ni, no) = (l.n_in, l.n_out);
+        let y = self.edges(x, p);
+        let sy = std_rows(&y);
+        let sx = std_rows(x);
+        let eps = T::from_f64(0.1);
+        // d/d std_y and d/d std_x
+        let mut g_sy = vec![T::ZERO; ni * no];
+        let mut g_sx = vec![T::ZERO; ni];
+        for i in 0..ni {
+            let den = sx.data[i] + eps;
+            for o in 0..no {
+                let g = ga.data[o * ni + i];
+                g_sy[i * no + o] = g / den;
+                g_sx[i] -= g * sy.data[i * no + o] / (den * den);
+            }
+        }
+        std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
+        let mut gy = Tensor::zeros(y.rows, y.cols);
+        std_rows_backward(&y, &sy, &g_sy, &mut gy.data);
+        // edge o of input i is layer output o of a one-input view: route through backward
+        // of the layer restricted to input i by zeroing the other inputs' contributions.
+        let mut single = l.clone();
+        single.sym.iter_mut().for_each(|s| *s = 0);
+        let mut gx_all = vec![T::ZERO; x.rows * ni];
+        for i in 0..ni {
+            for e in 0..ni * no {
+                single.mask[e] = if e / no == i { l.mask[e] } else { T::ZERO };
+            }
+            let mut gyi = Tensor::zeros(x.rows, no);
+            for s in 0..x.rows {
+                gyi.data[s * no..(s + 1) * no].copy_from_slice(&gy.data[s * ni * no + i * no..s * ni * no + (i + 1) * no]);
+            }
+            gx_all.iter_mut().for_each(|v| *v = T::ZERO);
+            single.backward(x, p, &gyi, &mut gx_all, pg);
+            for s in 0..x.rows {
+                gs[0].data[s * ni + i] += gx_all[s * ni + i];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autodiff::tests::gradcheck;
+    use crate::autodiff::{Axis, Tape};
+    use crate::rng::Rng;
+
+    fn setup(base: Base, with_sym: bool) -> (Layer<f64>, Vec<f64>) {
+        let mut l: Layer<f64> = Layer::new(3, 4, 5, 3, -1.0, 1.0, base, 15);
+        l.mask[5] = 0.0;
+        if with_sym {
+            l.sym[2] = symbolic::lookup("sin").unwrap();
+            l.sym[7] = symbolic::lookup("x^2").unwrap();
+        }
+        let mut r = Rng::new(4);
+        let p: Vec<f64> = (0..l.end() + 6 * 3).map(|_| r.uniform() * 2.0 - 1.0).collect();
+        (l, p)
+    }
+
+    #[test]
+    fn forward_matches_dense_definition() {
+        let (l, p) = setup(Base::Silu, true);
+        let x = Tensor::from_vec(2, 3, vec![0.3, -0.7, 1.4, -1.9, 0.05, 0.6]);
+        let y = l.forward(&x, &p);
+        let nb = l.nb();
+        let mut row = vec![0.0; nb];
+        for s in 0..2 {
+            for o in 0..4 {
+                let mut want = 0.0;
+                for i in 0..3 {
+                    let xv = x.at(s, i);
+                    let e = i * 4 + o;
+                    bspline::basis_dense(l.knots_of(i), 3, &[xv], 0, &mut row);
+                    let spl: f64 = (0..nb).map(|j| row[j] * p[l.coef_off() + (i * nb + j) * 4 + o]).sum();
+                    want += l.mask[e] * (p[l.sb_off() + e] * silu(xv) + p[l.sp_off() + e] * spl);
+                    if l.sym[e] != 0 {
+                        let a = &p[l.aff_off() + e * 4..l.aff_off() + e * 4 + 4];
+                        want += a[2] * symbolic::eval(l.sym[e], a[0] * xv + a[1]).0 + a[3];
+                    }
+                }
+                assert!((y.at(s, o) - want).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn gradcheck_layer_and_edge_scale() {
+        for base in [Base::Silu, Base::Identity, Base::Zero] {
+            let (l, p) = setup(base, true);
+            let xo = l.end();
+            gradcheck(&p, &|t: &mut Tape<'_, f64>| {
+                let x = t.param(xo, 6, 3);
+                let y = t.fused(Box::new(KanOp { layer: &l }), vec![x]);
+                let sq = t.square(y);
+                let a = t.sum(sq, Axis::All);
+                let e = t.fused(Box::new(EdgeScaleOp { layer: &l }), vec![x]);
+                let es = t.sum(e, Axis::All);
+                t.add(a, es)
+            }, 1e-6);
+        }
+    }
+}

@@ -13,5 +13,5 @@ pub mod autodiff;
 pub mod optim;
 pub mod layer;
 pub mod model;
-pub mod safetensors;
+pub mod symbolic;
 pub mod ffi;
