@@ -420,10 +420,10 @@ impl<'a, T: Real> Tape<'a, T> {
                     let x = val(*a);
                     acc!(*a, |r, c| silu_grad(x.at(r, c)));
                 }
-                Op::Sum(a, _) | Op::Mean(a, _) => {
+                Op::Sum(a, axis) | Op::Mean(a, axis) => {
                     let x = val(*a);
                     let n = match &node.op {
-                        Op::Mean(_, axis) => T::from_usize(Self::count(x, *axis).max(1)),
+                        Op::Mean(..) => T::from_usize(Self::count(x, *axis).max(1)),
                         _ => T::ONE,
                     };
                     let mut gx = Tensor::zeros(x.rows, x.cols);
