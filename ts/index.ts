@@ -15,3 +15,7 @@ export { toMatrix, toRows } from "./matrix.js";
 export type { Matrix, MatrixLike, DType } from "./matrix.js";
 export { bsplineBasis, bsplineKnots } from "./bspline.js";
 export type { GridBasisOptions, KnotBasisOptions, KnotOptions } from "./bspline.js";
+export { KAN, LayerArray } from "./kan.js";
+export type { KANOptions, KANConfig, KANJson, FitOptions, StepInfo, History, Evaluation, BaseFun } from "./kan.js";
+export { createDataset, seededRandom } from "./dataset.js";
+export type { Dataset, CreateDatasetOptions } from "./dataset.js";

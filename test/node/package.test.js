@@ -1,6 +1,6 @@
 // The shipped package: SIMD in the .wasm, the files in dist/, and its shape (publint, attw).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -29,6 +29,11 @@ describe("package", () => {
     expect(count(/\bf32x4\.[a-z_]+/g), "f32x4 ops").toBeGreaterThan(0);
     expect(count(/\bf64x2\.[a-z_]+/g), "f64x2 ops").toBeGreaterThan(0);
     expect(wat).not.toMatch(/^\s*\(import /m); // the core imports nothing
+  });
+
+  it("kanwasm.wasm stays within its byte budget (1 MiB)", () => {
+    const bytes = statSync(join(root, "dist/kanwasm.wasm")).size;
+    expect(bytes, `dist/kanwasm.wasm is ${bytes} bytes`).toBeLessThan(1 << 20);
   });
 
   it("publint reports no problems", () => {
