@@ -45,7 +45,7 @@ const stages = [
     title: "Deno (deno test)",
     cmd: bin("deno"),
     args: ["test", "--no-prompt", "--config", "test/deno/deno.json", "test/deno/"],
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     count: (out) => ({ passed: sum(out, /\| (\d+) passed/g), failed: sum(out, /\| (\d+) failed/g) }),
   },
   {

@@ -12,7 +12,13 @@ import { serve } from "../browser/server.mjs";
 const root = new URL("../..", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "kanwasm-consumer-"));
 const sh = (cmd, args, cwd = dir) =>
-  execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+  });
 
 // The one computation every consumer runs, and what it must give: x = 0 and x = 0.4 sit mid-interval
 // of a uniform cubic grid, where the four non-zero basis values are 1/48, 23/48, 23/48, 1/48.
