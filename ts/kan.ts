@@ -251,6 +251,8 @@ function isClassLabels(label: Matrix, outDim: number): boolean {
   return true;
 }
 
+let adopting: [number, KANConfig] | undefined;
+
 export class KAN {
   #h: number;
   #cfg: KANConfig;
@@ -258,9 +260,14 @@ export class KAN {
 
   /** Creates a model (needs `await init()` first). Throws KanError on invalid options. */
   constructor(opts: KANOptions) {
-    const cfg = normaliseConfig(opts);
-    this.#cfg = cfg;
-    this.#h = KAN.#create(cfg);
+    if (adopting !== undefined) {
+      // a handle the core just made (clone, refine, load)
+      [this.#h, this.#cfg] = adopting;
+      adopting = undefined;
+    } else {
+      this.#cfg = normaliseConfig(opts);
+      this.#h = KAN.#create(this.#cfg);
+    }
     registry?.register(this, this.#h, this);
   }
 
@@ -280,12 +287,8 @@ export class KAN {
 
   /** Wraps a handle the core just made (clone, refine, load). */
   static #adopt(h: number, cfg: KANConfig): KAN {
-    const m = Object.create(KAN.prototype) as KAN;
-    m.#h = h;
-    m.#cfg = cfg;
-    m.#fitting = false;
-    registry?.register(m, h, m);
-    return m;
+    adopting = [h, cfg];
+    return new KAN(undefined as unknown as KANOptions);
   }
 
   /** The live handle, or DISPOSED. */

@@ -25,6 +25,8 @@ use crate::autodiff::{silu, silu_grad, std_rows, std_rows_backward, Fused, Tenso
 use crate::bspline::{self, MAX_K};
 use crate::real::Real;
 use crate::symbolic;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The residual (base) function `b`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,6 +75,56 @@ pub struct Layer<T> {
 #[inline]
 pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
     symbolic::eval(id, x)
+}
+
+/// Everything a layer needs per (sample, input), computed once per batch and shared by
+/// the forward, the backward and the regulariser: the basis window (values and first
+/// derivatives) and the base function with its derivative.
+/// Shapes: `start (n, in)`, `val`/`der (n, in, k+1)`, `b`/`db (n, in)`.
+#[derive(Clone, Debug, Default)]
+pub struct BasisCache<T> {
+    pub start: Vec<isize>,
+    pub val: Vec<T>,
+    pub der: Vec<T>,
+    pub b: Vec<T>,
+    pub db: Vec<T>,
+}
+
+/// A window start meaning "outside the knot span: every basis is 0".
+pub const OUTSIDE: isize = isize::MIN;
+
+impl<T: Real> Layer<T> {
+    /// The basis windows and base values of `x (n, in)`.
+    pub fn basis_cache(&self, x: &Tensor<T>) -> BasisCache<T> {
+        let (ni, k, nt) = (self.n_in, self.k, self.nt());
+        let n = x.rows;
+        let w = k + 1;
+        let mut c = BasisCache {
+            start: vec![OUTSIDE; n * ni],
+            val: vec![T::ZERO; n * ni * w],
+            der: vec![T::ZERO; n * ni * w],
+            b: vec![T::ZERO; n * ni],
+            db: vec![T::ZERO; n * ni],
+        };
+        let mut inv = Vec::new();
+        for i in 0..ni {
+            let t = self.knots_of(i);
+            bspline::inv_spans(t, k, &mut inv);
+            debug_assert_eq!(t.len(), nt);
+            for s in 0..n {
+                let q = s * ni + i;
+                let xv = x.data[q];
+                let (b, db) = self.base.eval(xv);
+                c.b[q] = b;
+                c.db[q] = db;
+                let (val, der) = (&mut c.val[q * w..(q + 1) * w], &mut c.der[q * w..(q + 1) * w]);
+                if let Some(st) = bspline::eval_tab(t, &inv, k, xv, val, der) {
+                    c.start[q] = st;
+                }
+            }
+        }
+        c
+    }
 }
 
 impl<T: Real> Layer<T> {
@@ -142,30 +194,38 @@ impl<T: Real> Layer<T> {
 
     /// Forward pass. Shapes: `x (n, in) -> (n, out)`.
     pub fn forward(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
-        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        self.forward_cached(x, p, &self.basis_cache(x))
+    }
+
+    /// Forward pass from a [`BasisCache`] of `x`.
+    pub fn forward_cached(&self, x: &Tensor<T>, p: &[T], c: &BasisCache<T>) -> Tensor<T> {
+        let (nb, no, k, ni) = (self.nb(), self.n_out, self.k, self.n_in);
+        let w1 = k + 1;
         let (w, wb) = self.effective(p);
         let mut out = Tensor::zeros(x.rows, no);
-        let mut v = [T::ZERO; MAX_K + 1];
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
+        let base = self.base != Base::Zero;
         for s in 0..x.rows {
             let orow = &mut out.data[s * no..(s + 1) * no];
-            for i in 0..self.n_in {
-                let xv = x.data[s * self.n_in + i];
-                let (b, _) = self.base.eval(xv);
-                if b != T::ZERO {
-                    T::axpy(b, &wb[i * no..(i + 1) * no], orow);
+            for i in 0..ni {
+                let q = s * ni + i;
+                if base {
+                    T::axpy(c.b[q], &wb[i * no..(i + 1) * no], orow);
                 }
-                if let Some(st) = bspline::eval(self.knots_of(i), k, xv, 0, &mut v) {
+                let st = c.start[q];
+                if st != OUTSIDE {
+                    let v = &c.val[q * w1..(q + 1) * w1];
                     for m in 0..=k {
                         let j = st + m as isize;
-                        if j >= 0 && (j as usize) < nb && v[m] != T::ZERO {
+                        if j >= 0 && (j as usize) < nb {
                             let r = (i * nb + j as usize) * no;
                             T::axpy(v[m], &w[r..r + no], orow);
                         }
                     }
                 }
                 if sym {
+                    let xv = x.data[q];
                     for o in 0..no {
                         let id = self.sym[i * no + o];
                         if id != 0 {
@@ -181,46 +241,31 @@ impl<T: Real> Layer<T> {
 
     /// Adds the gradients of `sum(gy * forward(x))` to `gx (n, in)` and `pg` (flat).
     pub fn backward(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
-        let (nb, no, k, ni) = (self.nb(), self.n_out, self.k, self.n_in);
+        self.backward_cached(x, p, gy, gx, pg, &self.basis_cache(x))
+    }
+
+    /// The backward pass from a [`BasisCache`] of `x`.
+    pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>) {
         let (w, wb) = self.effective(p);
         let mut gw = vec![T::ZERO; w.len()];
         let mut gwb = vec![T::ZERO; wb.len()];
-        let (mut v, mut d) = ([T::ZERO; MAX_K + 1], [T::ZERO; MAX_K + 1]);
+        let (no, ni) = (self.n_out, self.n_in);
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let aoff = self.aff_off();
         for s in 0..x.rows {
             let grow = &gy.data[s * no..(s + 1) * no];
             for i in 0..ni {
-                let xv = x.data[s * ni + i];
-                let (b, db) = self.base.eval(xv);
-                let mut dx = T::ZERO;
-                if self.base != Base::Zero {
-                    T::axpy(b, grow, &mut gwb[i * no..(i + 1) * no]);
-                    dx += db * T::dot(&wb[i * no..(i + 1) * no], grow);
-                }
-                if let Some(st) = bspline::eval_with_deriv(self.knots_of(i), k, xv, &mut v, &mut d) {
-                    for m in 0..=k {
-                        let j = st + m as isize;
-                        if j >= 0 && (j as usize) < nb {
-                            let r = (i * nb + j as usize) * no;
-                            if v[m] != T::ZERO {
-                                T::axpy(v[m], grow, &mut gw[r..r + no]);
-                            }
-                            if d[m] != T::ZERO {
-                                dx += d[m] * T::dot(&w[r..r + no], grow);
-                            }
-                        }
-                    }
-                }
+                let q = s * ni + i;
+                let mut dx = self.edge_grads(q, i, grow, c, &w, &wb, &mut gw, &mut gwb);
                 if sym {
+                    let xv = x.data[q];
                     for o in 0..no {
                         let id = self.sym[i * no + o];
                         if id != 0 {
                             let e = (i * no + o) * 4;
                             let a = &aff[e..e + 4];
-                            let z = a[0] * xv + a[1];
-                            let (f, df) = sym_eval(id, z);
+                            let (f, df) = sym_eval(id, a[0] * xv + a[1]);
                             let g = grow[o];
                             pg[aoff + e] += g * a[2] * df * xv;
                             pg[aoff + e + 1] += g * a[2] * df;
@@ -230,10 +275,43 @@ impl<T: Real> Layer<T> {
                         }
                     }
                 }
-                gx[s * ni + i] += dx;
+                gx[q] += dx;
             }
         }
-        // chain through w = coef * sp * mask and wb = sb * mask
+        self.chain_effective(p, &gw, &gwb, pg);
+    }
+
+    /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
+    /// gradients and returns `d/dx` of `sum_o g_o * numeric_edge_o(x)`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn edge_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T]) -> T {
+        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let w1 = k + 1;
+        let mut dx = T::ZERO;
+        if self.base != Base::Zero {
+            T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
+            dx += c.db[q] * T::dot(&wb[i * no..(i + 1) * no], g);
+        }
+        let st = c.start[q];
+        if st != OUTSIDE {
+            let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
+            for m in 0..=k {
+                let j = st + m as isize;
+                if j >= 0 && (j as usize) < nb {
+                    let r = (i * nb + j as usize) * no;
+                    T::axpy(v[m], g, &mut gw[r..r + no]);
+                    dx += d[m] * T::dot(&w[r..r + no], g);
+                }
+            }
+        }
+        dx
+    }
+
+    /// Chains gradients of the effective weights `w = coef * sp * mask`, `wb = sb * mask`
+    /// into the parameters.
+    fn chain_effective(&self, p: &[T], gw: &[T], gwb: &[T], pg: &mut [T]) {
+        let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
         let coef = &p[self.coef_off()..self.sb_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
         let (co, sbo, spo) = (self.coef_off(), self.sb_off(), self.sp_off());
@@ -301,9 +379,27 @@ impl<T: Real> Layer<T> {
     }
 }
 
-/// The layer as a fused tape op: inputs `[x (n, in)]`, output `(n, out)`.
+/// A basis cache shared by the ops of one layer on one tape.
+pub type SharedCache<T> = Rc<RefCell<Option<BasisCache<T>>>>;
+
+/// The layer as a fused tape op: inputs `[x (n, in)]`, output `(n, out)`. The forward
+/// fills `cache`, which the backward and an [`EdgeScaleOp`] on the same input reuse.
 pub struct KanOp<'a, T> {
     pub layer: &'a Layer<T>,
+    pub cache: SharedCache<T>,
+}
+
+impl<'a, T: Real> KanOp<'a, T> {
+    pub fn new(layer: &'a Layer<T>) -> Self {
+        KanOp { layer, cache: Rc::new(RefCell::new(None)) }
+    }
+}
+
+fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>) -> std::cell::Ref<'c, BasisCache<T>> {
+    if cache.borrow().is_none() {
+        *cache.borrow_mut() = Some(layer.basis_cache(x));
+    }
+    std::cell::Ref::map(cache.borrow(), |c| c.as_ref().unwrap())
 }
 
 impl<T: Real> Fused<T> for KanOp<'_, T> {
@@ -311,32 +407,85 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
         "kan_layer"
     }
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
-        self.layer.forward(ins[0], p)
+        let c = cached(&self.cache, self.layer, ins[0]);
+        self.layer.forward_cached(ins[0], p, &c)
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
-        self.layer.backward(ins[0], p, gy, &mut gs[0].data, pg);
+        let c = cached(&self.cache, self.layer, ins[0]);
+        self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c);
     }
 }
 
 /// The regularisation's edge scales as a fused op, as pykan computes them:
-/// `a_oi = std_s(numeric edge output) / (std_s(x_i) + 0.1)`.
-/// Inputs `[x (n, in)]`, output `(out, in)`.
+/// `a_oi = std_s(numeric edge output) / (std_s(x_i) + 0.1)` (unbiased std over the batch).
+/// Inputs `[x (n, in)]`, output `(out, in)`. Edge outputs are recomputed from the basis
+/// cache rather than stored (`n * in * out` values would not fit for wide layers).
 pub struct EdgeScaleOp<'a, T> {
     pub layer: &'a Layer<T>,
+    pub cache: SharedCache<T>,
+    /// Per-edge mean and std of the outputs from the forward, `(in, out)` each.
+    moments: RefCell<Option<(Vec<T>, Vec<T>)>>,
 }
 
-impl<T: Real> EdgeScaleOp<'_, T> {
-    /// Edge outputs for every sample, `(n, in*out)` laid out `[s][i][o]`.
-    fn edges(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
-        let (ni, no) = (self.layer.n_in, self.layer.n_out);
-        let mut y = Tensor::zeros(x.rows, ni * no);
+impl<'a, T: Real> EdgeScaleOp<'a, T> {
+    pub fn new(layer: &'a Layer<T>, cache: SharedCache<T>) -> Self {
+        EdgeScaleOp { layer, cache, moments: RefCell::new(None) }
+    }
+
+    /// Calls `f(q, i, y)` with the numeric edge outputs `y (out)` of every (sample, input).
+    fn for_each_edge(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T], mut f: impl FnMut(usize, usize, &[T])) {
+        let l = self.layer;
+        let (ni, no, nb, k) = (l.n_in, l.n_out, l.nb(), l.k);
+        let w1 = k + 1;
+        let mut y = vec![T::ZERO; no];
         for s in 0..x.rows {
             for i in 0..ni {
-                let off = s * ni * no + i * no;
-                self.layer.edge_values(i, x.data[s * ni + i], p, false, &mut y.data[off..off + no]);
+                let q = s * ni + i;
+                y.iter_mut().for_each(|e| *e = T::ZERO);
+                T::axpy(c.b[q], &wb[i * no..(i + 1) * no], &mut y);
+                let st = c.start[q];
+                if st != OUTSIDE {
+                    for m in 0..=k {
+                        let j = st + m as isize;
+                        if j >= 0 && (j as usize) < nb {
+                            let r = (i * nb + j as usize) * no;
+                            T::axpy(c.val[q * w1 + m], &w[r..r + no], &mut y);
+                        }
+                    }
+                }
+                f(q, i, &y);
             }
         }
-        y
+    }
+
+    fn moments(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T]) -> (Vec<T>, Vec<T>) {
+        let (ni, no) = (self.layer.n_in, self.layer.n_out);
+        let n = x.rows;
+        // shifted sums (shift = the first sample's outputs) keep the variance accurate
+        let mut shift = vec![T::ZERO; ni * no];
+        let mut s1 = vec![T::ZERO; ni * no];
+        let mut s2 = vec![T::ZERO; ni * no];
+        self.for_each_edge(x, c, w, wb, |q, i, y| {
+            let e = &mut shift[i * no..(i + 1) * no];
+            if q < ni {
+                e.copy_from_slice(y);
+            }
+            for o in 0..no {
+                let d = y[o] - e[o];
+                s1[i * no + o] += d;
+                s2[i * no + o] += d * d;
+            }
+        });
+        let nf = T::from_usize(n.max(1));
+        let dn = T::from_usize(n.saturating_sub(1).max(1));
+        let mut mean = vec![T::ZERO; ni * no];
+        let mut std = vec![T::ZERO; ni * no];
+        for e in 0..ni * no {
+            let m = s1[e] / nf;
+            mean[e] = shift[e] + m;
+            std[e] = ((s2[e] - s1[e] * m).max(T::ZERO) / dn).sqrt();
+        }
+        (mean, std)
     }
 }
 
@@ -347,57 +496,62 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
         let x = ins[0];
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
-        let sy = std_rows(&self.edges(x, p));
+        let c = cached(&self.cache, self.layer, x);
+        let (w, wb) = self.layer.effective(p);
+        let (mean, sy) = self.moments(x, &c, &w, &wb);
         let sx = std_rows(x);
         let mut out = Tensor::zeros(no, ni);
         for i in 0..ni {
             for o in 0..no {
-                out.data[o * ni + i] = sy.data[i * no + o] / (sx.data[i] + T::from_f64(0.1));
+                out.data[o * ni + i] = sy[i * no + o] / (sx.data[i] + T::from_f64(0.1));
             }
         }
+        *self.moments.borrow_mut() = Some((mean, sy));
         out
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, ga: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
         let x = ins[0];
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
-        let y = self.edges(x, p);
-        let sy = std_rows(&y);
+        let c = cached(&self.cache, l, x);
+        let (w, wb) = l.effective(p);
+        let (mean, sy) = match self.moments.borrow_mut().take() {
+            Some(m) => m,
+            None => self.moments(x, &c, &w, &wb),
+        };
         let sx = std_rows(x);
         let eps = T::from_f64(0.1);
-        // d/d std_y and d/d std_x
-        let mut g_sy = vec![T::ZERO; ni * no];
+        let dn = T::from_usize(x.rows.saturating_sub(1).max(1));
+        // d a_oi / d y_sio = gcoef_io * (y_sio - mean_io)
+        let mut gcoef = vec![T::ZERO; ni * no];
         let mut g_sx = vec![T::ZERO; ni];
         for i in 0..ni {
             let den = sx.data[i] + eps;
             for o in 0..no {
                 let g = ga.data[o * ni + i];
-                g_sy[i * no + o] = g / den;
-                g_sx[i] -= g * sy.data[i * no + o] / (den * den);
+                let e = i * no + o;
+                if sy[e] > T::ZERO {
+                    gcoef[e] = g / den / (dn * sy[e]);
+                }
+                g_sx[i] -= g * sy[e] / (den * den);
             }
         }
         std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
-        let mut gy = Tensor::zeros(y.rows, y.cols);
-        std_rows_backward(&y, &sy, &g_sy, &mut gy.data);
-        // edge o of input i is layer output o of a one-input view: route through backward
-        // of the layer restricted to input i by zeroing the other inputs' contributions.
-        let mut single = l.clone();
-        single.sym.iter_mut().for_each(|s| *s = 0);
-        let mut gx_all = vec![T::ZERO; x.rows * ni];
-        for i in 0..ni {
-            for e in 0..ni * no {
-                single.mask[e] = if e / no == i { l.mask[e] } else { T::ZERO };
+        let mut gw = vec![T::ZERO; w.len()];
+        let mut gwb = vec![T::ZERO; wb.len()];
+        let mut gy = vec![T::ZERO; no];
+        let mut gx = vec![T::ZERO; x.rows * ni];
+        self.for_each_edge(x, &c, &w, &wb, |q, i, y| {
+            for o in 0..no {
+                let e = i * no + o;
+                gy[o] = gcoef[e] * (y[o] - mean[e]);
             }
-            let mut gyi = Tensor::zeros(x.rows, no);
-            for s in 0..x.rows {
-                gyi.data[s * no..(s + 1) * no].copy_from_slice(&gy.data[s * ni * no + i * no..s * ni * no + (i + 1) * no]);
-            }
-            gx_all.iter_mut().for_each(|v| *v = T::ZERO);
-            single.backward(x, p, &gyi, &mut gx_all, pg);
-            for s in 0..x.rows {
-                gs[0].data[s * ni + i] += gx_all[s * ni + i];
-            }
+            gx[q] += l.edge_grads(q, i, &gy, &c, &w, &wb, &mut gw, &mut gwb);
+        });
+        for (a, b) in gs[0].data.iter_mut().zip(&gx) {
+            *a += *b;
         }
+        l.chain_effective(p, &gw, &gwb, pg);
     }
 }
 
@@ -453,10 +607,12 @@ mod tests {
             let xo = l.end();
             gradcheck(&p, &|t: &mut Tape<'_, f64>| {
                 let x = t.param(xo, 6, 3);
-                let y = t.fused(Box::new(KanOp { layer: &l }), vec![x]);
+                let op = KanOp::new(&l);
+                let cache = op.cache.clone();
+                let y = t.fused(Box::new(op), vec![x]);
                 let sq = t.square(y);
                 let a = t.sum(sq, Axis::All);
-                let e = t.fused(Box::new(EdgeScaleOp { layer: &l }), vec![x]);
+                let e = t.fused(Box::new(EdgeScaleOp::new(&l, cache)), vec![x]);
                 let es = t.sum(e, Axis::All);
                 t.add(a, es)
             }, 1e-6);

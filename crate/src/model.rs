@@ -17,7 +17,7 @@
 use crate::autodiff::{Axis, Fused, Id, Tape, Tensor};
 use crate::bspline;
 use crate::ffi::{Failure, Res};
-use crate::layer::{Base, EdgeScaleOp, KanOp, Layer};
+use crate::layer::{Base, EdgeScaleOp, KanOp, Layer, SharedCache};
 use crate::linalg;
 use crate::optim::{Adam, Lbfgs, LbfgsConfig};
 use crate::real::Real;
@@ -349,12 +349,13 @@ impl<T: Real> Model<T> {
     }
 
     /// Builds the network on a tape; returns (output id, layer input ids).
-    fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<Id>) {
+    fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<(Id, SharedCache<T>)>) {
         let mut h = t.input(x.clone());
         let mut ins = Vec::with_capacity(self.layers.len());
         for (l, layer) in self.layers.iter().enumerate() {
-            ins.push(h);
-            h = t.fused(Box::new(KanOp { layer }), vec![h]);
+            let op = KanOp::new(layer);
+            ins.push((h, op.cache.clone()));
+            h = t.fused(Box::new(op), vec![h]);
             let (s, m) = self.cfg.width[l + 1];
             if m > 0 {
                 h = t.fused(Box::new(MultOp { sum: s, mult: m }), vec![h]);
@@ -364,11 +365,11 @@ impl<T: Real> Model<T> {
     }
 
     /// pykan's sparsity regulariser over the layer inputs `ins`.
-    fn reg<'a>(&'a self, t: &mut Tape<'a, T>, ins: &[Id], l1: f64, ent: f64) -> Id {
+    fn reg<'a>(&'a self, t: &mut Tape<'a, T>, ins: &[(Id, SharedCache<T>)], l1: f64, ent: f64) -> Id {
         let mut total: Option<Id> = None;
         let inv_ln2 = T::from_f64(1.0 / core::f64::consts::LN_2);
         for (l, layer) in self.layers.iter().enumerate() {
-            let a = t.fused(Box::new(EdgeScaleOp { layer }), vec![ins[l]]);
+            let a = t.fused(Box::new(EdgeScaleOp::new(layer, ins[l].1.clone())), vec![ins[l].0]);
             let s = t.sum(a, Axis::All);
             let mut r = t.scale(s, T::from_f64(l1));
             for axis in [Axis::Cols, Axis::Rows] {
@@ -419,7 +420,7 @@ impl<T: Real> Model<T> {
         (t.value(obj).data[0], g, t.value(loss).data[0], rv)
     }
 
-    fn build_with<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<Id>) {
+    fn build_with<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<(Id, SharedCache<T>)>) {
         self.build(t, x)
     }
 
@@ -733,9 +734,11 @@ mod tests {
         let (train, test) = (dataset(1000, 1), dataset(1000, 2));
         m.fit_begin(train.clone(), Some(test.clone()), FitConfig { lamb: 1e-3, ..Default::default() }).unwrap();
         let mut last = None;
+        let t0 = std::time::Instant::now();
         for _ in 0..50 {
             last = Some(m.fit_step().unwrap());
         }
+        eprintln!("50 steps in {:?}", t0.elapsed());
         m.fit_end();
         let r = last.unwrap();
         eprintln!("grid 3: train {:.3e} test {:.3e} reg {:.3e}", r.train, r.test, r.reg);
@@ -750,5 +753,32 @@ mod tests {
         let r = last.unwrap();
         eprintln!("grid 10: train {:.3e} test {:.3e}", r.train, r.test);
         assert!(r.test <= 1e-3, "{r:?}");
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn objective_cost() {
+        let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
+        let m: Model<f64> = Model::new(&cfg).unwrap();
+        let mut r = Rng::new(1);
+        let x: Vec<f64> = (0..2000).map(|_| r.uniform() * 2.0 - 1.0).collect();
+        let d = Data { x: Tensor::from_vec(1000, 2, x), y: Tensor::from_vec(1000, 1, vec![0.5; 1000]) };
+        for lamb in [0.0, 1e-3] {
+            let fc = FitConfig { lamb, ..Default::default() };
+            let t0 = std::time::Instant::now();
+            for _ in 0..100 {
+                let _ = m.objective(&m.params, &d, &fc);
+            }
+            eprintln!("lamb {lamb}: {:?} per objective", t0.elapsed() / 100);
+        }
+        let t0 = std::time::Instant::now();
+        for _ in 0..100 {
+            let _ = m.predict(&d.x);
+        }
+        eprintln!("predict: {:?}", t0.elapsed() / 100);
     }
 }
