@@ -60,29 +60,26 @@ export function bsplineBasis(x: ArrayLike<number>, opts: GridBasisOptions | Knot
   const o = checkOptions(op, opts, BASIS_OPTIONS);
   const k = intOption(op, "k", o.k, 0, MAX_K);
   const derivative = o.derivative === undefined ? 0 : intOption(op, "derivative", o.derivative, 0, 2);
-  const dtype = o.dtype === undefined ? "float64" : enumOption(op, "dtype", o.dtype, DTYPES);
+  const dtype = dtypeOption(op, o.dtype);
   const xs = toVector(x, `${op}: x`, dtype);
+  let knots: FloatArray | undefined;
+  let grid: { grid: number; range: [number, number] } | undefined;
+  if (o.knots !== undefined) {
+    if (o.grid !== undefined || o.gridRange !== undefined) {
+      throw new KanError("INVALID_ARGUMENT", `${op}: pass either { knots, k } or { grid, k, gridRange }, not both`);
+    }
+    knots = checkKnots(op, o.knots, k, dtype);
+  } else if (o.grid !== undefined) {
+    grid = { grid: gridOption(op, o.grid), range: gridRangeOption(op, o.gridRange) };
+  } else {
+    throw new KanError("INVALID_ARGUMENT", `${op}: options need { grid, k } (with optional gridRange) or { knots, k }`);
+  }
   const kernel = rawKernel(op);
   const Float = floatArrayType(dtype);
 
   return kernel.scope((s) => {
-    let knotsPtr: Ptr;
-    let nKnots: number;
-    if (o.knots !== undefined) {
-      if (o.grid !== undefined || o.gridRange !== undefined) {
-        throw new KanError("INVALID_ARGUMENT", `${op}: pass either { knots, k } or { grid, k, gridRange }, not both`);
-      }
-      const knots = checkKnots(op, o.knots, k, dtype);
-      knotsPtr = s.put(knots);
-      nKnots = knots.length;
-    } else if (o.grid !== undefined) {
-      const grid = gridOption(op, o.grid);
-      const range = o.gridRange === undefined ? ([-1, 1] as [number, number]) : rangeOption(op, "gridRange", o.gridRange);
-      nKnots = grid + 2 * k + 1;
-      knotsPtr = uniformKnotsInto(kernel, s, grid, k, range, dtype);
-    } else {
-      throw new KanError("INVALID_ARGUMENT", `${op}: options need { grid, k } (with optional gridRange) or { knots, k }`);
-    }
+    const knotsPtr = knots ? s.put(knots) : uniformKnotsInto(kernel, s, grid!.grid, k, grid!.range, dtype);
+    const nKnots = knots ? knots.length : grid!.grid + 2 * k + 1;
     const cols = nKnots - k - 1;
     const xPtr = s.put(xs);
     const out = s.alloc(xs.length * cols * Float.BYTES_PER_ELEMENT);
@@ -101,14 +98,22 @@ export function bsplineKnots(opts: KnotOptions): FloatArray {
   const o = checkOptions(op, opts, KNOT_OPTIONS);
   const grid = gridOption(op, o.grid);
   const k = intOption(op, "k", o.k, 0, MAX_K);
-  const range = o.gridRange === undefined ? ([-1, 1] as [number, number]) : rangeOption(op, "gridRange", o.gridRange);
-  const dtype = o.dtype === undefined ? "float64" : enumOption(op, "dtype", o.dtype, DTYPES);
+  const range = gridRangeOption(op, o.gridRange);
+  const dtype = dtypeOption(op, o.dtype);
   const kernel = rawKernel(op);
   return kernel.scope((s) => s.take(uniformKnotsInto(kernel, s, grid, k, range, dtype), grid + 2 * k + 1, floatArrayType(dtype)));
 }
 
 function gridOption(op: string, grid: unknown): number {
   return intOption(op, "grid", grid, 1, 1 << 20);
+}
+
+function gridRangeOption(op: string, range: unknown): [number, number] {
+  return range === undefined ? [-1, 1] : rangeOption(op, "gridRange", range);
+}
+
+function dtypeOption(op: string, dtype: unknown): DType {
+  return dtype === undefined ? "float64" : enumOption(op, "dtype", dtype, DTYPES);
 }
 
 function uniformKnotsInto(kernel: Kernel, s: Scope, grid: number, k: number, [lo, hi]: [number, number], dtype: DType): Ptr {
