@@ -4,5 +4,6 @@ import { cases as init } from "./init.js";
 import { cases as bspline } from "./bspline.js";
 import { cases as simd } from "./simd.js";
 import { cases as errors } from "./errors.js";
+import { cases as model } from "./model.js";
 
-export const suites = { init, bspline, simd, errors };
+export const suites = { init, bspline, simd, errors, model };
