@@ -575,3 +575,9 @@ pub extern "C" fn kw_fit_end(h: u32) -> i32 {
         Ok(())
     }))
 }
+
+/// Peak multiply-add probe for benchmarks: 64 flops per iteration.
+#[no_mangle]
+pub extern "C" fn kw_simd_peak_f32(iters: u32) -> f32 {
+    crate::simd::peak_probe_f32(iters)
+}

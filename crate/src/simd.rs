@@ -172,3 +172,36 @@ mod tests {
         assert_eq!(y, vec![3.0, 5.0, 7.0, 9.0, 11.0]);
     }
 }
+
+/// A peak-throughput probe: `iters` rounds of multiply-add on 8 independent f32x4
+/// accumulators (64 flops a round). Returns a value that depends on every round so the
+/// loop cannot be removed. Benchmarks divide 64 * iters by the time taken.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub fn peak_probe_f32(iters: u32) -> f32 {
+    use core::arch::wasm32::*;
+    let a = f32x4_splat(0.999_999);
+    let b = f32x4_splat(1e-7);
+    let mut acc = [f32x4_splat(1.0); 8];
+    for _ in 0..iters {
+        for v in acc.iter_mut() {
+            *v = f32x4_add(f32x4_mul(*v, a), b);
+        }
+    }
+    let mut s = f32x4_splat(0.0);
+    for v in acc {
+        s = f32x4_add(s, v);
+    }
+    f32x4_extract_lane::<0>(s)
+}
+
+/// The scalar twin of the probe (one lane, same arithmetic).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+pub fn peak_probe_f32(iters: u32) -> f32 {
+    let mut acc = [1.0f32; 32];
+    for _ in 0..iters {
+        for v in acc.iter_mut() {
+            *v = *v * 0.999_999 + 1e-7;
+        }
+    }
+    acc.iter().sum::<f32>() / 4.0
+}
