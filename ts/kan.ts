@@ -44,6 +44,7 @@ export interface ModelRaw {
   kw_fit_begin(h: number, tx: Ptr, ty: Ptr, n: number, ny: number, vx: Ptr, vy: Ptr, nv: number, cfg: Ptr, ncfg: number): number;
   kw_fit_step(h: number, out: Ptr): number;
   kw_fit_end(h: number): number;
+  kw_model_set_trainable(h: number, sb: number, sp: number): number;
 }
 
 export type BaseFun = "silu" | "identity" | "zero";
@@ -72,6 +73,9 @@ export interface KANOptions {
   scaleBaseSigma?: number;
   /** Initial scale_sp = scaleSp / sqrt(n_in). Default 1. */
   scaleSp?: number;
+  /** Whether fit trains scale_base / scale_sp (pykan's sb_trainable / sp_trainable). Default true. */
+  sbTrainable?: boolean;
+  spTrainable?: boolean;
 }
 
 /** The validated, complete configuration of a model (what toJSON stores). */
@@ -88,6 +92,8 @@ export interface KANConfig {
   scaleBaseMu: number;
   scaleBaseSigma: number;
   scaleSp: number;
+  sbTrainable: boolean;
+  spTrainable: boolean;
 }
 
 export interface FitOptions {
@@ -140,7 +146,7 @@ export interface Evaluation {
 export const LayerArray = { knots: 0, coef: 1, scaleBase: 2, scaleSp: 3, affine: 4, mask: 5, symbolic: 6 } as const;
 
 const KAN_OPTIONS = ["width", "grid", "k", "gridRange", "baseFun", "noiseScale", "gridEps", "dtype", "seed",
-  "scaleBaseMu", "scaleBaseSigma", "scaleSp"] as const;
+  "scaleBaseMu", "scaleBaseSigma", "scaleSp", "sbTrainable", "spTrainable"] as const;
 const FIT_OPTIONS = ["opt", "steps", "lr", "batch", "lamb", "lambL1", "lambEntropy", "updateGrid", "gridUpdateNum",
   "stopGridUpdateStep", "loss", "seed", "signal", "onStep"] as const;
 const BASES: readonly BaseFun[] = ["silu", "identity", "zero"];
@@ -207,7 +213,14 @@ export function normaliseConfig(opts: unknown, op = "KAN"): KANConfig {
     scaleBaseMu: finiteNumber(op, "scaleBaseMu", o.scaleBaseMu ?? 0),
     scaleBaseSigma: finiteNumber(op, "scaleBaseSigma", o.scaleBaseSigma ?? 1),
     scaleSp: finiteNumber(op, "scaleSp", o.scaleSp ?? 1),
+    sbTrainable: boolOption(op, "sbTrainable", o.sbTrainable ?? true),
+    spTrainable: boolOption(op, "spTrainable", o.spTrainable ?? true),
   };
+}
+
+function boolOption(op: string, name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw new KanError("INVALID_ARGUMENT", `${op}: option "${name}" must be a boolean, got ${describe(v)}`);
+  return v;
 }
 
 /** Symbol.dispose where the engine has it (Node >= 20.4, Deno, current browsers). */
@@ -281,7 +294,9 @@ export class KAN {
       k.check("KAN", r.kw_model_new(cfg.dtype === "float32" ? 0 : 1, cfg.width.length, width, cfg.grid.length, grid,
         cfg.k.length, kk, cfg.gridRange[0], cfg.gridRange[1], BASES.indexOf(cfg.baseFun), cfg.noiseScale, cfg.gridEps,
         cfg.seed, cfg.scaleBaseMu, cfg.scaleBaseSigma, cfg.scaleSp, out));
-      return new Uint32Array(k.raw.memory.buffer, out, 1)[0]!;
+      const h = new Uint32Array(k.raw.memory.buffer, out, 1)[0]!;
+      k.check("KAN", r.kw_model_set_trainable(h, cfg.sbTrainable ? 1 : 0, cfg.spTrainable ? 1 : 0));
+      return h;
     });
   }
 
@@ -514,9 +529,7 @@ export class KAN {
     const gridUpdateNum = intOption(op, "gridUpdateNum", o.gridUpdateNum ?? 10, 1);
     const stopGridUpdateStep = intOption(op, "stopGridUpdateStep", o.stopGridUpdateStep ?? 50, 0);
     const seed = intOption(op, "seed", o.seed ?? this.#cfg.seed, 0);
-    if (o.updateGrid !== undefined && typeof o.updateGrid !== "boolean") {
-      throw new KanError("INVALID_ARGUMENT", `${op}: option "updateGrid" must be a boolean, got ${describe(o.updateGrid)}`);
-    }
+    if (o.updateGrid !== undefined) boolOption(op, "updateGrid", o.updateGrid);
     if (o.onStep !== undefined && typeof o.onStep !== "function") {
       throw new KanError("INVALID_ARGUMENT", `${op}: option "onStep" must be a function, got ${describe(o.onStep)}`);
     }

@@ -285,6 +285,8 @@ pub extern "C" fn kw_model_new(
             scale_base_mu: sb_mu,
             scale_base_sigma: sb_sigma,
             scale_sp: sp,
+            train_sb: true,
+            train_sp: true,
         };
         let m = match dtype {
             0 => AnyModel::F32(Model::new(&cfg)?),
@@ -580,4 +582,16 @@ pub extern "C" fn kw_fit_end(h: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kw_simd_peak_f32(iters: u32) -> f32 {
     crate::simd::peak_probe_f32(iters)
+}
+
+/// Whether `scale_base` and `scale_sp` are trained (both by default).
+#[no_mangle]
+pub extern "C" fn kw_model_set_trainable(h: u32, sb: u32, sp: u32) -> i32 {
+    status(with_model(h, |m| {
+        dispatch!(m, m => {
+            m.cfg.train_sb = sb != 0;
+            m.cfg.train_sp = sp != 0;
+        });
+        Ok(())
+    }))
 }

@@ -38,6 +38,9 @@ pub struct ModelConfig {
     pub scale_base_mu: f64,
     pub scale_base_sigma: f64,
     pub scale_sp: f64,
+    /// Whether `scale_base` and `scale_sp` are trained (pykan's sb_trainable, sp_trainable).
+    pub train_sb: bool,
+    pub train_sp: bool,
 }
 
 impl Default for ModelConfig {
@@ -54,6 +57,8 @@ impl Default for ModelConfig {
             scale_base_mu: 0.0,
             scale_base_sigma: 1.0,
             scale_sp: 1.0,
+            train_sb: true,
+            train_sp: true,
         }
     }
 }
@@ -425,7 +430,15 @@ impl<T: Real> Model<T> {
         } else {
             (loss, None)
         };
-        let g = t.backward(obj);
+        let mut g = t.backward(obj);
+        for layer in &self.layers {
+            if !self.cfg.train_sb {
+                g[layer.sb_off()..layer.sp_off()].iter_mut().for_each(|v| *v = T::ZERO);
+            }
+            if !self.cfg.train_sp {
+                g[layer.sp_off()..layer.aff_off()].iter_mut().for_each(|v| *v = T::ZERO);
+            }
+        }
         let rv = reg.map(|r| t.value(r).data[0]).unwrap_or(T::ZERO);
         (t.value(obj).data[0], g, t.value(loss).data[0], rv)
     }
