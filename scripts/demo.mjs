@@ -1,19 +1,46 @@
-// A first look at kanwasm: the cubic B-spline basis of a 5-interval grid on [-1, 1], the
-// functions every KAN edge is made of. Run with `npm run demo` after `npm install`.
-import { init, bsplineBasis } from "kanwasm";
+// The README's main job: fit a KAN to f(x, y) = exp(sin(pi x) + y^2) in float64, extend its
+// grid 3 -> 10, and print the test RMSE after each stage, with a progress line while it trains.
+//
+//   npm run demo
+import { init, KAN, createDataset } from "kanwasm";
+
+const tty = process.stdout.isTTY;
+
+/** An onStep callback that draws `label [#####.....] step/steps  train .. test ..`. */
+function progress(label, steps) {
+  const start = Date.now();
+  return ({ step, trainLoss, testLoss }) => {
+    const done = step + 1;
+    if (!tty && done !== steps && done % 10 !== 0) return;
+    const w = 24;
+    const fill = Math.round((w * done) / steps);
+    const bar = "#".repeat(fill) + ".".repeat(w - fill);
+    const line = `${label.padEnd(22)} [${bar}] ${String(done).padStart(3)}/${steps}` +
+      `  train ${trainLoss.toExponential(2)}  test ${testLoss.toExponential(2)}  ${((Date.now() - start) / 1000).toFixed(1)}s`;
+    process.stdout.write(tty ? `\r${line}` : `${line}\n`);
+  };
+}
+
+const finish = () => tty && process.stdout.write("\n");
 
 await init();
-const grid = 5;
-const k = 3;
-const xs = [-1, -0.6, -0.2, 0, 0.3, 0.7, 1];
-const basis = bsplineBasis(xs, { grid, k });
+const f = ([x, y]) => Math.exp(Math.sin(Math.PI * x) + y * y);
+const data = createDataset(f, { nVar: 2, trainNum: 1000, testNum: 1000, ranges: [-1, 1], seed: 0 });
+console.log("kanwasm demo: fitting f(x, y) = exp(sin(pi x) + y^2), 1000 train / 1000 test points on [-1, 1]^2\n");
 
-const cell = (v) => (v === 0 ? "." : v.toFixed(4)).padStart(7);
-console.log(`cubic B-spline basis, grid = ${grid} on [-1, 1]: ${basis.rows} x ${basis.cols} (coeff = grid + k)\n`);
-console.log("     x |" + Array.from({ length: basis.cols }, (_, i) => `B${i}`.padStart(7)).join("") + " |   sum");
-for (let r = 0; r < basis.rows; r++) {
-  const row = basis.data.subarray(r * basis.cols, (r + 1) * basis.cols);
-  const sum = row.reduce((a, b) => a + b, 0);
-  console.log(`${xs[r].toFixed(2).padStart(6)} |${Array.from(row, cell).join("")} | ${sum.toFixed(4)}`);
-}
-console.log("\nEach row sums to 1 inside the grid (partition of unity); at most k + 1 = 4 are non-zero.");
+const model = new KAN({ width: [2, 5, 1], grid: 3, k: 3, seed: 42, dtype: "float64" });
+console.log(`KAN width [2, 5, 1], grid 3, k 3, float64: ${model.numParams} parameters`);
+await model.fit(data, { opt: "lbfgs", steps: 50, lamb: 1e-3, onStep: progress("grid 3, lamb 1e-3", 50) });
+finish();
+const r3 = model.evaluate(data);
+console.log(`  test RMSE at grid 3:  ${r3.testRmse.toExponential(3)}   (pykan: 1.8e-2)\n`);
+
+const fine = model.refine(10);
+console.log(`refined to grid 10: ${fine.numParams} parameters, test RMSE before training ${fine.evaluate(data).testRmse.toExponential(3)}`);
+await fine.fit(data, { opt: "lbfgs", steps: 50, onStep: progress("grid 10", 50) });
+finish();
+const r10 = fine.evaluate(data);
+console.log(`  test RMSE at grid 10: ${r10.testRmse.toExponential(3)}   (pykan: 4.7e-4)`);
+
+model.dispose();
+fine.dispose();
