@@ -71,8 +71,52 @@ fn power<T: Real>(x: T, p: i32) -> (T, T) {
     (c.powi(p), if c == x { T::from_f64(p as f64) * c.powi(p - 1) } else { T::ZERO })
 }
 
-/// Value and derivative of built-in function `id` at `x` (guarded: always finite).
+/// First id of user-defined functions (registered by the host, evaluated through it).
+pub const USER_BASE: u16 = 100;
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "env")]
+extern "C" {
+    /// The host evaluates user function `id` at `x`.
+    fn kw_user_eval(id: u32, x: f64) -> f64;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+thread_local! {
+    static USER: std::cell::RefCell<Vec<fn(f64) -> f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Registers a native user function (tests and native embedders); returns its id.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn register_native(f: fn(f64) -> f64) -> u16 {
+    USER.with(|u| {
+        u.borrow_mut().push(f);
+        USER_BASE + u.borrow().len() as u16 - 1
+    })
+}
+
+fn user_raw(id: u16, x: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    // SAFETY: a plain host call with scalar arguments.
+    let v = unsafe { kw_user_eval(id as u32, x) };
+    #[cfg(not(target_arch = "wasm32"))]
+    let v = USER.with(|u| u.borrow().get((id - USER_BASE) as usize).map(|f| f(x)).unwrap_or(0.0));
+    if v.is_finite() { v.max(-Y_MAX * Y_MAX).min(Y_MAX * Y_MAX) } else { 0.0 }
+}
+
+/// A user function's value and (central-difference) derivative; non-finite values become 0.
+fn user<T: Real>(id: u16, x: T) -> (T, T) {
+    let xf = x.to_f64();
+    let h = 1e-6 * (1.0 + xf.abs());
+    let d = (user_raw(id, xf + h) - user_raw(id, xf - h)) / (2.0 * h);
+    (T::from_f64(user_raw(id, xf)), T::from_f64(if d.is_finite() { d } else { 0.0 }))
+}
+
+/// Value and derivative of function `id` at `x` (guarded: always finite).
 pub fn eval<T: Real>(id: u16, x: T) -> (T, T) {
+    if id >= USER_BASE {
+        return user(id, x);
+    }
     let one = T::ONE;
     let two = T::from_f64(2.0);
     let half = T::from_f64(0.5);
@@ -147,9 +191,143 @@ pub fn eval<T: Real>(id: u16, x: T) -> (T, T) {
     }
 }
 
+/// Result of fitting `c * f(a*x + b) + d` to samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fit {
+    pub a: f64,
+    pub b: f64,
+    pub c: f64,
+    pub d: f64,
+    pub r2: f64,
+}
+
+/// Samples the (a, b) grid search scores at most; r2's small-variance guard is rescaled to match.
+const SEARCH_SAMPLES: usize = 256;
+
+/// pykan's r2: squared correlation of `p` and `y` with `eps` added to the denominator,
+/// which pulls r2 down for edges that barely vary. 0 for non-finite values.
+fn r2(p: &[f64], y: &[f64], ym: f64, syy: f64, eps: f64) -> f64 {
+    let n = p.len() as f64;
+    let pm = p.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (&a, &b) in p.iter().zip(y) {
+        sxy += (a - pm) * (b - ym);
+        sxx += (a - pm) * (a - pm);
+    }
+    let r = sxy * sxy / (sxx * syy + eps);
+    if r.is_finite() { r } else { 0.0 }
+}
+
+/// Fits `c * f(a*x + b) + d` to `(x, y)` as pykan does: a `grid x grid` search over
+/// `a in a_range`, `b in b_range` maximising r2, zooming `iterations` times into the
+/// neighbourhood of the best point (keeping a boundary side when the best lies on it),
+/// then `(c, d)` by linear regression. `f` must be the guarded function.
+pub fn fit_params(x: &[f64], y: &[f64], f: &dyn Fn(f64) -> f64, a_range: (f64, f64), b_range: (f64, f64), grid: usize, iterations: usize) -> Fit {
+    let n = x.len();
+    let stride = n.div_ceil(SEARCH_SAMPLES).max(1);
+    let xs: Vec<f64> = x.iter().step_by(stride).copied().collect();
+    let ys: Vec<f64> = y.iter().step_by(stride).copied().collect();
+    let m = xs.len().max(1) as f64;
+    let ym = ys.iter().sum::<f64>() / m;
+    let syy: f64 = ys.iter().map(|v| (v - ym) * (v - ym)).sum();
+    let eps = 1e-4 * (m / n.max(1) as f64).powi(2);
+    let (mut ar, mut br) = (a_range, b_range);
+    let grid = grid.max(2);
+    let lin = |r: (f64, f64), i: usize| r.0 + (r.1 - r.0) * i as f64 / (grid - 1) as f64;
+    let mut p = vec![0.0; xs.len()];
+    let (mut best_a, mut best_b) = (1.0, 0.0);
+    for _ in 0..iterations.max(1) {
+        let (mut bi, mut bj, mut best) = (0, 0, -1.0);
+        for i in 0..grid {
+            let a = lin(ar, i);
+            for j in 0..grid {
+                let b = lin(br, j);
+                for (q, &xv) in p.iter_mut().zip(&xs) {
+                    *q = f(a * xv + b);
+                }
+                let r = r2(&p, &ys, ym, syy, eps);
+                if r > best {
+                    (bi, bj, best) = (i, j, r);
+                }
+            }
+        }
+        best_a = lin(ar, bi);
+        best_b = lin(br, bj);
+        let zoom = |r: (f64, f64), k: usize| -> (f64, f64) {
+            if k == 0 {
+                (lin(r, 0), lin(r, 1))
+            } else if k == grid - 1 {
+                (lin(r, grid - 2), lin(r, grid - 1))
+            } else {
+                (lin(r, k - 1), lin(r, k + 1))
+            }
+        };
+        let on_edge = |k: usize| k == 0 || k == grid - 1;
+        if on_edge(bi) || on_edge(bj) {
+            // only the coordinate on the boundary moves; the other keeps its range
+            if on_edge(bi) {
+                ar = zoom(ar, bi);
+            }
+            if on_edge(bj) {
+                br = zoom(br, bj);
+            }
+        } else {
+            ar = zoom(ar, bi);
+            br = zoom(br, bj);
+        }
+    }
+    // (c, d) by least squares on every sample
+    let post: Vec<f64> = x.iter().map(|&xv| f(best_a * xv + best_b)).collect();
+    let nf = n.max(1) as f64;
+    let pm = post.iter().sum::<f64>() / nf;
+    let yall = y.iter().sum::<f64>() / nf;
+    let (mut spy, mut spp) = (0.0, 0.0);
+    for (&a, &b) in post.iter().zip(y) {
+        spy += (a - pm) * (b - yall);
+        spp += (a - pm) * (a - pm);
+    }
+    let c = if spp > 0.0 && (spy / spp).is_finite() { spy / spp } else { 0.0 };
+    let d = yall - c * pm;
+    let syy_all: f64 = y.iter().map(|v| (v - yall) * (v - yall)).sum();
+    Fit { a: best_a, b: best_b, c, d, r2: r2(&post, y, yall, syy_all, 1e-4) }
+}
+
+/// pykan's ranking of candidates: lower is better.
+pub fn score(complexity: f64, r2: f64, weight_simple: f64) -> f64 {
+    weight_simple * complexity + (1.0 - weight_simple) * (1.0 + 1e-5 - r2).log2()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_params_recovers_affine_parameters() {
+        let x: Vec<f64> = (0..500).map(|i| -1.0 + 2.0 * i as f64 / 499.0).collect();
+        let y: Vec<f64> = x.iter().map(|&v| 2.0 * (3.0 * v + 0.5).sin() - 1.0).collect();
+        let sin = lookup("sin").unwrap();
+        let f = |v: f64| eval(sin, v).0;
+        let fit = fit_params(&x, &y, &f, (-10.0, 10.0), (-10.0, 10.0), 101, 3);
+        assert!(fit.r2 > 0.9999, "{fit:?}");
+        let pred: Vec<f64> = x.iter().map(|&v| fit.c * f(fit.a * v + fit.b) + fit.d).collect();
+        let err = pred.iter().zip(&y).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(err < 1e-2, "max error {err}, {fit:?}");
+        // a parabola through x^2: exact up to grid resolution
+        let y2: Vec<f64> = x.iter().map(|&v| 0.7 * v * v + 0.1).collect();
+        let sq = lookup("x^2").unwrap();
+        let g = |v: f64| eval(sq, v).0;
+        let fit2 = fit_params(&x, &y2, &g, (-10.0, 10.0), (-10.0, 10.0), 101, 3);
+        assert!(fit2.r2 > 0.9999, "{fit2:?}");
+        assert!(score(2.0, fit2.r2, 0.8) < score(3.0, fit2.r2, 0.8));
+    }
+
+    #[test]
+    fn user_functions_evaluate_natively() {
+        let id = register_native(|x| x * x * x + 1.0);
+        let (f, d) = eval(id, 2.0f64);
+        assert_eq!(f, 9.0);
+        assert!((d - 12.0).abs() < 1e-6);
+    }
 
     #[test]
     fn derivatives_match_finite_differences_and_stay_finite() {
