@@ -1,0 +1,450 @@
+// `npm run bench`: kanwasm against the tools users would otherwise pick, in one run on one
+// machine, one thread each (issue 6).
+//
+//   node bench/run.mjs [--time S] [--only kanwasm,torch,tfjs] [--shapes 1,3] [--no-write] [--kernels] [--wasm PATH]
+//
+// For every shape and dtype it measures training throughput (samples/s of forward +
+// backward + Adam step, updateGrid off) and inference throughput (samples/s of predict on
+// `batch` rows) of
+//   - kanwasm in Node (this package, imported as "kanwasm" from dist/);
+//   - a PyTorch CPU reference KAN in the dense efficient-kan formulation (bench/torch_kan.py,
+//     Debian's python3-torch, one thread; OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f);
+//   - a TF.js MLP of about the same parameter count on the wasm backend, one thread
+//     (bench/tfjs_mlp.mjs; float32 only: TF.js has no float64);
+// and the GFLOP/s of kanwasm's forward spline kernel next to a measured wasm-SIMD peak.
+// Prints one table and writes it to bench/RESULTS.md. A missing baseline is skipped with a
+// message; the bench never fails because of a baseline.
+//
+//   --time S      seconds per measurement (default 1.5; env BENCH_TIME)
+//   --only LIST   run only these of kanwasm, torch, tfjs
+//   --shapes LIST run only these shapes (1-based indices into SHAPES below)
+//   --no-write    do not write bench/RESULTS.md
+//   --kernels     also run bench/kernels.mjs (SIMD dot vs scalar, bsplineBasis throughput)
+//   --wasm PATH   run kanwasm on another build of the module (e.g. to compare optimisation levels)
+//   env BENCH_PYTHON  the python with torch (default /usr/bin/python3, then python3 on PATH)
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { measure, mulberry32 } from "./timing.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+
+const SHAPES = [
+  { width: [2, 5, 1], grid: 5, batch: 1000 },
+  { width: [4, 8, 8, 1], grid: 10, batch: 1000 },
+  { width: [784, 64, 10], grid: 5, batch: 256, mlp: [784, 640, 10] },
+  { width: [100, 100, 100], grid: 5, batch: 512 },
+  { width: [100, 100], grid: 5, batch: 512 },
+  { width: [100, 100], grid: 20, batch: 512 },
+  { width: [100, 100], grid: 100, batch: 512 },
+].map((s) => ({ ...s, k: 3, id: `[${s.width}] G${s.grid}` }));
+const DTYPES = ["float32", "float64"];
+
+// ---- options -------------------------------------------------------------------------------
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  const head = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");
+  console.log(head.slice(0, head.findIndex((l) => !l.startsWith("//"))).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
+  process.exit(0);
+}
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const timeBox = Number(opt("--time") ?? process.env.BENCH_TIME ?? 1.5);
+if (!(timeBox > 0)) throw new Error(`--time must be a positive number of seconds, got ${opt("--time")}`);
+const only = new Set((opt("--only") ?? "kanwasm,torch,tfjs").split(","));
+const shapes = opt("--shapes") ? opt("--shapes").split(",").map((i) => SHAPES[Number(i) - 1]).filter(Boolean) : SHAPES;
+const write = !args.includes("--no-write");
+const started = Date.now();
+const log = (...m) => console.error(...m);
+
+// ---- kanwasm ---------------------------------------------------------------------------------
+if (!existsSync(join(root, "dist/index.js")) || !existsSync(join(root, "dist/kanwasm.wasm"))) {
+  console.error("bench: dist/ is missing; run `npm run build` first");
+  process.exit(1);
+}
+const { init, rawKernel, KAN } = await import("kanwasm");
+const wasmPath = opt("--wasm");
+await init(wasmPath ? { wasm: readFileSync(wasmPath) } : {});
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+/** Best of 5 runs of the f32x4 multiply-add probe (64 flops per iteration), in GFLOP/s. */
+function simdPeak() {
+  const probe = rawKernel().raw.kw_simd_peak_f32;
+  if (typeof probe !== "function") return undefined;
+  probe(1e6);
+  let best = 0;
+  for (let r = 0; r < 5; r++) {
+    const iters = 1e7;
+    const t0 = performance.now();
+    probe(iters);
+    const s = (performance.now() - t0) / 1e3;
+    best = Math.max(best, (64 * iters) / s / 1e9);
+  }
+  return best;
+}
+
+/** Inputs U[-1, 1] and smooth labels sin(x @ P): n rows. */
+function makeData(nIn, nOut, n, Float, seed) {
+  const rnd = mulberry32(seed);
+  const x = Float.from({ length: n * nIn }, () => 2 * rnd() - 1);
+  const p = Float64Array.from({ length: nIn * nOut }, () => (2 * rnd() - 1) * Math.sqrt(3 / nIn));
+  const y = new Float(n * nOut);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < nOut; j++) {
+      let s = 0;
+      for (let i = 0; i < nIn; i++) s += x[r * nIn + i] * p[i * nOut + j];
+      y[r * nOut + j] = Math.sin(s);
+    }
+  }
+  return { x: { rows: n, cols: nIn, data: x }, y: { rows: n, cols: nOut, data: y } };
+}
+
+/** Spline flops of one forward sample: 2 (k+1) in out, summed over layers. */
+const splineFlops = (s) => s.width.slice(1).reduce((acc, out, l) => acc + 2 * (s.k + 1) * s.width[l] * out, 0);
+
+async function benchKanwasm(s, dtype) {
+  const Float = dtype === "float32" ? Float32Array : Float64Array;
+  const nIn = s.width[0];
+  const nOut = s.width[s.width.length - 1];
+  const { x, y } = makeData(nIn, nOut, 2 * s.batch, Float, 3);
+  const data = { trainInput: x, trainLabel: y };
+  const xInf = { rows: s.batch, cols: nIn, data: x.data.slice(0, s.batch * nIn) };
+  const model = new KAN({ width: s.width, grid: s.grid, k: s.k, dtype, seed: 1 });
+  try {
+    const fitOpts = { opt: "adam", lr: 1e-3, batch: s.batch, updateGrid: false };
+    const train = await measure((steps) => model.fit(data, { ...fitOpts, steps }), s.batch, timeBox);
+    const infer = await measure((calls) => {
+      for (let c = 0; c < calls; c++) model.predict(xInf);
+    }, s.batch, timeBox);
+    return { params: model.numParams, train, infer };
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---- baselines -------------------------------------------------------------------------------
+/** The MLP of the TF.js baseline: hidden widths scaled by one factor to match `params`. */
+function mlpFor(s, params) {
+  if (s.mlp) return s.mlp;
+  const count = (w) => w.slice(1).reduce((acc, out, l) => acc + w[l] * out + out, 0);
+  const hidden = s.width.length > 2 ? s.width.slice(1, -1) : [1];
+  let best;
+  for (let f = 0.05; f < 1e5; f *= 1.002) {
+    const w = [s.width[0], ...hidden.map((h) => Math.max(1, Math.round(h * f))), s.width[s.width.length - 1]];
+    const d = Math.abs(count(w) - params);
+    if (!best || d < best.d) best = { w, d };
+  }
+  return best.w;
+}
+
+function cpuInfo() {
+  let text = "";
+  try {
+    text = readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    // not Linux
+  }
+  const model = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? "unknown";
+  const flags = /^flags\s*:\s*(.*)$/m.exec(text)?.[1]?.split(/\s+/) ?? [];
+  return { model, avx512f: flags.includes("avx512f"), avx2: flags.includes("avx2"), cores: os.cpus().length };
+}
+
+/** Runs a child that prints JSON on its last stdout line; its stderr (progress) passes through. */
+function runChild(cmd, argv, env) {
+  const r = spawnSync(cmd, argv, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: 15 * 60 * 1000,
+  });
+  if (r.error) return { error: r.error.message };
+  if (r.status !== 0) return { error: `exited with ${r.status ?? r.signal}` };
+  const last = r.stdout.trim().split("\n").pop();
+  try {
+    return JSON.parse(last);
+  } catch {
+    return { error: `printed no JSON (${last?.slice(0, 200)})` };
+  }
+}
+
+function findTorchPython() {
+  const candidates = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ["/usr/bin/python3", "python3"];
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+
+function tfjsInstalled() {
+  const req = createRequire(join(root, "package.json"));
+  try {
+    req.resolve("@tensorflow/tfjs");
+    req.resolve("@tensorflow/tfjs-backend-wasm");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- the run ---------------------------------------------------------------------------------
+const cpu = cpuInfo();
+const skipped = [];
+const loadStart = os.loadavg()[0];
+if (loadStart > 0.5) log(`bench: the load average is ${loadStart.toFixed(2)}: other work on this machine will lower the numbers`);
+log(`bench: ${shapes.length} shapes x ${DTYPES.join("/")}, ${timeBox} s per measurement, on ${cpu.model} (${cpu.cores} cores)`);
+
+let peak;
+if (only.has("kanwasm")) {
+  peak = simdPeak();
+  if (peak === undefined) skipped.push("wasm-SIMD peak: this dist/kanwasm.wasm has no kw_simd_peak_f32 export; rebuild with `npm run build`");
+  else log(`wasm-SIMD peak (f32x4 multiply-add, 1 thread): ${peak.toFixed(1)} GFLOP/s`);
+}
+
+const kw = new Map();
+if (only.has("kanwasm")) {
+  for (const s of shapes) {
+    for (const dtype of DTYPES) {
+      let r;
+      try {
+        r = await benchKanwasm(s, dtype);
+      } catch (e) {
+        skipped.push(`kanwasm ${s.id} ${dtype}: ${e?.code ?? ""} ${e?.message ?? e}`);
+        log(`kanwasm ${s.id} ${dtype}: failed: ${e?.message ?? e}`);
+        continue;
+      }
+      kw.set(`${s.id}|${dtype}`, r);
+      log(`kanwasm ${s.id} ${dtype}: train ${fmt(r.train)}/s, infer ${fmt(r.infer)}/s (${r.params} params)`);
+    }
+  }
+}
+
+const pt = new Map();
+let torchInfo;
+if (only.has("torch")) {
+  const py = findTorchPython();
+  if (!py) {
+    skipped.push(`PyTorch reference: no ${process.env.BENCH_PYTHON ?? "python3"} with torch (on Debian: apt-get install -y python3-torch)`);
+  } else {
+    const env = { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+    if (cpu.avx512f) env.OPENBLAS_CORETYPE = "SkylakeX";
+    log(`torch: ${py}${env.OPENBLAS_CORETYPE ? " with OPENBLAS_CORETYPE=SkylakeX" : ""}`);
+    const cfg = { timeBox, dtypes: DTYPES, shapes: shapes.map(({ id, width, grid, k, batch }) => ({ id, width, grid, k, batch })) };
+    const out = runChild(py, [join(here, "torch_kan.py"), JSON.stringify(cfg)], env);
+    if (out.error) skipped.push(`PyTorch reference: ${py} bench/torch_kan.py ${out.error}`);
+    else {
+      torchInfo = { ...out, pythonPath: py, openblasCoretype: env.OPENBLAS_CORETYPE ?? "unset (no avx512f)" };
+      for (const r of out.results) pt.set(`${r.id}|${r.dtype}`, r);
+    }
+  }
+}
+
+const tj = new Map();
+let tfjsInfo;
+if (only.has("tfjs")) {
+  if (!tfjsInstalled()) {
+    skipped.push("TF.js MLP: @tensorflow/tfjs or @tensorflow/tfjs-backend-wasm is not installed (npm install)");
+  } else {
+    const cfg = {
+      timeBox,
+      shapes: shapes.map((s) => {
+        const params = kw.get(`${s.id}|float32`)?.params ?? pt.get(`${s.id}|float32`)?.params ?? kanParams(s);
+        return { id: s.id, mlp: mlpFor(s, params), batch: s.batch };
+      }),
+    };
+    const out = runChild(process.execPath, [join(here, "tfjs_mlp.mjs"), JSON.stringify(cfg)], {});
+    if (out.error) skipped.push(`TF.js MLP: bench/tfjs_mlp.mjs ${out.error}`);
+    else {
+      tfjsInfo = out;
+      for (const r of out.results) tj.set(r.id, r);
+    }
+  }
+}
+
+/** kanwasm's parameter count without a model: per edge G + k coefficients, scale_base, scale_sp. */
+function kanParams(s) {
+  return s.width.slice(1).reduce((acc, out, l) => acc + s.width[l] * out * (s.grid + s.k + 2), 0);
+}
+
+// The peak once more at the end; the higher of the two is the one least disturbed.
+if (peak !== undefined) peak = Math.max(peak, simdPeak());
+const loadEnd = os.loadavg()[0];
+
+// ---- the table -------------------------------------------------------------------------------
+function fmt(v) {
+  if (v === undefined || !Number.isFinite(v)) return "–";
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (v >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(2)}k`;
+  return v.toFixed(0);
+}
+const ratio = (a, b) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : "–");
+
+const header = [
+  "shape", "dtype", "kanwasm train", "kanwasm infer", "PyTorch train", "PyTorch infer",
+  "TF.js MLP", "TF.js train", "TF.js infer", "kw/PT train", "kw/PT infer", "kw/TF train", "kw/TF infer",
+  "kernel GFLOP/s", "% of peak",
+];
+const rows = [];
+const summary = [];
+for (const s of shapes) {
+  for (const dtype of DTYPES) {
+    const key = `${s.id}|${dtype}`;
+    const k = kw.get(key);
+    const p = pt.get(key);
+    const t = dtype === "float32" ? tj.get(s.id) : undefined;
+    const gflops = k ? (splineFlops(s) * k.infer) / 1e9 : undefined;
+    // f64x2 has half the lanes of f32x4: float64 rows are set against half the f32 peak.
+    const peakFor = peak === undefined ? undefined : dtype === "float32" ? peak : peak / 2;
+    const pct = gflops !== undefined && peakFor ? (100 * gflops) / peakFor : undefined;
+    summary.push({ id: s.id, dtype, k, p, t, gflops, pct });
+    rows.push([
+      s.id, dtype, fmt(k?.train), fmt(k?.infer), fmt(p?.train), fmt(p?.infer),
+      dtype === "float32" ? (t ? `[${t.mlp}]` : "–") : "no f64",
+      fmt(t?.train), fmt(t?.infer),
+      ratio(k?.train, p?.train), ratio(k?.infer, p?.infer), ratio(k?.train, t?.train), ratio(k?.infer, t?.infer),
+      gflops === undefined ? "–" : gflops.toFixed(2), pct === undefined ? "–" : `${pct.toFixed(1)}%`,
+    ]);
+  }
+}
+const mdTable = [
+  `| ${header.join(" | ")} |`,
+  `|${header.map((_, i) => (i < 2 || i === 6 ? " --- " : " ---: ")).join("|")}|`,
+  ...rows.map((r) => `| ${r.join(" | ")} |`),
+].join("\n");
+
+const get = (id, dtype) => summary.find((x) => x.id === id && x.dtype === dtype);
+const gLines = [];
+for (const dtype of DTYPES) {
+  const g5 = get("[100,100] G5", dtype)?.k;
+  const g100 = get("[100,100] G100", dtype)?.k;
+  if (g5 && g100) {
+    gLines.push(`- [100,100] ${dtype}: G100 / G5 throughput: train ${(g100.train / g5.train).toFixed(2)}, infer ${(g100.infer / g5.infer).toFixed(2)}`);
+  }
+}
+
+// Issue 6's acceptance targets (float32), reported, never enforced here.
+const checks = [];
+const chk = (label, value, target) => {
+  if (value === undefined || !Number.isFinite(value)) checks.push(`- ${label}: not measured`);
+  else checks.push(`- ${label}: ${value.toFixed(2)} (target ≥ ${target}) ${value >= target ? "met" : "NOT met"}`);
+};
+const trainRatio = (id, base) => {
+  const x = get(id, "float32");
+  return x?.k && x?.[base] ? x.k.train / x[base].train : undefined;
+};
+chk("kanwasm/PyTorch train [2,5,1] G5", trainRatio("[2,5,1] G5", "p"), 3);
+chk("kanwasm/PyTorch train [4,8,8,1] G10", trainRatio("[4,8,8,1] G10", "p"), 3);
+chk("kanwasm/PyTorch train [784,64,10] G5", trainRatio("[784,64,10] G5", "p"), 2);
+chk("kanwasm/PyTorch train [100,100,100] G5", trainRatio("[100,100,100] G5", "p"), 2);
+chk("kanwasm/PyTorch train [100,100] G100", trainRatio("[100,100] G100", "p"), 10);
+{
+  const g5 = get("[100,100] G5", "float32")?.k;
+  const g100 = get("[100,100] G100", "float32")?.k;
+  chk("kanwasm train G100 / G5 on [100,100]", g5 && g100 ? g100.train / g5.train : undefined, 0.5);
+}
+chk("kanwasm/TF.js MLP train [784,64,10] G5", trainRatio("[784,64,10] G5", "t"), 3);
+{
+  const x = get("[100,100,100] G5", "float32");
+  chk("forward spline kernel on [100,100,100] G5, fraction of peak", x?.pct === undefined ? undefined : x.pct / 100, 0.4);
+}
+
+const mlpLines = shapes
+  .map((s) => {
+    const t = tj.get(s.id);
+    const k = kw.get(`${s.id}|float32`);
+    return t ? `${s.id}: KAN ${k?.params ?? kanParams(s)} params, MLP [${t.mlp}] ${t.params} params` : undefined;
+  })
+  .filter(Boolean);
+
+console.log();
+console.log(mdTable);
+console.log();
+if (peak !== undefined) console.log(`wasm-SIMD peak (f32x4 multiply-add, one thread): ${peak.toFixed(1)} GFLOP/s`);
+for (const l of gLines) console.log(l);
+console.log("\nIssue 6 acceptance (float32):");
+for (const l of checks) console.log(l);
+for (const m of skipped) console.log(`skipped: ${m}`);
+const minutes = ((Date.now() - started) / 60000).toFixed(1);
+console.log(`\nbench: done in ${minutes} min`);
+
+// ---- bench/RESULTS.md ------------------------------------------------------------------------
+if (write) {
+  const git = (...a) => {
+    try {
+      return execFileSync("git", a, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return "";
+    }
+  };
+  const commit = git("rev-parse", "--short", "HEAD");
+  const dirty = git("status", "--porcelain", "--", "crate", "ts") ? " (with uncommitted changes in crate/ or ts/)" : "";
+  const date = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const md = `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.mjs) on ${date}, in ${minutes} minutes.
+Every number below comes from that one run on one machine; kanwasm's kernels are still
+being optimised, so rerun it for current numbers.
+
+## Machine and versions
+- CPU: ${cpu.model}, ${cpu.cores} cores (avx2: ${cpu.avx2 ? "yes" : "no"}, avx512f: ${cpu.avx512f ? "yes" : "no"}); ${os.type()} ${os.release()}
+- Node ${process.version}; kanwasm ${pkg.version} at ${commit || "?"}${dirty}
+- PyTorch: ${torchInfo ? `${torchInfo.torch} (Debian python3-torch via ${torchInfo.pythonPath}, Python ${torchInfo.python}, ${torchInfo.threads} thread, OPENBLAS_CORETYPE ${torchInfo.openblasCoretype})` : "not run"}
+- TF.js: ${tfjsInfo ? `@tensorflow/tfjs ${tfjsInfo.tfjs}, backend ${tfjsInfo.backend} (SIMD ${tfjsInfo.simd ? "on" : "off"}, ${tfjsInfo.threads} thread)` : "not run"}
+- kanwasm module: ${wasmPath ? `${wasmPath} (--wasm)` : "dist/kanwasm.wasm"}, ${statSync(wasmPath ?? join(root, "dist/kanwasm.wasm")).size} bytes
+- wasm-SIMD peak (f32x4 multiply-add probe kw_simd_peak_f32, one thread): ${peak === undefined ? "not measured" : `${peak.toFixed(1)} GFLOP/s`}
+- ${timeBox} s per measurement; load average (1 min) ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end${Math.max(loadStart, loadEnd) > 0.5 ? " (other work was running: the numbers are lower than on an idle machine)" : ""}
+
+## Throughput (samples/s, one thread)
+
+${mdTable}
+${gLines.length ? `\n${gLines.join("\n")}\n` : ""}
+- train: forward + MSE loss + backward + one Adam step (lr 1e-3) on a batch of \`batch\`
+  samples drawn from a train set of 2 x batch rows; kanwasm via \`model.fit(data, { opt: "adam",
+  lr: 1e-3, steps, batch, updateGrid: false })\`, the rate of whole fit() calls.
+- infer: kanwasm \`model.predict\` on \`batch\` rows; PyTorch a forward pass under
+  \`torch.inference_mode()\`; TF.js a forward pass and \`dataSync()\`.
+- PyTorch: bench/torch_kan.py, the dense efficient-kan formulation
+  \`silu(x) @ W_base + B(x).reshape(batch, in*(G+k)) @ W_spline\`, with B(x) all G+k Cox-de Boor
+  bases on pykan's knot grid, torch.optim.Adam.
+- TF.js: bench/tfjs_mlp.mjs, a ReLU MLP with about the KAN's parameter count, float32 only
+  (TF.js has no float64), \`@tensorflow/tfjs-backend-wasm\` single-threaded.
+${mlpLines.map((l) => `  ${l}`).join("\n")}
+- kernel GFLOP/s: 2 (k+1) in out flops per sample summed over layers, times kanwasm's inference
+  rate. The time includes everything predict does (basis evaluation, base branch, copies), so
+  this is a lower bound on the spline kernel's own rate. float64 rows are set against half the
+  f32x4 peak (f64x2 has half the lanes).
+- Each rate is the best of timed rounds of about ${(timeBox / 5).toFixed(2)} s after a warm-up
+  (the round least disturbed by other work on the machine).
+
+## Issue 6 acceptance (float32, from this run)
+
+${checks.join("\n")}
+${skipped.length ? `\n## Skipped\n\n${skipped.map((m) => `- ${m}`).join("\n")}\n` : ""}
+## Reproduce
+
+    npm install                      # builds dist/ (npm run build rebuilds it)
+    apt-get install -y python3-torch # as root on Debian, for the PyTorch reference
+    npm run bench                    # about ${Math.max(1, Math.round(Number(minutes)))} min; rewrites this file
+    node bench/run.mjs --help        # options: --time S, --only kanwasm,torch,tfjs, --shapes 1,3, --no-write, --wasm PATH
+
+The PyTorch reference runs with OPENBLAS_CORETYPE=SkylakeX on CPUs whose /proc/cpuinfo lists
+avx512f (Debian's OpenBLAS does not detect AVX-512 by itself). A baseline whose runtime is
+missing is skipped with a message; the bench never fails because of one.
+`;
+  writeFileSync(join(here, "RESULTS.md"), md);
+  console.log("bench: wrote bench/RESULTS.md");
+}
+
+if (args.includes("--kernels")) {
+  console.log("\n## Kernel micro-benchmarks (bench/kernels.mjs)\n");
+  spawnSync(process.execPath, [join(here, "kernels.mjs")], { cwd: root, stdio: "inherit" });
+}
