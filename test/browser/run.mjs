@@ -1,7 +1,9 @@
 // Chromium runner: serves the repository on 127.0.0.1, opens the page that runs every shared
-// scenario against dist/ (through an import map), then the browser-only loading pages.
+// scenario against dist/ (through an import map), then the browser-only loading pages and
+// screenshots of toSVG's picture.
 // Ends with `chromium: N passed, N failed`.
 import { launch, runPage } from "./chromium.mjs";
+import { svgScreenshots } from "./screenshot.mjs";
 import { serve } from "./server.mjs";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -14,6 +16,7 @@ try {
   results.push(...(await runPage(browser, `${server.url}/test/browser/index.html`)));
   results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=octet`)));
   results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=csp&csp=no-wasm`)));
+  results.push(...(await svgScreenshots(browser, `${server.url}/test/browser/svg.html`)));
 } catch (e) {
   results.push({ name: "launch Chromium", ok: false, error: e.message });
 } finally {

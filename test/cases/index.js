@@ -5,5 +5,7 @@ import { cases as bspline } from "./bspline.js";
 import { cases as simd } from "./simd.js";
 import { cases as errors } from "./errors.js";
 import { cases as model } from "./model.js";
+import { cases as formula } from "./formula.js";
+import { cases as svg } from "./svg.js";
 
-export const suites = { init, bspline, simd, errors, model };
+export const suites = { init, bspline, simd, errors, model, formula, svg };
