@@ -172,63 +172,110 @@ pub fn scatter<T: Real>(start: isize, w: &[T], row: &mut [T]) {
     }
 }
 
-/// Reciprocal knot spans for [`eval_tab`]: `inv[(p-1) * n + j] = 1 / (t_{j+p} - t_j)`
-/// (0 where the span is empty), `p = 1..=k`. Shapes: `(k, t.len())`.
-pub fn inv_spans<T: Real>(t: &[T], k: usize, out: &mut Vec<T>) {
+/// The knots padded with `k` extra knots on each side (continuing the end spacings), so
+/// that [`eval_padded`] never indexes outside. The padding only feeds basis functions that
+/// do not exist; the values of the real ones depend on real knots alone.
+pub fn pad_knots<T: Real>(t: &[T], k: usize, out: &mut Vec<T>) {
     let n = t.len();
     out.clear();
-    out.resize(k * n, T::ZERO);
-    for p in 1..=k {
-        for j in 0..n.saturating_sub(p) {
-            let d = t[j + p] - t[j];
-            out[(p - 1) * n + j] = if d == T::ZERO { T::ZERO } else { T::ONE / d };
-        }
+    let h0 = (t[1] - t[0]).max(T::ONE);
+    let h1 = (t[n - 1] - t[n - 2]).max(T::ONE);
+    for m in (1..=k).rev() {
+        out.push(t[0] - h0 * T::from_usize(m));
+    }
+    out.extend_from_slice(t);
+    for m in 1..=k {
+        out.push(t[n - 1] + h1 * T::from_usize(m));
     }
 }
 
-/// [`eval_with_deriv`] without divisions, from the table of [`inv_spans`]: the hot path of
-/// the KAN layer. Writes values and first derivatives of the `k+1` window; returns its start.
+/// Values and first derivatives of the `k+1` window, the hot path of the KAN layer: the
+/// triangular Cox-de Boor scheme (k(k+1)/2 divisions) on knots padded by [`pad_knots`],
+/// the derivative taken from the last level's quotients. `t` are the real knots (for the
+/// span search), `tp` the padded ones. Returns the window start as [`eval`] does.
 #[inline]
-pub fn eval_tab<T: Real>(t: &[T], inv: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
+pub fn eval_padded<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
+    // fixed orders get fully unrolled loops
+    match k {
+        1 => eval_fixed::<T, 1, 2>(t, tp, x, val, der),
+        2 => eval_fixed::<T, 2, 3>(t, tp, x, val, der),
+        3 => eval_fixed::<T, 3, 4>(t, tp, x, val, der),
+        4 => eval_fixed::<T, 4, 5>(t, tp, x, val, der),
+        5 => eval_fixed::<T, 5, 6>(t, tp, x, val, der),
+        _ => eval_padded_any(t, tp, k, x, val, der),
+    }
+}
+
+#[inline(always)]
+fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
-    let n = t.len();
-    let mut a = [T::ZERO; WIN];
-    a[0] = T::ONE;
+    let tp = &tp[i..i + 2 * K + 1]; // tp[K] is the span's left knot
+    let mut nv = [T::ZERO; W];
+    let mut left = [T::ZERO; W];
+    let mut right = [T::ZERO; W];
+    let mut quot = [T::ZERO; W];
+    nv[0] = T::ONE;
+    for j in 1..=K {
+        left[j] = x - tp[K + 1 - j];
+        right[j] = tp[K + j] - x;
+        let mut saved = T::ZERO;
+        for r in 0..j {
+            let den = right[r + 1] + left[j - r];
+            let q = if den == T::ZERO { T::ZERO } else { nv[r] / den };
+            if j == K {
+                quot[r] = q;
+            }
+            nv[r] = saved + right[r + 1] * q;
+            saved = left[j - r] * q;
+        }
+        nv[j] = saved;
+    }
+    let kf = T::from_usize(K);
+    let (val, der) = (&mut val[..W], &mut der[..W]);
+    der[0] = -kf * quot[0];
+    for m in 1..K {
+        der[m] = kf * (quot[m - 1] - quot[m]);
+    }
+    der[K] = kf * quot[K - 1];
+    val.copy_from_slice(&nv);
+    Some(i as isize - K as isize)
+}
+
+fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
+    let i = find_span(t, x)?;
+    let ip = i + k; // span index in the padded knots
+    let mut nv = [T::ZERO; WIN];
+    let mut left = [T::ZERO; WIN];
+    let mut right = [T::ZERO; WIN];
+    nv[0] = T::ONE;
     if k == 0 {
         val[0] = T::ONE;
         der[0] = T::ZERO;
         return Some(i as isize);
     }
-    for p in 1..=k {
-        let ip = &inv[(p - 1) * n..p * n];
-        let last = p == k;
-        let pf = T::from_usize(p);
-        // new[m] for j = i-p+m, computed from the top down so `a` can be updated in place
-        let mut m = p;
-        loop {
-            let j = i as isize - p as isize + m as isize;
-            let left = if m >= 1 { a[m - 1] } else { T::ZERO };
-            let right = if m < p { a[m] } else { T::ZERO };
-            let (v, d) = if j < 0 || j as usize + p + 1 > n - 1 {
-                (T::ZERO, T::ZERO)
-            } else {
-                let j = j as usize;
-                let (w1, w2) = (ip[j], ip[j + 1]);
-                let v = (x - t[j]) * w1 * left + (t[j + p + 1] - x) * w2 * right;
-                let d = if last { pf * (w1 * left - w2 * right) } else { T::ZERO };
-                (v, d)
-            };
-            if last {
-                der[m] = d;
+    let mut quot = [T::ZERO; WIN];
+    for j in 1..=k {
+        left[j] = x - tp[ip + 1 - j];
+        right[j] = tp[ip + j] - x;
+        let mut saved = T::ZERO;
+        for r in 0..j {
+            let den = right[r + 1] + left[j - r];
+            let q = if den == T::ZERO { T::ZERO } else { nv[r] / den };
+            if j == k {
+                quot[r] = q;
             }
-            a[m] = v;
-            if m == 0 {
-                break;
-            }
-            m -= 1;
+            nv[r] = saved + right[r + 1] * q;
+            saved = left[j - r] * q;
         }
+        nv[j] = saved;
     }
-    val[..=k].copy_from_slice(&a[..=k]);
+    let kf = T::from_usize(k);
+    for m in 0..=k {
+        let prev = if m > 0 { quot[m - 1] } else { T::ZERO };
+        let cur = if m < k { quot[m] } else { T::ZERO };
+        der[m] = kf * (prev - cur);
+    }
+    val[..=k].copy_from_slice(&nv[..=k]);
     Some(i as isize - k as isize)
 }
 
@@ -324,22 +371,27 @@ mod tests {
     }
 
     #[test]
-    fn table_evaluation_matches_recursion() {
+    fn padded_evaluation_matches_recursion() {
         let mut t: Vec<f64> = uniform_knots(6, 3, -1.0, 1.0);
         t[5] += 0.05; // uneven
-        let mut inv = Vec::new();
-        for k in [0usize, 1, 2, 3, 5] {
-            let tt = &t[..t.len().min(6 + 2 * k + 1).max(k + 2)];
-            inv_spans(tt, k, &mut inv);
+        let mut tp = Vec::new();
+        let repeated = [0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0];
+        for (k, tt) in [(0usize, &t[..]), (1, &t[..]), (2, &t[..]), (3, &t[..]), (5, &t[..]), (2, &repeated[..])] {
+            pad_knots(tt, k, &mut tp);
             let (mut v, mut d, mut v2, mut d2) = ([0.0; 8], [0.0; 8], [0.0; 8], [0.0; 8]);
             for s in 0..60 {
                 let x = -2.3 + 4.6 * s as f64 / 59.0;
-                let a = eval_tab(tt, &inv, k, x, &mut v, &mut d);
+                let a = eval_padded(tt, &tp, k, x, &mut v, &mut d);
                 let b = eval_with_deriv(tt, k, x, &mut v2, &mut d2);
                 assert_eq!(a, b);
-                if a.is_some() {
+                if let Some(st) = a {
+                    let nb = n_basis(tt.len(), k) as isize;
+                    // entries of bases that do not exist (j < 0 or j >= nb) are never read
                     for m in 0..=k {
-                        assert!((v[m] - v2[m]).abs() < 1e-13 && (d[m] - d2[m]).abs() < 1e-11, "k{k} x{x} m{m}");
+                        let j = st + m as isize;
+                        if j >= 0 && j < nb {
+                            assert!((v[m] - v2[m]).abs() < 1e-13 && (d[m] - d2[m]).abs() < 1e-11, "k{k} x{x} m{m}: {} {} vs {} {}", v[m], d[m], v2[m], d2[m]);
+                        }
                     }
                 }
             }
@@ -357,5 +409,41 @@ mod tests {
         let r = [0.0f64, 0.0, 1.0, 1.0, 2.0];
         assert_eq!(find_span(&r, 0.0), Some(1));
         assert_eq!(find_span(&r, 1.0), Some(3));
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn eval_padded_cost() {
+        let t: Vec<f32> = uniform_knots(5, 3, -1.0, 1.0);
+        let mut tp = Vec::new();
+        pad_knots(&t, 3, &mut tp);
+        let (mut v, mut d) = ([0.0f32; 4], [0.0f32; 4]);
+        let n = 1_000_000;
+        let t0 = std::time::Instant::now();
+        let mut acc = 0.0;
+        for s in 0..n {
+            let x = -1.0 + 2.0 * (s as f32 / n as f32);
+            if let Some(st) = eval_padded(&t, &tp, 3, x, &mut v, &mut d) {
+                acc += v[0] + d[1] + st as f32;
+            }
+        }
+        eprintln!("eval_padded {:?} per call ({acc})", t0.elapsed() / n);
+        let t0 = std::time::Instant::now();
+        let mut sp = 0usize;
+        for s in 0..n {
+            let x = -1.0 + 2.0 * (s as f32 / n as f32);
+            sp += find_span(&t, x).unwrap_or(0);
+        }
+        eprintln!("find_span {:?} per call ({sp})", t0.elapsed() / n);
+        let t0 = std::time::Instant::now();
+        for s in 0..n {
+            let x = -1.0 + 2.0 * (s as f32 / n as f32);
+            acc += crate::autodiff::silu(x);
+        }
+        eprintln!("silu {:?} per call ({acc})", t0.elapsed() / n);
     }
 }

@@ -80,9 +80,11 @@ pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
 /// Everything a layer needs per (sample, input), computed once per batch and shared by
 /// the forward, the backward and the regulariser: the basis window (values and first
 /// derivatives) and the base function with its derivative.
-/// Shapes: `start (n, in)`, `val`/`der (n, in, k+1)`, `b`/`db (n, in)`.
+/// Input-major, so a pass over one input's samples reads memory in order:
+/// `start (in, n)`, `val`/`der (in, n, k+1)`, `b`/`db (in, n)`; entry `q = i * n + s`.
 #[derive(Clone, Debug, Default)]
 pub struct BasisCache<T> {
+    pub n: usize,
     pub start: Vec<isize>,
     pub val: Vec<T>,
     pub der: Vec<T>,
@@ -100,25 +102,29 @@ impl<T: Real> Layer<T> {
         let n = x.rows;
         let w = k + 1;
         let mut c = BasisCache {
+            n,
             start: vec![OUTSIDE; n * ni],
             val: vec![T::ZERO; n * ni * w],
             der: vec![T::ZERO; n * ni * w],
             b: vec![T::ZERO; n * ni],
             db: vec![T::ZERO; n * ni],
         };
-        let mut inv = Vec::new();
+        let mut tp = Vec::new();
+        let mut col = vec![T::ZERO; n];
         for i in 0..ni {
             let t = self.knots_of(i);
-            bspline::inv_spans(t, k, &mut inv);
+            bspline::pad_knots(t, k, &mut tp);
             debug_assert_eq!(t.len(), nt);
-            for s in 0..n {
-                let q = s * ni + i;
-                let xv = x.data[q];
+            for (s, v) in col.iter_mut().enumerate() {
+                *v = x.data[s * ni + i];
+            }
+            for (s, &xv) in col.iter().enumerate() {
+                let q = i * n + s;
                 let (b, db) = self.base.eval(xv);
                 c.b[q] = b;
                 c.db[q] = db;
                 let (val, der) = (&mut c.val[q * w..(q + 1) * w], &mut c.der[q * w..(q + 1) * w]);
-                if let Some(st) = bspline::eval_tab(t, &inv, k, xv, val, der) {
+                if let Some(st) = bspline::eval_padded(t, &tp, k, xv, val, der) {
                     c.start[q] = st;
                 }
             }
@@ -206,10 +212,12 @@ impl<T: Real> Layer<T> {
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let base = self.base != Base::Zero;
-        for s in 0..x.rows {
-            let orow = &mut out.data[s * no..(s + 1) * no];
-            for i in 0..ni {
-                let q = s * ni + i;
+        let n = x.rows;
+        // input-major: one input's weights stay in cache while its samples stream by
+        for i in 0..ni {
+            for s in 0..n {
+                let orow = &mut out.data[s * no..(s + 1) * no];
+                let q = i * n + s;
                 if base {
                     T::axpy(c.b[q], &wb[i * no..(i + 1) * no], orow);
                 }
@@ -225,7 +233,7 @@ impl<T: Real> Layer<T> {
                     }
                 }
                 if sym {
-                    let xv = x.data[q];
+                    let xv = x.data[s * ni + i];
                     for o in 0..no {
                         let id = self.sym[i * no + o];
                         if id != 0 {
@@ -253,13 +261,14 @@ impl<T: Real> Layer<T> {
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let aoff = self.aff_off();
-        for s in 0..x.rows {
-            let grow = &gy.data[s * no..(s + 1) * no];
-            for i in 0..ni {
-                let q = s * ni + i;
+        let n = x.rows;
+        for i in 0..ni {
+            for s in 0..n {
+                let grow = &gy.data[s * no..(s + 1) * no];
+                let q = i * n + s;
                 let mut dx = self.edge_grads(q, i, grow, c, &w, &wb, &mut gw, &mut gwb);
                 if sym {
-                    let xv = x.data[q];
+                    let xv = x.data[s * ni + i];
                     for o in 0..no {
                         let id = self.sym[i * no + o];
                         if id != 0 {
@@ -275,7 +284,7 @@ impl<T: Real> Layer<T> {
                         }
                     }
                 }
-                gx[q] += dx;
+                gx[s * ni + i] += dx;
             }
         }
         self.chain_effective(p, &gw, &gwb, pg);
@@ -432,15 +441,17 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
         EdgeScaleOp { layer, cache, moments: RefCell::new(None) }
     }
 
-    /// Calls `f(q, i, y)` with the numeric edge outputs `y (out)` of every (sample, input).
+    /// Calls `f(s, i, y)` with the numeric edge outputs `y (out)` of every (sample, input),
+    /// input by input.
     fn for_each_edge(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T], mut f: impl FnMut(usize, usize, &[T])) {
         let l = self.layer;
         let (ni, no, nb, k) = (l.n_in, l.n_out, l.nb(), l.k);
         let w1 = k + 1;
+        let n = x.rows;
         let mut y = vec![T::ZERO; no];
-        for s in 0..x.rows {
-            for i in 0..ni {
-                let q = s * ni + i;
+        for i in 0..ni {
+            for s in 0..n {
+                let q = i * n + s;
                 y.iter_mut().for_each(|e| *e = T::ZERO);
                 T::axpy(c.b[q], &wb[i * no..(i + 1) * no], &mut y);
                 let st = c.start[q];
@@ -453,7 +464,7 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
                         }
                     }
                 }
-                f(q, i, &y);
+                f(s, i, &y);
             }
         }
     }
@@ -465,9 +476,9 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
         let mut shift = vec![T::ZERO; ni * no];
         let mut s1 = vec![T::ZERO; ni * no];
         let mut s2 = vec![T::ZERO; ni * no];
-        self.for_each_edge(x, c, w, wb, |q, i, y| {
+        self.for_each_edge(x, c, w, wb, |s, i, y| {
             let e = &mut shift[i * no..(i + 1) * no];
-            if q < ni {
+            if s == 0 {
                 e.copy_from_slice(y);
             }
             for o in 0..no {
@@ -541,12 +552,13 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let mut gwb = vec![T::ZERO; wb.len()];
         let mut gy = vec![T::ZERO; no];
         let mut gx = vec![T::ZERO; x.rows * ni];
-        self.for_each_edge(x, &c, &w, &wb, |q, i, y| {
+        let n = x.rows;
+        self.for_each_edge(x, &c, &w, &wb, |s, i, y| {
             for o in 0..no {
                 let e = i * no + o;
                 gy[o] = gcoef[e] * (y[o] - mean[e]);
             }
-            gx[q] += l.edge_grads(q, i, &gy, &c, &w, &wb, &mut gw, &mut gwb);
+            gx[s * ni + i] += l.edge_grads(i * n + s, i, &gy, &c, &w, &wb, &mut gw, &mut gwb);
         });
         for (a, b) in gs[0].data.iter_mut().zip(&gx) {
             *a += *b;

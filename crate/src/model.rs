@@ -1190,3 +1190,42 @@ mod interpret {
         assert!(r.test < 1e-8, "{r:?}");
     }
 }
+
+#[cfg(test)]
+mod perf {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn breakdown() {
+        for (w, g, n) in [(vec![(784usize, 0usize), (64, 0), (10, 0)], 5usize, 256usize), (vec![(100, 0), (100, 0)], 100, 512), (vec![(100, 0), (100, 0)], 5, 512)] {
+            let cfg = ModelConfig { width: w.clone(), grid: vec![g], ..Default::default() };
+            let m: Model<f32> = Model::new(&cfg).unwrap();
+            let mut r = Rng::new(1);
+            let ni = w[0].0;
+            let x = Tensor::from_vec(n, ni, (0..n * ni).map(|_| (r.uniform() * 2.0 - 1.0) as f32).collect());
+            let l0 = &m.layers[0];
+            let reps = 5;
+            let t = std::time::Instant::now();
+            for _ in 0..reps { std::hint::black_box(l0.basis_cache(&x)); }
+            let tc = t.elapsed() / reps;
+            let c = l0.basis_cache(&x);
+            let t = std::time::Instant::now();
+            let mut y = Tensor::zeros(1, 1);
+            for _ in 0..reps { y = l0.forward_cached(&x, &m.params, &c); }
+            let tf = t.elapsed() / reps;
+            let mut gx = vec![0.0f32; n * ni];
+            let mut pg = vec![0.0f32; m.params.len()];
+            let t = std::time::Instant::now();
+            for _ in 0..reps { l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c); }
+            let tb = t.elapsed() / reps;
+            let y = Tensor::from_vec(n, m.n_out(), vec![0.0; n * m.n_out()]);
+            let d = Data { x: x.clone(), y };
+            let fc = FitConfig::default();
+            let t = std::time::Instant::now();
+            for _ in 0..reps { std::hint::black_box(m.objective(&m.params, &d, &fc)); }
+            let to = t.elapsed() / reps;
+            let flops = 2.0 * 4.0 * (l0.n_in * l0.n_out * n) as f64;
+            eprintln!("{w:?} G{g} n{n}: cache {tc:?} fwd {tf:?} ({:.2} GF/s) bwd {tb:?} objective {to:?}", flops / tf.as_secs_f64() / 1e9);
+        }
+    }
+}
