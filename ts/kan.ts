@@ -23,6 +23,10 @@ import { checkOptions, enumOption, intOption, rangeOption } from "./options.js";
 import { decodeSafetensors, encodeSafetensors, type StTensor } from "./safetensors.js";
 import { rawKernel, type Kernel, type Ptr } from "./wasm.js";
 import type { Dataset } from "./dataset.js";
+import { registerUserSymbolic, symbolicById, symbolicId, symbolicNames, type UserSymbolicSpec } from "./symbolic-lib.js";
+import { setHostFunction } from "./host.js";
+import { symbolicFormula, type FormulaOptions } from "./formula.js";
+import { toSVG, type SVGOptions } from "./svg.js";
 
 /** The model exports of the core (crate/src/ffi.rs). */
 export interface ModelRaw {
@@ -45,6 +49,41 @@ export interface ModelRaw {
   kw_fit_step(h: number, out: Ptr): number;
   kw_fit_end(h: number): number;
   kw_model_set_trainable(h: number, sb: number, sp: number): number;
+  kw_model_attribute(h: number, x: Ptr, n: number, nodes: Ptr, nNodes: number, edges: Ptr, nEdges: number): number;
+  kw_model_prune(h: number, nodeTh: number, edgeTh: number, x: Ptr, n: number, out: Ptr): number;
+  kw_model_prune_inputs(h: number, th: number, x: Ptr, n: number, out: Ptr, kept: Ptr, count: Ptr): number;
+  kw_model_suggest(h: number, l: number, i: number, j: number, ids: Ptr, cx: Ptr, nlib: number, weight: number,
+    aLo: number, aHi: number, bLo: number, bHi: number, x: Ptr, n: number, out: Ptr): number;
+  kw_model_fix_symbolic(h: number, l: number, i: number, j: number, id: number, fit: number, aLo: number, aHi: number,
+    bLo: number, bHi: number, x: Ptr, n: number, r2: Ptr): number;
+  kw_model_auto_symbolic(h: number, ids: Ptr, cx: Ptr, nlib: number, r2Th: number, weight: number, aLo: number, aHi: number,
+    bLo: number, bHi: number, x: Ptr, n: number, out: Ptr, cap: number, count: Ptr): number;
+}
+
+/** Attribution: node scores per node layer (inputs first), edge scores per layer as [j][i] (output, input). */
+export interface Attribution {
+  nodeScores: number[][];
+  edgeScores: number[][][];
+}
+
+export interface SymbolicSearchOptions {
+  /** Function names to try; default: the whole library (built-ins and addSymbolic's). */
+  lib?: string[];
+  /** Weight of complexity against fit in the ranking. Default 0.8. */
+  weightSimple?: number;
+  /** Search ranges of a and b in c*f(a*x + b) + d. Default [-10, 10] each. */
+  aRange?: [number, number];
+  bRange?: [number, number];
+  /** Samples to fit on; default: the inputs of the last fit. */
+  input?: MatrixLike;
+}
+
+export interface Suggestion {
+  name: string;
+  r2: number;
+  complexity: number;
+  /** [a, b, c, d] of c*f(a*x + b) + d. */
+  params: [number, number, number, number];
 }
 
 export type BaseFun = "silu" | "identity" | "zero";
@@ -759,6 +798,249 @@ export class KAN {
     });
   }
 
+  // ----- interpretability -----
+
+  /** Samples for attribution and symbolic fitting: the given input, else the last fit's (n = 0). */
+  #samples(op: string, input: MatrixLike | undefined, s: import("./wasm.js").Scope): [Ptr, number] {
+    if (input === undefined) return [0, 0];
+    const x = this.#input(input, op);
+    if (x.rows < 2) throw new KanError("EMPTY_DATASET", `${op}: need at least 2 samples, got ${x.rows}`);
+    return [s.put(x.data), x.rows];
+  }
+
+  /**
+   * Node and edge scores computed backwards from the outputs (pykan's attribute), on `input`
+   * or the last fit's inputs. edgeScores[l][j][i] scores the edge from input i to (sub)node j of layer l.
+   */
+  attribute(input?: MatrixLike): Attribution {
+    const op = "attribute";
+    const h = this.handle(op);
+    const dims = Array.from({ length: this.depth }, (_, l) => this.layerDims(l));
+    const nodeCounts = this.#cfg.width.map(([a, b]) => a + b);
+    const nNodes = nodeCounts.reduce((a, b) => a + b, 0);
+    const nEdges = dims.reduce((a, [ni, no]) => a + ni * no, 0);
+    const { k, r } = raw(op);
+    const [nodes, edges] = k.scope((s) => {
+      const [px, n] = this.#samples(op, input, s);
+      const pn = s.alloc(8 * nNodes);
+      const pe = s.alloc(8 * nEdges);
+      k.check(op, r.kw_model_attribute(h, px, n, pn, nNodes, pe, nEdges));
+      return [s.take(pn, nNodes, Float64Array), s.take(pe, nEdges, Float64Array)];
+    });
+    const nodeScores: number[][] = [];
+    let at = 0;
+    for (const c of nodeCounts) {
+      nodeScores.push(Array.from(nodes.subarray(at, at + c)));
+      at += c;
+    }
+    const edgeScores: number[][][] = [];
+    at = 0;
+    for (const [ni, no] of dims) {
+      const layer: number[][] = [];
+      for (let j = 0; j < no; j++) layer.push(Array.from(edges.subarray(at + j * ni, at + (j + 1) * ni)));
+      edgeScores.push(layer);
+      at += ni * no;
+    }
+    return { nodeScores, edgeScores };
+  }
+
+  /**
+   * pykan's prune: a new model without the hidden nodes scoring below nodeThreshold, whose
+   * numeric edges scoring below edgeThreshold are masked. Scores from attribute(input).
+   */
+  prune(opts: { nodeThreshold?: number; edgeThreshold?: number; input?: MatrixLike } = {}): KAN {
+    const op = "prune";
+    const h = this.handle(op);
+    const o = checkOptions(op, opts, ["nodeThreshold", "edgeThreshold", "input"]) as { nodeThreshold?: number; edgeThreshold?: number; input?: MatrixLike };
+    const nodeTh = finiteNumber(op, "nodeThreshold", o.nodeThreshold ?? 1e-2, 0);
+    const edgeTh = finiteNumber(op, "edgeThreshold", o.edgeThreshold ?? 3e-2, 0);
+    const { k, r } = raw(op);
+    const nh = k.scope((s) => {
+      const [px, n] = this.#samples(op, o.input, s);
+      const out = s.alloc(4);
+      k.check(op, r.kw_model_prune(h, nodeTh, edgeTh, px, n, out));
+      return new Uint32Array(k.raw.memory.buffer, out, 1)[0]!;
+    });
+    return KAN.#adopt(nh, this.#configOf(nh));
+  }
+
+  /** Drops inputs scoring below `threshold`: the smaller model and the kept input columns. */
+  pruneInputs(opts: { threshold?: number; input?: MatrixLike } = {}): { model: KAN; inputs: number[] } {
+    const op = "pruneInputs";
+    const h = this.handle(op);
+    const o = checkOptions(op, opts, ["threshold", "input"]) as { threshold?: number; input?: MatrixLike };
+    const th = finiteNumber(op, "threshold", o.threshold ?? 1e-2, 0);
+    const { k, r } = raw(op);
+    const [nh, inputs] = k.scope((s) => {
+      const [px, n] = this.#samples(op, o.input, s);
+      const out = s.alloc(4);
+      const kept = s.alloc(4 * this.inDim);
+      const count = s.alloc(4);
+      k.check(op, r.kw_model_prune_inputs(h, th, px, n, out, kept, count));
+      const c = new Uint32Array(k.raw.memory.buffer, count, 1)[0]!;
+      return [new Uint32Array(k.raw.memory.buffer, out, 1)[0]!, Array.from(new Uint32Array(k.raw.memory.buffer, kept, c))] as const;
+    });
+    return { model: KAN.#adopt(nh, this.#configOf(nh)), inputs };
+  }
+
+  /** The configuration of a model the core derived from this one (new widths). */
+  #configOf(h: number): KANConfig {
+    const { k, r } = raw("prune");
+    const cfg = structuredClone(this.#cfg);
+    const width: [number, number][] = [];
+    for (let l = 0; l < this.depth; l++) {
+      const d = k.scope((s) => {
+        const out = s.alloc(20);
+        k.check("prune", r.kw_model_layer_dims(h, l, out));
+        return Array.from(new Uint32Array(k.raw.memory.buffer, out, 5));
+      });
+      width.push([d[0]!, 0]);
+      if (l === this.depth - 1) width.push([d[1]!, 0]);
+    }
+    // mult nodes: a layer's inputs are sum + mult nodes, the previous layer's outputs sum + 2 mult
+    for (let l = 1; l < this.depth; l++) {
+      const nodes = width[l]![0];
+      const subnodes = k.scope((s) => {
+        const out = s.alloc(20);
+        k.check("prune", r.kw_model_layer_dims(h, l - 1, out));
+        return new Uint32Array(k.raw.memory.buffer, out, 5)[1]!;
+      });
+      const mult = subnodes - nodes;
+      width[l] = [nodes - mult, mult];
+    }
+    cfg.width = width;
+    return cfg;
+  }
+
+  #lib(op: string, names: string[] | undefined): [Uint32Array, Float64Array, string[]] {
+    const all = names ?? symbolicNames();
+    if (!Array.isArray(all) || all.length === 0) throw new KanError("INVALID_ARGUMENT", `${op}: option "lib" must be a non-empty array of function names`);
+    const ids = new Uint32Array(all.length);
+    const cx = new Float64Array(all.length);
+    all.forEach((name, q) => {
+      const id = symbolicId(name);
+      if (id === undefined) {
+        throw new KanError("UNKNOWN_SYMBOLIC", `${op}: "${String(name)}" is not in the symbolic library; the library has ${symbolicNames().join(", ")} (add your own with addSymbolic)`);
+      }
+      ids[q] = id;
+      cx[q] = symbolicById(id)!.complexity;
+    });
+    return [ids, cx, all];
+  }
+
+  #edge(op: string, l: unknown, i: unknown, j: unknown): [number, number, number] {
+    const li = intOption(op, "l", l, 0, this.depth - 1);
+    const [ni, no] = this.layerDims(li);
+    return [li, intOption(op, "i", i, 0, ni - 1), intOption(op, "j", j, 0, no - 1)];
+  }
+
+  /** Ranked candidate functions for edge (l, i, j), best first (pykan's suggest_symbolic). */
+  suggestSymbolic(l: number, i: number, j: number, opts: SymbolicSearchOptions & { topk?: number } = {}): Suggestion[] {
+    const op = "suggestSymbolic";
+    const h = this.handle(op);
+    const o = checkOptions(op, opts, ["lib", "topk", "weightSimple", "aRange", "bRange", "input"]) as SymbolicSearchOptions & { topk?: number };
+    const [li, ii, jj] = this.#edge(op, l, i, j);
+    const topk = intOption(op, "topk", o.topk ?? 5, 1);
+    const w = finiteNumber(op, "weightSimple", o.weightSimple ?? 0.8, 0);
+    const ar = o.aRange === undefined ? [-10, 10] : rangeOption(op, "aRange", o.aRange);
+    const br = o.bRange === undefined ? [-10, 10] : rangeOption(op, "bRange", o.bRange);
+    const [ids, cx] = this.#lib(op, o.lib);
+    const { k, r } = raw(op);
+    const rows = k.scope((s) => {
+      const [px, n] = this.#samples(op, o.input, s);
+      const out = s.alloc(8 * 7 * ids.length);
+      k.check(op, r.kw_model_suggest(h, li, ii, jj, s.put(ids), s.put(cx), ids.length, w, ar[0]!, ar[1]!, br[0]!, br[1]!, px, n, out));
+      return s.take(out, 7 * ids.length, Float64Array);
+    });
+    const res: Suggestion[] = [];
+    for (let q = 0; q < Math.min(topk, ids.length); q++) {
+      const row = rows.subarray(q * 7, q * 7 + 7);
+      res.push({ name: symbolicById(row[0]!)!.name, r2: row[1]!, complexity: row[2]!, params: [row[3]!, row[4]!, row[5]!, row[6]!] });
+    }
+    return res;
+  }
+
+  /** Makes edge (l, i, j) the function `name`, fitting a, b, c, d to the edge unless fitParams is false. */
+  fixSymbolic(l: number, i: number, j: number, name: string, opts: { fitParams?: boolean; aRange?: [number, number]; bRange?: [number, number]; input?: MatrixLike } = {}): { r2: number } {
+    const op = "fixSymbolic";
+    const h = this.handle(op);
+    this.#notFitting(op);
+    const o = checkOptions(op, opts, ["fitParams", "aRange", "bRange", "input"]) as { fitParams?: boolean; aRange?: [number, number]; bRange?: [number, number]; input?: MatrixLike };
+    const [li, ii, jj] = this.#edge(op, l, i, j);
+    const [ids] = this.#lib(op, [name]);
+    const fit = boolOption(op, "fitParams", o.fitParams ?? true);
+    const ar = o.aRange === undefined ? [-10, 10] : rangeOption(op, "aRange", o.aRange);
+    const br = o.bRange === undefined ? [-10, 10] : rangeOption(op, "bRange", o.bRange);
+    const { k, r } = raw(op);
+    const r2 = k.scope((s) => {
+      const [px, n] = fit ? this.#samples(op, o.input, s) : [0, 0];
+      const out = s.alloc(8);
+      k.check(op, r.kw_model_fix_symbolic(h, li, ii, jj, ids[0]!, fit ? 1 : 0, ar[0]!, ar[1]!, br[0]!, br[1]!, px, n, out));
+      return s.take(out, 1, Float64Array)[0]!;
+    });
+    return { r2 };
+  }
+
+  /** Returns edge (l, i, j) to its numeric spline. */
+  unfixSymbolic(l: number, i: number, j: number): void {
+    const op = "unfixSymbolic";
+    this.handle(op);
+    const [li, ii, jj] = this.#edge(op, l, i, j);
+    const [, no] = this.layerDims(li);
+    const sym = this.getLayerArray(li, "symbolic");
+    const mask = this.getLayerArray(li, "mask");
+    sym[ii * no + jj] = 0;
+    mask[ii * no + jj] = 1;
+    this.setLayerArray(li, "symbolic", sym);
+    this.setLayerArray(li, "mask", mask);
+  }
+
+  /**
+   * Fixes every live numeric edge to its best candidate (pykan's auto_symbolic) when that
+   * candidate's r2 reaches r2Threshold. Returns the edges fixed.
+   */
+  autoSymbolic(opts: SymbolicSearchOptions & { r2Threshold?: number } = {}): { l: number; i: number; j: number; name: string; r2: number }[] {
+    const op = "autoSymbolic";
+    const h = this.handle(op);
+    this.#notFitting(op);
+    const o = checkOptions(op, opts, ["lib", "r2Threshold", "weightSimple", "aRange", "bRange", "input"]) as SymbolicSearchOptions & { r2Threshold?: number };
+    const th = finiteNumber(op, "r2Threshold", o.r2Threshold ?? 0);
+    const w = finiteNumber(op, "weightSimple", o.weightSimple ?? 0.8, 0);
+    const ar = o.aRange === undefined ? [-10, 10] : rangeOption(op, "aRange", o.aRange);
+    const br = o.bRange === undefined ? [-10, 10] : rangeOption(op, "bRange", o.bRange);
+    const [ids, cx] = this.#lib(op, o.lib);
+    const cap = Array.from({ length: this.depth }, (_, l) => this.layerDims(l)).reduce((a, [ni, no]) => a + ni * no, 0);
+    const { k, r } = raw(op);
+    const rows = k.scope((s) => {
+      const [px, n] = this.#samples(op, o.input, s);
+      const out = s.alloc(8 * 5 * cap);
+      const count = s.alloc(4);
+      k.check(op, r.kw_model_auto_symbolic(h, s.put(ids), s.put(cx), ids.length, th, w, ar[0]!, ar[1]!, br[0]!, br[1]!, px, n, out, cap, count));
+      const c = new Uint32Array(k.raw.memory.buffer, count, 1)[0]!;
+      return s.take(out, 5 * c, Float64Array);
+    });
+    const res = [];
+    for (let q = 0; q < rows.length / 5; q++) {
+      res.push({ l: rows[5 * q]!, i: rows[5 * q + 1]!, j: rows[5 * q + 2]!, name: symbolicById(rows[5 * q + 3]!)!.name, r2: rows[5 * q + 4]! });
+    }
+    return res;
+  }
+
+  /**
+   * The model as formulas, one per output, from its symbolic edges: "text" (like
+   * exp(x2^2 + sin(3.1416*x1))), "latex", or "js" (source of a function of the inputs).
+   */
+  symbolicFormula(opts?: FormulaOptions): string[] {
+    this.handle("symbolicFormula");
+    return symbolicFormula(this, opts);
+  }
+
+  /** An SVG picture of the network: every edge drawn as a plot of its function. */
+  toSVG(opts?: SVGOptions): string {
+    this.handle("toSVG");
+    return toSVG(this, opts);
+  }
+
   /** Frees the model's wasm memory now. Safe to call twice; later use throws DISPOSED. */
   dispose(): void {
     if (this.#h === 0) return;
@@ -838,3 +1120,14 @@ export function checkDataset(op: string, data: Dataset, inDim: number, outDim: n
   return out;
 }
 
+
+/**
+ * Adds a function to the symbolic library for every model: `fn` is evaluated by the core
+ * during fitting and training (through the host), `latex` and `js` render it in formulas
+ * ("#1" stands for the argument). Returns its id.
+ */
+export function addSymbolic(name: string, spec: UserSymbolicSpec): number {
+  const id = registerUserSymbolic(name, spec);
+  setHostFunction(id, symbolicById(id)!.fn);
+  return id;
+}

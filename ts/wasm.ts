@@ -14,6 +14,7 @@
  */
 import { KanError, describe, type KanErrorCode } from "./errors.js";
 import { checkOptions } from "./options.js";
+import { hostImports } from "./host.js";
 
 /** Where the wasm comes from: a URL (or a path in Node), a fetch Response, the bytes, or a compiled module. */
 export type WasmSource = URL | string | Response | PromiseLike<Response> | BufferSource | WebAssembly.Module;
@@ -232,7 +233,7 @@ const NOT_FOUND_HINT =
   "run `npm run build` when working from a clone, or pass init({ wasm }) a URL, path, Response or the bytes of kanwasm.wasm";
 
 async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
-  if (source instanceof WebAssembly.Module) return compiled(() => WebAssembly.instantiate(source, {}), "the module given");
+  if (source instanceof WebAssembly.Module) return compiled(() => WebAssembly.instantiate(source, hostImports()), "the module given");
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return fromBytes(source, "the bytes given");
   if (typeof source === "string" || source instanceof URL) return fromUrl(toUrl(source));
   if (source !== null && typeof source === "object" && "then" in source) return fromResponse(await source, "the Response given");
@@ -292,7 +293,7 @@ async function fromResponse(response: Response, where: string): Promise<WebAssem
   }
   const type = response.headers.get("content-type") ?? "";
   if (typeof WebAssembly.instantiateStreaming === "function" && type.split(";")[0]!.trim() === "application/wasm") {
-    return compiled(async () => (await WebAssembly.instantiateStreaming(response, {})).instance, where);
+    return compiled(async () => (await WebAssembly.instantiateStreaming(response, hostImports())).instance, where);
   }
   // Servers that send another content type (file:, some static hosts) make streaming refuse.
   return fromBytes(await response.arrayBuffer(), where);
@@ -309,7 +310,7 @@ function fromBytes(bytes: BufferSource, where: string): Promise<WebAssembly.Inst
       `init: ${where} is not a WebAssembly module (${view.length} bytes starting ${JSON.stringify(head)}); ${NOT_FOUND_HINT}`,
     );
   }
-  return compiled(async () => (await WebAssembly.instantiate(view, {})).instance, where);
+  return compiled(async () => (await WebAssembly.instantiate(view, hostImports())).instance, where);
 }
 
 /** Compile and link errors name the likely cause: a Content-Security-Policy, or a wrong file. */

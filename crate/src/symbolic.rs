@@ -202,7 +202,7 @@ pub struct Fit {
 }
 
 /// Samples the (a, b) grid search scores at most; r2's small-variance guard is rescaled to match.
-const SEARCH_SAMPLES: usize = 256;
+const SEARCH_SAMPLES: usize = 128;
 
 /// pykan's r2: squared correlation of `p` and `y` with `eps` added to the denominator,
 /// which pulls r2 down for edges that barely vary. 0 for non-finite values.
