@@ -87,3 +87,65 @@ it("continual learning: [1,1] G200 base zero learns five peaks one region at a t
   console.log("continual learning RMSE over all regions", rmse);
   expect(rmse).toBeLessThanOrEqual(1e-2);
 }, 300_000);
+
+const LIB = ["x", "x^2", "x^3", "x^4", "exp", "log", "sqrt", "tanh", "sin", "abs"];
+
+it("hellokan to a formula: prune, refine(10), fit, autoSymbolic, fit → RMSE ≤ 1e-8 and exp(x2^2 + sin(3.1416*x1))", async () => {
+  const data = createDataset(hello, { nVar: 2, trainNum: 1000, testNum: 1000 });
+  const model = new KAN({ width: [2, 5, 1], grid: 3, k: 3, seed: 42 });
+  await model.fit(data, { opt: "lbfgs", steps: 50, lamb: 1e-3 });
+  const pruned = model.prune();
+  expect(pruned.width).toEqual([2, 1, 1]);
+  const fine = pruned.refine(10);
+  await fine.fit(data, { opt: "lbfgs", steps: 50 });
+  const fixed = fine.autoSymbolic({ lib: LIB });
+  expect(fixed.map((e) => e.name).sort()).toEqual(["exp", "sin", "x^2"]);
+  const h = await fine.fit(data, { opt: "lbfgs", steps: 50 });
+  expect(h.testLoss.at(-1)).toBeLessThanOrEqual(1e-8);
+  expect(fine.symbolicFormula()[0]).toBe("exp(x2^2 + sin(3.1416*x1))");
+  const f = new Function(`return ${fine.symbolicFormula({ format: "js" })[0]}`)();
+  const rand = seededRandom(5);
+  for (let s = 0; s < 1000; s++) {
+    const x = 2 * rand() - 1;
+    const y = 2 * rand() - 1;
+    expect(Math.abs(f(x, y) - hello([x, y]))).toBeLessThanOrEqual(1e-6);
+  }
+}, 600_000);
+
+it("a held-out formula through the same API: f = x1^2 + exp(x2)/2 - tanh(2 x3)", async () => {
+  const target = ([a, b, c]) => a * a + Math.exp(b) / 2 - Math.tanh(2 * c);
+  const data = createDataset(target, { nVar: 3, trainNum: 1000, testNum: 1000, seed: 4 });
+  const model = new KAN({ width: [3, 1], grid: 5, k: 3, seed: 0 });
+  await model.fit(data, { opt: "lbfgs", steps: 50 });
+  const fixed = model.autoSymbolic({ lib: LIB });
+  expect(fixed.map((e) => e.name)).toEqual(["x^2", "exp", "tanh"]);
+  const h = await model.fit(data, { opt: "lbfgs", steps: 100 });
+  console.log("held-out test RMSE", h.testLoss.at(-1));
+  expect(h.testLoss.at(-1)).toBeLessThanOrEqual(1e-8);
+  const text = model.symbolicFormula()[0];
+  console.log("held-out formula:", text);
+  const f = new Function(`return ${model.symbolicFormula({ format: "js" })[0]}`)();
+  const rand = seededRandom(6);
+  for (let s = 0; s < 200; s++) {
+    const p = [2 * rand() - 1, 2 * rand() - 1, 2 * rand() - 1];
+    expect(Math.abs(f(...p) - target(p))).toBeLessThanOrEqual(1e-6);
+  }
+}, 600_000);
+
+it("autoSymbolic on edges shaped like 1/x and log near 0 gives no NaN and no exception", async () => {
+  for (const [name, target] of [["1/x", (x) => 1 / (x + 1.05)], ["log", (x) => Math.log(x + 1.02)]]) {
+    const data = createDataset(([x]) => target(x), { nVar: 1, trainNum: 400, testNum: 100, seed: 7 });
+    const model = new KAN({ width: [1, 1], grid: 10, k: 3, seed: 1 });
+    await model.fit(data, { opt: "lbfgs", steps: 20 });
+    const fixed = model.autoSymbolic(); // the whole library, poles included
+    expect(fixed).toHaveLength(1);
+    for (const s of model.suggestSymbolic(0, 0, 0, { topk: 29 })) {
+      expect(Number.isFinite(s.r2) && s.params.every(Number.isFinite)).toBe(true);
+    }
+    const p = model.predict({ rows: 5, cols: 1, data: [-1, -0.5, 0, 0.5, 1] });
+    expect(Array.from(p.data).every(Number.isFinite)).toBe(true);
+    const h = await model.fit(data, { opt: "lbfgs", steps: 5 });
+    expect(h.trainLoss.every(Number.isFinite)).toBe(true);
+    console.log(name, "->", fixed[0].name, model.symbolicFormula()[0]);
+  }
+}, 600_000);
