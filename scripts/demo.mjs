@@ -1,8 +1,18 @@
-// The README's main job: fit a KAN to f(x, y) = exp(sin(pi x) + y^2) in float64, extend its
-// grid 3 -> 10, and print the test RMSE after each stage, with a progress line while it trains.
+// The README's main job: fit a KAN to f(x, y) = exp(sin(pi x) + y^2) in float64, prune it,
+// extend its grid 3 -> 10, turn every edge into a symbolic function and print the formula,
+// with the test RMSE after each stage and a progress line while it trains.
 //
 //   npm run demo
+//   npm run demo -- --svg out.svg     # also writes a picture of the final network
+import { writeFileSync } from "node:fs";
 import { init, KAN, createDataset } from "kanwasm";
+
+const svgAt = process.argv.indexOf("--svg");
+const svgPath = svgAt >= 0 ? process.argv[svgAt + 1] : undefined;
+if (svgAt >= 0 && !svgPath) {
+  console.error("usage: npm run demo -- --svg out.svg");
+  process.exit(2);
+}
 
 const tty = process.stdout.isTTY;
 
@@ -35,12 +45,30 @@ finish();
 const r3 = model.evaluate(data);
 console.log(`  test RMSE at grid 3:  ${r3.testRmse.toExponential(3)}   (pykan: 1.8e-2)\n`);
 
-const fine = model.refine(10);
-console.log(`refined to grid 10: ${fine.numParams} parameters, test RMSE before training ${fine.evaluate(data).testRmse.toExponential(3)}`);
+const pruned = model.prune();
+console.log(`pruned to width ${JSON.stringify(pruned.width)} (node scores ${pruned.attribute().nodeScores[1].map((v) => v.toFixed(3)).join(", ")})`);
+const fine = pruned.refine(10);
+console.log(`refined to grid 10: ${fine.numParams} parameters`);
 await fine.fit(data, { opt: "lbfgs", steps: 50, onStep: progress("grid 10", 50) });
 finish();
 const r10 = fine.evaluate(data);
-console.log(`  test RMSE at grid 10: ${r10.testRmse.toExponential(3)}   (pykan: 4.7e-4)`);
+console.log(`  test RMSE at grid 10: ${r10.testRmse.toExponential(3)}   (pykan: 4.7e-4)\n`);
 
-model.dispose();
-fine.dispose();
+const lib = ["x", "x^2", "x^3", "x^4", "exp", "log", "sqrt", "tanh", "sin", "abs"];
+const t0 = Date.now();
+const fixed = fine.autoSymbolic({ lib });
+console.log(`autoSymbolic over [${lib.join(", ")}] (${((Date.now() - t0) / 1000).toFixed(1)}s):`);
+for (const e of fixed) console.log(`  edge (${e.l}, ${e.i}, ${e.j}) -> ${e.name.padEnd(4)} r2 = ${e.r2.toFixed(6)}`);
+await fine.fit(data, { opt: "lbfgs", steps: 50, onStep: progress("symbolic", 50) });
+finish();
+const rs = fine.evaluate(data);
+console.log(`  test RMSE, symbolic: ${rs.testRmse.toExponential(3)}   (pykan: 7e-11)\n`);
+console.log(`formula:  y = ${fine.symbolicFormula({ digits: 4 })[0]}`);
+console.log(`LaTeX:    ${fine.symbolicFormula({ format: "latex" })[0]}`);
+
+if (svgPath) {
+  writeFileSync(svgPath, fine.toSVG({ beta: 3, inputNames: ["x", "y"], outputNames: ["f"] }));
+  console.log(`\nwrote ${svgPath}`);
+}
+
+for (const m of [model, pruned, fine]) m.dispose();
