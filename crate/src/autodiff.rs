@@ -142,7 +142,9 @@ fn bat<T: Real>(t: &Tensor<T>, r: usize, c: usize) -> T {
 }
 
 /// Adds `g (r, c)` into `acc`, summing over the axes along which `acc` was broadcast.
-fn reduce_into<T: Real>(acc: &mut Tensor<T>, g: &Tensor<T>, scale: impl Fn(usize, usize) -> T) {
+/// (`dyn`: one copy serves every elementwise op; these run on small tensors.)
+#[inline(never)]
+fn reduce_into<T: Real>(acc: &mut Tensor<T>, g: &Tensor<T>, scale: &dyn Fn(usize, usize) -> T) {
     for r in 0..g.rows {
         for c in 0..g.cols {
             let rr = if acc.rows == 1 { 0 } else { r };
@@ -359,7 +361,7 @@ impl<'a, T: Real> Tape<'a, T> {
                     let x = val(i);
                     let slot = g[i].get_or_insert_with(|| Tensor::zeros(x.rows, x.cols));
                     #[allow(clippy::redundant_closure_call)]
-                    reduce_into(slot, &gy, $f);
+                    reduce_into(slot, &gy, &$f);
                 }};
             }
             match &node.op {

@@ -124,7 +124,7 @@ pub extern "C" fn kw_version() -> u32 {
 fn uniform_knots<T: Real>(grid: u32, k: u32, a: f64, b: f64, out: *mut T) -> Res<()> {
     if grid < 1 || k as usize > bspline::MAX_K || !(a < b) || !a.is_finite() || !b.is_finite() {
         return Err(Failure::invalid(format!(
-            "bspline: need grid >= 1, 0 <= k <= {}, finite a < b; got grid={grid}, k={k}, range=[{a}, {b}]",
+            "bspline: need grid >= 1, 0 <= k <= {}, and a finite range with min < max; got grid={grid}, k={k}",
             bspline::MAX_K
         )));
     }

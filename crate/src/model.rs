@@ -286,7 +286,7 @@ impl<T: Real> Model<T> {
         }
         let (a, b) = cfg.range;
         if !(a < b) || !a.is_finite() || !b.is_finite() {
-            return Err(Failure::invalid(format!("KAN: gridRange must be finite with min < max, got [{a}, {b}]")));
+            return Err(Failure::invalid("KAN: gridRange must be finite with min < max"));
         }
         let mut layers = Vec::with_capacity(nl);
         let mut off = 0;
