@@ -739,3 +739,39 @@ pub extern "C" fn kw_model_auto_symbolic(h: u32, ids: *const u32, cx: *const f64
         Ok(())
     }))
 }
+
+/// Sparse basis: for each `x`, the `k+1` possibly non-zero values (`vals (n, k+1)`) and the
+/// index of the first (`starts (n)`, i32::MIN outside the knot span). The cost per point does
+/// not depend on the number of knots.
+fn basis_sparse<T: Real>(x: *const T, n: usize, t: *const T, nt: usize, k: u32, starts: *mut i32, vals: *mut T) -> Res<()> {
+    let t = slice(t, nt)?;
+    bspline::check_knots(t, k as usize)?;
+    let k = k as usize;
+    let x = slice(x, n)?;
+    let st = slice_mut(starts, n)?;
+    let v = slice_mut(vals, n * (k + 1))?;
+    let mut tp = Vec::new();
+    bspline::pad_knots(t, k, &mut tp);
+    let mut der = vec![T::ZERO; k + 1];
+    for (s, &xv) in x.iter().enumerate() {
+        let w = &mut v[s * (k + 1)..(s + 1) * (k + 1)];
+        match bspline::eval_padded(t, &tp, k, xv, w, &mut der) {
+            Some(a) => st[s] = a as i32,
+            None => {
+                st[s] = i32::MIN;
+                w.iter_mut().for_each(|e| *e = T::ZERO);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[no_mangle]
+pub extern "C" fn kw_bspline_sparse_f64(x: *const f64, n: usize, t: *const f64, nt: usize, k: u32, starts: *mut i32, vals: *mut f64) -> i32 {
+    status(basis_sparse(x, n, t, nt, k, starts, vals))
+}
+
+#[no_mangle]
+pub extern "C" fn kw_bspline_sparse_f32(x: *const f32, n: usize, t: *const f32, nt: usize, k: u32, starts: *mut i32, vals: *mut f32) -> i32 {
+    status(basis_sparse(x, n, t, nt, k, starts, vals))
+}
