@@ -198,6 +198,7 @@ function tfjsInstalled() {
 // ---- the run ---------------------------------------------------------------------------------
 const cpu = cpuInfo();
 const skipped = [];
+const warnings = [];
 const loadStart = os.loadavg()[0];
 if (loadStart > 0.5) log(`bench: the load average is ${loadStart.toFixed(2)}: other work on this machine will lower the numbers`);
 log(`bench: ${shapes.length} shapes x ${DTYPES.join("/")}, ${timeBox} s per measurement, on ${cpu.model} (${cpu.cores} cores)`);
@@ -242,6 +243,14 @@ if (only.has("torch")) {
     if (out.error) skipped.push(`PyTorch reference: ${py} bench/torch_kan.py ${out.error}`);
     else {
       torchInfo = { ...out, pythonPath: py, openblasCoretype: env.OPENBLAS_CORETYPE ?? "unset (no avx512f)" };
+      // Debian's python3-torch links libblas.so.3: the reference BLAS unless OpenBLAS is installed.
+      const blas = out.blas ?? "";
+      torchInfo.blasName = blas ? blas.replace(/^\/usr\/lib\/x86_64-linux-gnu\//, "") : "unknown";
+      if (!/openblas|mkl|blis/i.test(blas) || out.matmulGflops?.float32 < 8) {
+        torchInfo.blasWarning = `PyTorch's sgemm comes from ${torchInfo.blasName} (512x512 matmul ${out.matmulGflops?.float32?.toFixed(1)} GFLOP/s), not an optimised BLAS: the baseline is slower than it could be (on Debian: apt-get install -y libopenblas0-pthread)`;
+        warnings.push(torchInfo.blasWarning);
+      }
+      log(`torch: sgemm from ${torchInfo.blasName}, 512x512 matmul ${out.matmulGflops?.float32?.toFixed(1)} GFLOP/s float32`);
       for (const r of out.results) pt.set(`${r.id}|${r.dtype}`, r);
     }
   }
@@ -373,6 +382,7 @@ for (const l of gLines) console.log(l);
 console.log("\nIssue 6 acceptance (float32):");
 for (const l of checks) console.log(l);
 for (const m of skipped) console.log(`skipped: ${m}`);
+for (const m of warnings) console.log(`warning: ${m}`);
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 console.log(`\nbench: done in ${minutes} min`);
 
@@ -397,7 +407,7 @@ being optimised, so rerun it for current numbers.
 ## Machine and versions
 - CPU: ${cpu.model}, ${cpu.cores} cores (avx2: ${cpu.avx2 ? "yes" : "no"}, avx512f: ${cpu.avx512f ? "yes" : "no"}); ${os.type()} ${os.release()}
 - Node ${process.version}; kanwasm ${pkg.version} at ${commit || "?"}${dirty}
-- PyTorch: ${torchInfo ? `${torchInfo.torch} (Debian python3-torch via ${torchInfo.pythonPath}, Python ${torchInfo.python}, ${torchInfo.threads} thread, OPENBLAS_CORETYPE ${torchInfo.openblasCoretype})` : "not run"}
+- PyTorch: ${torchInfo ? `${torchInfo.torch} (Debian python3-torch via ${torchInfo.pythonPath}, Python ${torchInfo.python}, ${torchInfo.threads} thread, OPENBLAS_CORETYPE ${torchInfo.openblasCoretype}); sgemm from ${torchInfo.blasName}${torchInfo.matmulGflops ? `, 512x512 matmul ${torchInfo.matmulGflops.float32.toFixed(1)} GFLOP/s float32, ${torchInfo.matmulGflops.float64.toFixed(1)} float64` : ""}${torchInfo.blasWarning ? " (not an optimised BLAS: see Warnings)" : ""}` : "not run"}
 - TF.js: ${tfjsInfo ? `@tensorflow/tfjs ${tfjsInfo.tfjs}, backend ${tfjsInfo.backend} (SIMD ${tfjsInfo.simd ? "on" : "off"}, ${tfjsInfo.threads} thread)` : "not run"}
 - kanwasm module: ${wasmPath ? `${wasmPath} (--wasm)` : "dist/kanwasm.wasm"}, ${statSync(wasmPath ?? join(root, "dist/kanwasm.wasm")).size} bytes
 - wasm-SIMD peak (f32x4 multiply-add probe kw_simd_peak_f32, one thread): ${peak === undefined ? "not measured" : `${peak.toFixed(1)} GFLOP/s`}
@@ -428,11 +438,11 @@ ${mlpLines.map((l) => `  ${l}`).join("\n")}
 ## Issue 6 acceptance (float32, from this run)
 
 ${checks.join("\n")}
-${skipped.length ? `\n## Skipped\n\n${skipped.map((m) => `- ${m}`).join("\n")}\n` : ""}
+${skipped.length ? `\n## Skipped\n\n${skipped.map((m) => `- ${m}`).join("\n")}\n` : ""}${warnings.length ? `\n## Warnings\n\n${warnings.map((m) => `- ${m}`).join("\n")}\n` : ""}
 ## Reproduce
 
     npm install                      # builds dist/ (npm run build rebuilds it)
-    apt-get install -y python3-torch # as root on Debian, for the PyTorch reference
+    apt-get install -y python3-torch libopenblas0-pthread   # as root on Debian, for the PyTorch reference
     npm run bench                    # about ${Math.max(1, Math.round(Number(minutes)))} min; rewrites this file
     node bench/run.mjs --help        # options: --time S, --only kanwasm,torch,tfjs, --shapes 1,3, --no-write, --wasm PATH
 

@@ -139,8 +139,38 @@ def bench_shape(shape, dtype_name, time_box):
     }
 
 
+def sgemm_library():
+    """The file that provides sgemm_ to torch (Debian's torch links libblas.so.3), or None."""
+    try:
+        import ctypes
+
+        class DlInfo(ctypes.Structure):
+            _fields_ = [("fname", ctypes.c_char_p), ("fbase", ctypes.c_void_p),
+                        ("sname", ctypes.c_char_p), ("saddr", ctypes.c_void_p)]
+
+        # RTLD_NOLOAD: the libblas.so.3 already loaded for torch, never a new one.
+        blas = ctypes.CDLL("libblas.so.3", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+        info = DlInfo()
+        if ctypes.CDLL(None).dladdr(ctypes.cast(blas.sgemm_, ctypes.c_void_p), ctypes.byref(info)) and info.fname:
+            return os.path.realpath(info.fname.decode())
+    except (OSError, AttributeError):
+        pass
+    return None
+
+
+def matmul_gflops(dtype, n=512, reps=10):
+    """Single-thread GFLOP/s of an n x n matmul: shows whether torch got an optimised BLAS."""
+    a = torch.rand(n, n, dtype=dtype)
+    a @ a
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ a
+    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
+
+
 def main():
     cfg = json.loads(sys.argv[1])
+    matmul = {"float32": matmul_gflops(torch.float32), "float64": matmul_gflops(torch.float64)}
     results = []
     for shape in cfg["shapes"]:
         for dtype_name in cfg.get("dtypes", ["float32", "float64"]):
@@ -152,6 +182,8 @@ def main():
         "python": sys.version.split()[0],
         "threads": torch.get_num_threads(),
         "openblasCoretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "blas": sgemm_library(),
+        "matmulGflops": matmul,
         "results": results,
     }))
 
