@@ -77,10 +77,14 @@ pub trait Real:
     fn dot(a: &[Self], b: &[Self]) -> Self;
     /// `y += alpha * x`, SIMD on wasm32.
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
+    /// `y += sum_r alpha[r] * rows[r]` in one pass (see `simd::fused`).
+    fn axpy_rows(alpha: &[Self], rows: &[&[Self]], y: &mut [Self]);
+    /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
+    fn grad_rows(g: &[Self], v: &[Self], d: &[Self], w: &[&[Self]], gw: &mut [&mut [Self]]) -> Self;
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $dot:ident, $axpy:ident) => {
+    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_rows:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -167,9 +171,23 @@ macro_rules! impl_real {
             fn axpy(alpha: Self, x: &[Self], y: &mut [Self]) {
                 crate::simd::$axpy(alpha, x, y)
             }
+            #[inline(always)]
+            fn axpy_rows(alpha: &[Self], rows: &[&[Self]], y: &mut [Self]) {
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                return crate::simd::fused_wasm::$axpy_rows(alpha, rows, y);
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                crate::simd::fused_scalar::axpy_rows(alpha, rows, y)
+            }
+            #[inline(always)]
+            fn grad_rows(g: &[Self], v: &[Self], d: &[Self], w: &[&[Self]], gw: &mut [&mut [Self]]) -> Self {
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                return crate::simd::fused_wasm::$grad_rows(g, v, d, w, gw);
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                crate::simd::fused_scalar::grad_rows(g, v, d, w, gw)
+            }
         }
     };
 }
 
-impl_real!(f32, "F32", dot_f32, axpy_f32);
-impl_real!(f64, "F64", dot_f64, axpy_f64);
+impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_rows_f32);
+impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_rows_f64);

@@ -205,3 +205,150 @@ pub fn peak_probe_f32(iters: u32) -> f32 {
     }
     acc.iter().sum::<f32>() / 4.0
 }
+
+/// Fused kernels of the KAN layer: several rows combined in one pass over the outputs, so
+/// each output element is loaded and stored once instead of once per row.
+pub mod fused {
+    use crate::real::Real;
+
+    /// `y += sum_r alpha[r] * rows[r]` (up to 8 rows). Shapes: every row and `y` have the
+    /// same length.
+    #[inline]
+    pub fn axpy_rows<T: Real>(alpha: &[T], rows: &[&[T]], y: &mut [T]) {
+        T::axpy_rows(alpha, rows, y)
+    }
+
+    /// For one (sample, input) of the backward pass: `gw[r] += v[r] * g` for every row, and
+    /// returns `sum_r d[r] * dot(w[r], g)`.
+    #[inline]
+    pub fn grad_rows<T: Real>(g: &[T], v: &[T], d: &[T], w: &[&[T]], gw: &mut [&mut [T]]) -> T {
+        T::grad_rows(g, v, d, w, gw)
+    }
+}
+
+/// Scalar twins of the fused kernels.
+pub mod fused_scalar {
+    use crate::real::Real;
+
+    pub fn axpy_rows<T: Real>(alpha: &[T], rows: &[&[T]], y: &mut [T]) {
+        for (o, yo) in y.iter_mut().enumerate() {
+            let mut acc = *yo;
+            for (a, r) in alpha.iter().zip(rows) {
+                acc += *a * r[o];
+            }
+            *yo = acc;
+        }
+    }
+
+    pub fn grad_rows<T: Real>(g: &[T], v: &[T], d: &[T], w: &[&[T]], gw: &mut [&mut [T]]) -> T {
+        let mut dx = T::ZERO;
+        for (o, &go) in g.iter().enumerate() {
+            let mut wsum = T::ZERO;
+            for r in 0..w.len() {
+                gw[r][o] += v[r] * go;
+                wsum += d[r] * w[r][o];
+            }
+            dx += wsum * go;
+        }
+        dx
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod fused_wasm {
+    use core::arch::wasm32::*;
+
+    macro_rules! kernels {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $axpy:ident, $grad:ident) => {
+            pub fn $axpy(alpha: &[$t], rows: &[&[$t]], y: &mut [$t]) {
+                let n = y.len();
+                let nr = rows.len().min(alpha.len()).min(8);
+                let mut va = [$splat(0.0); 8];
+                for r in 0..nr {
+                    assert!(rows[r].len() >= n);
+                    va[r] = $splat(alpha[r]);
+                }
+                let mut o = 0;
+                // SAFETY: every row holds at least n elements (asserted) and o + lanes <= n.
+                unsafe {
+                    while o + $lanes <= n {
+                        let py = y.as_mut_ptr().add(o) as *mut v128;
+                        let mut acc = v128_load(py);
+                        for r in 0..nr {
+                            acc = $add(acc, $mul(va[r], v128_load(rows[r].as_ptr().add(o) as *const v128)));
+                        }
+                        v128_store(py, acc);
+                        o += $lanes;
+                    }
+                }
+                while o < n {
+                    let mut acc = y[o];
+                    for r in 0..nr {
+                        acc += alpha[r] * rows[r][o];
+                    }
+                    y[o] = acc;
+                    o += 1;
+                }
+            }
+
+            pub fn $grad(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
+                let n = g.len();
+                let nr = w.len().min(gw.len()).min(8);
+                let mut vv = [$splat(0.0); 8];
+                let mut vd = [$splat(0.0); 8];
+                for r in 0..nr {
+                    assert!(w[r].len() >= n && gw[r].len() >= n);
+                    vv[r] = $splat(v[r]);
+                    vd[r] = $splat(d[r]);
+                }
+                let mut acc = $splat(0.0);
+                let mut o = 0;
+                // SAFETY: rows hold at least n elements (asserted) and o + lanes <= n.
+                unsafe {
+                    while o + $lanes <= n {
+                        let gv = v128_load(g.as_ptr().add(o) as *const v128);
+                        let mut wsum = $splat(0.0);
+                        for r in 0..nr {
+                            let p = gw[r].as_mut_ptr().add(o) as *mut v128;
+                            v128_store(p, $add(v128_load(p), $mul(vv[r], gv)));
+                            wsum = $add(wsum, $mul(vd[r], v128_load(w[r].as_ptr().add(o) as *const v128)));
+                        }
+                        acc = $add(acc, $mul(wsum, gv));
+                        o += $lanes;
+                    }
+                }
+                let mut dx: $t = 0.0;
+                for l in 0..$lanes {
+                    dx += $ext(acc, l);
+                }
+                while o < n {
+                    let mut wsum = 0.0;
+                    for r in 0..nr {
+                        gw[r][o] += v[r] * g[o];
+                        wsum += d[r] * w[r][o];
+                    }
+                    dx += wsum * g[o];
+                    o += 1;
+                }
+                dx
+            }
+        };
+    }
+
+    #[inline(always)]
+    fn ext32(v: v128, l: usize) -> f32 {
+        match l {
+            0 => f32x4_extract_lane::<0>(v),
+            1 => f32x4_extract_lane::<1>(v),
+            2 => f32x4_extract_lane::<2>(v),
+            _ => f32x4_extract_lane::<3>(v),
+        }
+    }
+    #[inline(always)]
+    fn ext64(v: v128, l: usize) -> f64 {
+        if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
+    }
+
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_rows_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_rows_f64);
+}
