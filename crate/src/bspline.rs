@@ -279,6 +279,74 @@ fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], de
     Some(i as isize - k as isize)
 }
 
+/// The common spacing of `t` when its knots are uniform (within a relative 1e-5, which
+/// covers rounding of `a + h*j`), else `None`.
+pub fn uniform_step<T: Real>(t: &[T]) -> Option<T> {
+    let n = t.len();
+    if n < 2 {
+        return None;
+    }
+    let h = (t[n - 1] - t[0]) / T::from_usize(n - 1);
+    if !(h > T::ZERO) {
+        return None;
+    }
+    let tol = h * T::from_f64(1e-5);
+    t.windows(2).all(|w| (w[1] - w[0] - h).abs() <= tol).then_some(h)
+}
+
+/// [`eval_padded`] for uniform knots `t_j = t0 + h*j` (`n` knots), without divisions or a
+/// search: in units of `h` the Cox-de Boor denominators are the constants `1..=k`, so the
+/// window depends on the position `u` inside the interval alone. `der` is filled when given.
+#[inline]
+pub fn eval_uniform<T: Real>(t0: T, inv_h: T, n: usize, k: usize, x: T, val: &mut [T], der: Option<&mut [T]>) -> Option<isize> {
+    match k {
+        1 => eval_uniform_fixed::<T, 1, 2>(t0, inv_h, n, x, val, der),
+        2 => eval_uniform_fixed::<T, 2, 3>(t0, inv_h, n, x, val, der),
+        3 => eval_uniform_fixed::<T, 3, 4>(t0, inv_h, n, x, val, der),
+        4 => eval_uniform_fixed::<T, 4, 5>(t0, inv_h, n, x, val, der),
+        5 => eval_uniform_fixed::<T, 5, 6>(t0, inv_h, n, x, val, der),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, n: usize, x: T, val: &mut [T], der: Option<&mut [T]>) -> Option<isize> {
+    let z = (x - t0) * inv_h;
+    if !(z >= T::ZERO) || !(z < T::from_usize(n - 1)) {
+        return None;
+    }
+    let fi = z.floor();
+    let i = (fi.to_f64() as usize).min(n - 2);
+    let u = z - T::from_usize(i);
+    let mut nv = [T::ZERO; W];
+    let mut quot = [T::ZERO; W];
+    nv[0] = T::ONE;
+    for j in 1..=K {
+        let inv_j = T::ONE / T::from_usize(j); // a constant once unrolled
+        let mut saved = T::ZERO;
+        for r in 0..j {
+            // left[j - r] = u + (j - r) - 1, right[r + 1] = r + 1 - u
+            let q = nv[r] * inv_j;
+            if j == K {
+                quot[r] = q;
+            }
+            nv[r] = saved + (T::from_usize(r + 1) - u) * q;
+            saved = (u + T::from_usize(j - r - 1)) * q;
+        }
+        nv[j] = saved;
+    }
+    if let Some(der) = der {
+        let kf = T::from_usize(K) * inv_h;
+        der[0] = -kf * quot[0];
+        for m in 1..K {
+            der[m] = kf * (quot[m - 1] - quot[m]);
+        }
+        der[K] = kf * quot[K - 1];
+    }
+    val[..W].copy_from_slice(&nv);
+    Some(i as isize - K as isize)
+}
+
 /// Checks a knot vector for the order `k`: finite, non-decreasing, long enough.
 pub fn check_knots<T: Real>(t: &[T], k: usize) -> Result<(), String> {
     if k > MAX_K {
@@ -399,6 +467,34 @@ mod tests {
     }
 
     #[test]
+    fn uniform_evaluation_matches_recursion() {
+        for k in 1..=5usize {
+            let t: Vec<f64> = uniform_knots(7, k, -1.3, 0.9);
+            let h = uniform_step(&t).unwrap();
+            let (mut v, mut d, mut v2, mut d2) = ([0.0; 8], [0.0; 8], [0.0; 8], [0.0; 8]);
+            for s in 0..200 {
+                let x = -3.0 + 5.0 * s as f64 / 199.0 + 1e-9;
+                let a = eval_uniform(t[0], 1.0 / h, t.len(), k, x, &mut v, Some(&mut d));
+                let b = eval_with_deriv(&t, k, x, &mut v2, &mut d2);
+                assert_eq!(a, b, "k{k} x{x}");
+                if let Some(st) = a {
+                    let nb = n_basis(t.len(), k) as isize;
+                    for m in 0..=k {
+                        let j = st + m as isize;
+                        if j >= 0 && j < nb {
+                            assert!((v[m] - v2[m]).abs() < 1e-12 && (d[m] - d2[m]).abs() < 1e-10, "k{k} x{x} m{m}");
+                        }
+                    }
+                }
+            }
+        }
+        let mut t: Vec<f64> = uniform_knots(5, 3, -1.0, 1.0);
+        assert!(uniform_step(&t).is_some());
+        t[4] += 0.01;
+        assert!(uniform_step(&t).is_none());
+    }
+
+    #[test]
     fn span_search_on_uneven_knots() {
         let t = [0.0f64, 0.001, 0.002, 0.5, 0.9, 0.95, 10.0];
         assert_eq!(find_span(&t, 0.0), Some(0));
@@ -432,6 +528,15 @@ mod perf {
             }
         }
         eprintln!("eval_padded {:?} per call ({acc})", t0.elapsed() / n);
+        let h = uniform_step(&t).unwrap();
+        let t0 = std::time::Instant::now();
+        for s in 0..n {
+            let x = -1.0 + 2.0 * (s as f32 / n as f32);
+            if let Some(st) = eval_uniform(t[0], 1.0 / h, t.len(), 3, x, &mut v, Some(&mut d)) {
+                acc += v[0] + d[1] + st as f32;
+            }
+        }
+        eprintln!("eval_uniform {:?} per call ({acc})", t0.elapsed() / n);
         let t0 = std::time::Instant::now();
         let mut sp = 0usize;
         for s in 0..n {

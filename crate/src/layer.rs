@@ -114,6 +114,8 @@ impl<T: Real> Layer<T> {
         for i in 0..ni {
             let t = self.knots_of(i);
             bspline::pad_knots(t, k, &mut tp);
+            // uniform knots (no grid update yet) take the division-free path
+            let uniform = if (1..=5).contains(&k) { bspline::uniform_step(t).map(|h| T::ONE / h) } else { None };
             debug_assert_eq!(t.len(), nt);
             for (s, v) in col.iter_mut().enumerate() {
                 *v = x.data[s * ni + i];
@@ -124,7 +126,11 @@ impl<T: Real> Layer<T> {
                 c.b[q] = b;
                 c.db[q] = db;
                 let (val, der) = (&mut c.val[q * w..(q + 1) * w], &mut c.der[q * w..(q + 1) * w]);
-                if let Some(st) = bspline::eval_padded(t, &tp, k, xv, val, der) {
+                let st = match uniform {
+                    Some(inv_h) => bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, Some(der)),
+                    None => bspline::eval_padded(t, &tp, k, xv, val, der),
+                };
+                if let Some(st) = st {
                     c.start[q] = st;
                 }
             }

@@ -259,14 +259,17 @@ pub mod fused_wasm {
     use core::arch::wasm32::*;
 
     macro_rules! kernels {
-        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $axpy:ident, $grad:ident) => {
-            pub fn $axpy(alpha: &[$t], rows: &[&[$t]], y: &mut [$t]) {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $axpy:ident, $grad:ident, $axpy_n:ident, $grad_n:ident) => {
+            /// `N` rows at a time, with the row pointers and factors in registers.
+            #[inline(always)]
+            fn $axpy_n<const N: usize>(alpha: &[$t], rows: &[&[$t]], y: &mut [$t]) {
                 let n = y.len();
-                let nr = rows.len().min(alpha.len()).min(8);
-                let mut va = [$splat(0.0); 8];
-                for r in 0..nr {
+                let mut va = [$splat(0.0); N];
+                let mut pr = [core::ptr::null::<$t>(); N];
+                for r in 0..N {
                     assert!(rows[r].len() >= n);
                     va[r] = $splat(alpha[r]);
+                    pr[r] = rows[r].as_ptr();
                 }
                 let mut o = 0;
                 // SAFETY: every row holds at least n elements (asserted) and o + lanes <= n.
@@ -274,63 +277,104 @@ pub mod fused_wasm {
                     while o + $lanes <= n {
                         let py = y.as_mut_ptr().add(o) as *mut v128;
                         let mut acc = v128_load(py);
-                        for r in 0..nr {
-                            acc = $add(acc, $mul(va[r], v128_load(rows[r].as_ptr().add(o) as *const v128)));
+                        for r in 0..N {
+                            acc = $add(acc, $mul(va[r], v128_load(pr[r].add(o) as *const v128)));
                         }
                         v128_store(py, acc);
                         o += $lanes;
                     }
-                }
-                while o < n {
-                    let mut acc = y[o];
-                    for r in 0..nr {
-                        acc += alpha[r] * rows[r][o];
+                    while o < n {
+                        let mut acc = y[o];
+                        for r in 0..N {
+                            acc += alpha[r] * *pr[r].add(o);
+                        }
+                        y[o] = acc;
+                        o += 1;
                     }
-                    y[o] = acc;
-                    o += 1;
                 }
             }
 
-            pub fn $grad(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
+            pub fn $axpy(alpha: &[$t], rows: &[&[$t]], y: &mut [$t]) {
+                match rows.len().min(alpha.len()) {
+                    0 => {}
+                    1 => $axpy_n::<1>(alpha, rows, y),
+                    2 => $axpy_n::<2>(alpha, rows, y),
+                    3 => $axpy_n::<3>(alpha, rows, y),
+                    4 => $axpy_n::<4>(alpha, rows, y),
+                    5 => $axpy_n::<5>(alpha, rows, y),
+                    6 => $axpy_n::<6>(alpha, rows, y),
+                    7 => $axpy_n::<7>(alpha, rows, y),
+                    _ => {
+                        $axpy_n::<8>(alpha, rows, y);
+                        if rows.len() > 8 {
+                            $axpy(&alpha[8..], &rows[8..], y);
+                        }
+                    }
+                }
+            }
+
+            #[inline(always)]
+            fn $grad_n<const N: usize>(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
                 let n = g.len();
-                let nr = w.len().min(gw.len()).min(8);
-                let mut vv = [$splat(0.0); 8];
-                let mut vd = [$splat(0.0); 8];
-                for r in 0..nr {
+                let mut vv = [$splat(0.0); N];
+                let mut vd = [$splat(0.0); N];
+                let mut pw = [core::ptr::null::<$t>(); N];
+                let mut pg = [core::ptr::null_mut::<$t>(); N];
+                for r in 0..N {
                     assert!(w[r].len() >= n && gw[r].len() >= n);
                     vv[r] = $splat(v[r]);
                     vd[r] = $splat(d[r]);
+                    pw[r] = w[r].as_ptr();
+                    pg[r] = gw[r].as_mut_ptr();
                 }
                 let mut acc = $splat(0.0);
                 let mut o = 0;
-                // SAFETY: rows hold at least n elements (asserted) and o + lanes <= n.
+                let mut dx: $t = 0.0;
+                // SAFETY: rows hold at least n elements (asserted) and o + lanes <= n; the
+                // gradient rows are disjoint from w and g (separate buffers).
                 unsafe {
                     while o + $lanes <= n {
                         let gv = v128_load(g.as_ptr().add(o) as *const v128);
                         let mut wsum = $splat(0.0);
-                        for r in 0..nr {
-                            let p = gw[r].as_mut_ptr().add(o) as *mut v128;
+                        for r in 0..N {
+                            let p = pg[r].add(o) as *mut v128;
                             v128_store(p, $add(v128_load(p), $mul(vv[r], gv)));
-                            wsum = $add(wsum, $mul(vd[r], v128_load(w[r].as_ptr().add(o) as *const v128)));
+                            wsum = $add(wsum, $mul(vd[r], v128_load(pw[r].add(o) as *const v128)));
                         }
                         acc = $add(acc, $mul(wsum, gv));
                         o += $lanes;
                     }
-                }
-                let mut dx: $t = 0.0;
-                for l in 0..$lanes {
-                    dx += $ext(acc, l);
-                }
-                while o < n {
-                    let mut wsum = 0.0;
-                    for r in 0..nr {
-                        gw[r][o] += v[r] * g[o];
-                        wsum += d[r] * w[r][o];
+                    for l in 0..$lanes {
+                        dx += $ext(acc, l);
                     }
-                    dx += wsum * g[o];
-                    o += 1;
+                    while o < n {
+                        let mut wsum = 0.0;
+                        for r in 0..N {
+                            *pg[r].add(o) += v[r] * g[o];
+                            wsum += d[r] * *pw[r].add(o);
+                        }
+                        dx += wsum * g[o];
+                        o += 1;
+                    }
                 }
                 dx
+            }
+
+            pub fn $grad(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
+                match w.len().min(gw.len()) {
+                    0 => 0.0,
+                    1 => $grad_n::<1>(g, v, d, w, gw),
+                    2 => $grad_n::<2>(g, v, d, w, gw),
+                    3 => $grad_n::<3>(g, v, d, w, gw),
+                    4 => $grad_n::<4>(g, v, d, w, gw),
+                    5 => $grad_n::<5>(g, v, d, w, gw),
+                    6 => $grad_n::<6>(g, v, d, w, gw),
+                    7 => $grad_n::<7>(g, v, d, w, gw),
+                    _ => {
+                        let a = $grad_n::<8>(g, v, d, w, gw);
+                        if w.len() > 8 { a + $grad(g, &v[8..], &d[8..], &w[8..], &mut gw[8..]) } else { a }
+                    }
+                }
             }
         };
     }
@@ -349,6 +393,6 @@ pub mod fused_wasm {
         if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_rows_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_rows_f64);
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_rows_f32, axpy_n_f32, grad_n_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_rows_f64, axpy_n_f64, grad_n_f64);
 }
