@@ -210,9 +210,19 @@ if (only.has("kanwasm")) {
   else log(`wasm-SIMD peak (f32x4 multiply-add, 1 thread): ${peak.toFixed(1)} GFLOP/s`);
 }
 
+// Shape by shape, kanwasm then its baselines, so that each ratio compares measurements taken
+// within seconds of each other (other work on a shared machine comes and goes).
 const kw = new Map();
-if (only.has("kanwasm")) {
-  for (const s of shapes) {
+const pt = new Map();
+const tj = new Map();
+let torchInfo;
+let tfjsInfo;
+const torch = only.has("torch") ? setUpTorch() : undefined;
+const tfjs = only.has("tfjs") && tfjsInstalled();
+if (only.has("tfjs") && !tfjs) skipped.push("TF.js MLP: @tensorflow/tfjs or @tensorflow/tfjs-backend-wasm is not installed (npm install)");
+
+for (const s of shapes) {
+  if (only.has("kanwasm")) {
     for (const dtype of DTYPES) {
       let r;
       try {
@@ -226,56 +236,49 @@ if (only.has("kanwasm")) {
       log(`kanwasm ${s.id} ${dtype}: train ${fmt(r.train)}/s, infer ${fmt(r.infer)}/s (${r.params} params)`);
     }
   }
-}
-
-const pt = new Map();
-let torchInfo;
-if (only.has("torch")) {
-  const py = findTorchPython();
-  if (!py) {
-    skipped.push(`PyTorch reference: no ${process.env.BENCH_PYTHON ?? "python3"} with torch (on Debian: apt-get install -y python3-torch)`);
-  } else {
-    const env = { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-    if (cpu.avx512f) env.OPENBLAS_CORETYPE = "SkylakeX";
-    log(`torch: ${py}${env.OPENBLAS_CORETYPE ? " with OPENBLAS_CORETYPE=SkylakeX" : ""}`);
-    const cfg = { timeBox, dtypes: DTYPES, shapes: shapes.map(({ id, width, grid, k, batch }) => ({ id, width, grid, k, batch })) };
-    const out = runChild(py, [join(here, "torch_kan.py"), JSON.stringify(cfg)], env);
-    if (out.error) skipped.push(`PyTorch reference: ${py} bench/torch_kan.py ${out.error}`);
+  if (torch) {
+    const cfg = { timeBox, dtypes: DTYPES, shapes: [{ id: s.id, width: s.width, grid: s.grid, k: s.k, batch: s.batch }] };
+    const out = runChild(torch.py, [join(here, "torch_kan.py"), JSON.stringify(cfg)], torch.env);
+    if (out.error) skipped.push(`PyTorch reference ${s.id}: ${torch.py} bench/torch_kan.py ${out.error}`);
     else {
-      torchInfo = { ...out, pythonPath: py, openblasCoretype: env.OPENBLAS_CORETYPE ?? "unset (no avx512f)" };
-      // Debian's python3-torch links libblas.so.3: the reference BLAS unless OpenBLAS is installed.
-      const blas = out.blas ?? "";
-      torchInfo.blasName = blas ? blas.replace(/^\/usr\/lib\/x86_64-linux-gnu\//, "") : "unknown";
-      if (!/openblas|mkl|blis/i.test(blas) || out.matmulGflops?.float32 < 8) {
-        torchInfo.blasWarning = `PyTorch's sgemm comes from ${torchInfo.blasName} (512x512 matmul ${out.matmulGflops?.float32?.toFixed(1)} GFLOP/s), not an optimised BLAS: the baseline is slower than it could be (on Debian: apt-get install -y libopenblas0-pthread)`;
-        warnings.push(torchInfo.blasWarning);
-      }
-      log(`torch: sgemm from ${torchInfo.blasName}, 512x512 matmul ${out.matmulGflops?.float32?.toFixed(1)} GFLOP/s float32`);
+      if (!torchInfo) describeTorch(out, torch);
       for (const r of out.results) pt.set(`${r.id}|${r.dtype}`, r);
     }
   }
-}
-
-const tj = new Map();
-let tfjsInfo;
-if (only.has("tfjs")) {
-  if (!tfjsInstalled()) {
-    skipped.push("TF.js MLP: @tensorflow/tfjs or @tensorflow/tfjs-backend-wasm is not installed (npm install)");
-  } else {
-    const cfg = {
-      timeBox,
-      shapes: shapes.map((s) => {
-        const params = kw.get(`${s.id}|float32`)?.params ?? pt.get(`${s.id}|float32`)?.params ?? kanParams(s);
-        return { id: s.id, mlp: mlpFor(s, params), batch: s.batch };
-      }),
-    };
+  if (tfjs) {
+    const params = kw.get(`${s.id}|float32`)?.params ?? kanParams(s);
+    const cfg = { timeBox, shapes: [{ id: s.id, mlp: mlpFor(s, params), batch: s.batch }] };
     const out = runChild(process.execPath, [join(here, "tfjs_mlp.mjs"), JSON.stringify(cfg)], {});
-    if (out.error) skipped.push(`TF.js MLP: bench/tfjs_mlp.mjs ${out.error}`);
+    if (out.error) skipped.push(`TF.js MLP ${s.id}: bench/tfjs_mlp.mjs ${out.error}`);
     else {
-      tfjsInfo = out;
+      tfjsInfo ??= out;
       for (const r of out.results) tj.set(r.id, r);
     }
   }
+}
+
+function setUpTorch() {
+  const py = findTorchPython();
+  if (!py) {
+    skipped.push(`PyTorch reference: no ${process.env.BENCH_PYTHON ?? "python3"} with torch (on Debian: apt-get install -y python3-torch libopenblas0-pthread)`);
+    return undefined;
+  }
+  const env = { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  if (cpu.avx512f) env.OPENBLAS_CORETYPE = "SkylakeX";
+  log(`torch: ${py}${env.OPENBLAS_CORETYPE ? " with OPENBLAS_CORETYPE=SkylakeX" : ""}`);
+  return { py, env };
+}
+
+function describeTorch(out, { py, env }) {
+  torchInfo = { ...out, pythonPath: py, openblasCoretype: env.OPENBLAS_CORETYPE ?? "unset (no avx512f)" };
+  // Debian's python3-torch links libblas.so.3: the reference BLAS unless OpenBLAS is installed.
+  const blas = out.blas ?? "";
+  torchInfo.blasName = blas ? blas.replace(/^\/usr\/lib\/x86_64-linux-gnu\//, "") : "unknown";
+  if (!/openblas|mkl|blis/i.test(blas) || out.matmulGflops?.float32 < 8) {
+    torchInfo.blasWarning = `PyTorch's sgemm comes from ${torchInfo.blasName} (512x512 matmul ${out.matmulGflops?.float32?.toFixed(1)} GFLOP/s), not an optimised BLAS: the baseline is slower than it could be (on Debian: apt-get install -y libopenblas0-pthread)`;
+    warnings.push(torchInfo.blasWarning);
+  }
+  log(`torch ${out.torch}: sgemm from ${torchInfo.blasName}, 512x512 matmul ${out.matmulGflops?.float32?.toFixed(1)} GFLOP/s float32`);
 }
 
 /** kanwasm's parameter count without a model: per edge G + k coefficients, scale_base, scale_sp. */
@@ -432,6 +435,8 @@ ${mlpLines.map((l) => `  ${l}`).join("\n")}
   rate. The time includes everything predict does (basis evaluation, base branch, copies), so
   this is a lower bound on the spline kernel's own rate. float64 rows are set against half the
   f32x4 peak (f64x2 has half the lanes).
+- Shape by shape, kanwasm is measured first, then PyTorch, then TF.js, so each ratio compares
+  measurements taken within seconds of each other.
 - Each rate is the best of timed rounds of about ${(timeBox / 5).toFixed(2)} s after a warm-up
   (the round least disturbed by other work on the machine).
 
