@@ -100,7 +100,7 @@ struct Node<'a, T: Real> {
 /// The tape. `params` is (a copy of) the flat parameter vector that `param` leaves
 /// point into; `'a` is the lifetime of what fused ops borrow.
 pub struct Tape<'a, T: Real> {
-    params: Vec<T>,
+    params: std::borrow::Cow<'a, [T]>,
     nodes: Vec<Node<'a, T>>,
 }
 
@@ -155,8 +155,14 @@ fn reduce_into<T: Real>(acc: &mut Tensor<T>, g: &Tensor<T>, scale: &dyn Fn(usize
 }
 
 impl<'a, T: Real> Tape<'a, T> {
+    /// A tape over a copy of `params`.
     pub fn new(params: &[T]) -> Self {
-        Tape { params: params.to_vec(), nodes: Vec::new() }
+        Tape { params: std::borrow::Cow::Owned(params.to_vec()), nodes: Vec::new() }
+    }
+
+    /// A tape over `params` without copying them (they must outlive the tape's ops).
+    pub fn borrowing(params: &'a [T]) -> Self {
+        Tape { params: std::borrow::Cow::Borrowed(params), nodes: Vec::new() }
     }
 
     pub fn value(&self, id: Id) -> &Tensor<T> {

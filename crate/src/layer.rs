@@ -25,6 +25,7 @@ use crate::autodiff::{silu, silu_grad, std_rows, std_rows_backward, Fused, Tenso
 use crate::bspline::{self, MAX_K};
 use crate::real::Real;
 use crate::symbolic;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -84,6 +85,9 @@ pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
 /// `start (in, n)`, `val`/`der (in, n, k+1)`, `b`/`db (in, n)`; entry `q = i * n + s`.
 #[derive(Clone, Debug, Default)]
 pub struct BasisCache<T> {
+    /// The effective weights `(w, wb)` of the parameters the cache was built with (a tape
+    /// evaluates one parameter vector), so forward, backward and regulariser share them.
+    pub eff: Option<(Vec<T>, Vec<T>)>,
     pub n: usize,
     pub start: Vec<isize>,
     pub val: Vec<T>,
@@ -102,6 +106,7 @@ impl<T: Real> Layer<T> {
         let n = x.rows;
         let w = k + 1;
         let mut c = BasisCache {
+            eff: None,
             n,
             start: vec![OUTSIDE; n * ni],
             val: vec![T::ZERO; n * ni * w],
@@ -200,6 +205,17 @@ impl<T: Real> Layer<T> {
         (w, wb)
     }
 
+    /// The effective weights from the cache when it holds them, else computed.
+    fn eff<'c>(&self, c: &'c BasisCache<T>, p: &[T]) -> (Cow<'c, [T]>, Cow<'c, [T]>) {
+        match &c.eff {
+            Some((w, wb)) => (Cow::Borrowed(w), Cow::Borrowed(wb)),
+            None => {
+                let (w, wb) = self.effective(p);
+                (Cow::Owned(w), Cow::Owned(wb))
+            }
+        }
+    }
+
     fn has_sym(&self) -> bool {
         self.sym.iter().any(|&s| s != 0)
     }
@@ -213,7 +229,7 @@ impl<T: Real> Layer<T> {
     pub fn forward_cached(&self, x: &Tensor<T>, p: &[T], c: &BasisCache<T>) -> Tensor<T> {
         let (nb, no, k, ni) = (self.nb(), self.n_out, self.k, self.n_in);
         let w1 = k + 1;
-        let (w, wb) = self.effective(p);
+        let (w, wb) = self.eff(c, p);
         let mut out = Tensor::zeros(x.rows, no);
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
@@ -275,7 +291,7 @@ impl<T: Real> Layer<T> {
 
     /// The backward pass from a [`BasisCache`] of `x`.
     pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>) {
-        let (w, wb) = self.effective(p);
+        let (w, wb) = self.eff(c, p);
         let mut gw = vec![T::ZERO; w.len()];
         let mut gwb = vec![T::ZERO; wb.len()];
         let (no, ni) = (self.n_out, self.n_in);
@@ -319,30 +335,47 @@ impl<T: Real> Layer<T> {
         let (nb, no, k) = (self.nb(), self.n_out, self.k);
         let w1 = k + 1;
         let mut dx = T::ZERO;
-        if self.base != Base::Zero {
-            T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
-            dx += c.db[q] * T::dot(&wb[i * no..(i + 1) * no], g);
-        }
+        let has_base = self.base != Base::Zero;
         let st = c.start[q];
-        if st != OUTSIDE {
-            let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
-            // the window's rows j0..=j1 are consecutive in w and gw
-            let j0 = st.max(0) as usize;
-            let j1 = ((st + k as isize) as usize).min(nb - 1);
-            if j0 <= j1 && j1 - j0 < 8 {
+        // the window's rows j0..=j1 are consecutive in w and gw; the base row joins them
+        let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0) as usize, ((st + k as isize) as usize).min(nb - 1)) };
+        let cnt = if j0 <= j1 { j1 - j0 + 1 } else { 0 };
+        if cnt < 8 {
+            let mut vs = [T::ZERO; 8];
+            let mut ds = [T::ZERO; 8];
+            let mut wr: [&[T]; 8] = [&[]; 8];
+            let mut gr: [&mut [T]; 8] = Default::default();
+            let mut nr = 0;
+            if has_base {
+                vs[0] = c.b[q];
+                ds[0] = c.db[q];
+                wr[0] = &wb[i * no..(i + 1) * no];
+                gr[0] = &mut gwb[i * no..(i + 1) * no];
+                nr = 1;
+            }
+            if cnt > 0 {
                 let m0 = (j0 as isize - st) as usize;
-                let cnt = j1 - j0 + 1;
                 let base = (i * nb + j0) * no;
-                let mut wr: [&[T]; 8] = [&[]; 8];
+                vs[nr..nr + cnt].copy_from_slice(&c.val[q * w1 + m0..q * w1 + m0 + cnt]);
+                ds[nr..nr + cnt].copy_from_slice(&c.der[q * w1 + m0..q * w1 + m0 + cnt]);
                 for (r, row) in w[base..base + cnt * no].chunks_exact(no).enumerate() {
-                    wr[r] = row;
+                    wr[nr + r] = row;
                 }
-                let mut gr: [&mut [T]; 8] = Default::default();
                 for (r, row) in gw[base..base + cnt * no].chunks_exact_mut(no).enumerate() {
-                    gr[r] = row;
+                    gr[nr + r] = row;
                 }
-                dx += T::grad_rows(g, &v[m0..m0 + cnt], &d[m0..m0 + cnt], &wr[..cnt], &mut gr[..cnt]);
-            } else {
+                nr += cnt;
+            }
+            if nr > 0 {
+                dx += T::grad_rows(g, &vs[..nr], &ds[..nr], &wr[..nr], &mut gr[..nr]);
+            }
+        } else {
+            if has_base {
+                T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
+                dx += c.db[q] * T::dot(&wb[i * no..(i + 1) * no], g);
+            }
+            let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
+            {
                 // orders above 7: row by row
                 for m in 0..=k {
                     let j = st + m as isize;
@@ -444,9 +477,11 @@ impl<'a, T: Real> KanOp<'a, T> {
     }
 }
 
-fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>) -> std::cell::Ref<'c, BasisCache<T>> {
+fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T]) -> std::cell::Ref<'c, BasisCache<T>> {
     if cache.borrow().is_none() {
-        *cache.borrow_mut() = Some(layer.basis_cache(x));
+        let mut c = layer.basis_cache(x);
+        c.eff = Some(layer.effective(p));
+        *cache.borrow_mut() = Some(c);
     }
     std::cell::Ref::map(cache.borrow(), |c| c.as_ref().unwrap())
 }
@@ -456,11 +491,11 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
         "kan_layer"
     }
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
-        let c = cached(&self.cache, self.layer, ins[0]);
+        let c = cached(&self.cache, self.layer, ins[0], p);
         self.layer.forward_cached(ins[0], p, &c)
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
-        let c = cached(&self.cache, self.layer, ins[0]);
+        let c = cached(&self.cache, self.layer, ins[0], p);
         self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c);
     }
 }
@@ -547,8 +582,8 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
         let x = ins[0];
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
-        let c = cached(&self.cache, self.layer, x);
-        let (w, wb) = self.layer.effective(p);
+        let c = cached(&self.cache, self.layer, x, p);
+        let (w, wb) = self.layer.eff(&c, p);
         let (mean, sy) = self.moments(x, &c, &w, &wb);
         let sx = std_rows(x);
         let mut out = Tensor::zeros(no, ni);
@@ -564,8 +599,8 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let x = ins[0];
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
-        let c = cached(&self.cache, l, x);
-        let (w, wb) = l.effective(p);
+        let c = cached(&self.cache, l, x, p);
+        let (w, wb) = l.eff(&c, p);
         let (mean, sy) = match self.moments.borrow_mut().take() {
             Some(m) => m,
             None => self.moments(x, &c, &w, &wb),

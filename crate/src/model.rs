@@ -420,7 +420,7 @@ impl<T: Real> Model<T> {
 
     /// `(objective, gradient, loss, reg)` at `params` on `data`.
     fn objective(&self, params: &[T], data: &Data<T>, cfg: &FitConfig) -> (T, Vec<T>, T, T) {
-        let mut t = Tape::new(params);
+        let mut t = Tape::borrowing(params);
         let (out, ins) = self.build_with(&mut t, &data.x);
         let loss = Self::loss_node(&mut t, out, &data.y, cfg.loss);
         let (obj, reg) = if cfg.lamb > 0.0 {
@@ -625,15 +625,19 @@ impl<T: Real> Model<T> {
     fn fit_step_inner(&mut self, st: &mut FitState<T>) -> Res<StepReport> {
         let cfg = st.cfg.clone();
         let n = st.train.x.rows;
-        let batch = if cfg.batch == 0 || cfg.batch >= n {
-            st.train.clone()
+        let gathered;
+        let batch: &Data<T> = if cfg.batch == 0 || cfg.batch >= n {
+            &st.train
         } else {
             let ids = st.rng.choose(n, cfg.batch);
-            st.train.gather(&ids)
+            gathered = st.train.gather(&ids);
+            &gathered
         };
-        let saved = (self.params.clone(), self.layers.clone());
         let freq = (cfg.stop_grid_update_step / cfg.grid_update_num.max(1)).max(1);
+        // the optimiser works on a copy, so only a grid update needs undoing on failure
+        let mut saved = None;
         if cfg.update_grid && st.step % freq == 0 && st.step < cfg.stop_grid_update_step {
+            saved = Some((self.params.clone(), self.layers.clone()));
             self.update_grid(&batch.x)?;
         }
         let mut params = self.params.clone();
@@ -642,7 +646,7 @@ impl<T: Real> Model<T> {
         match cfg.opt {
             Opt::Lbfgs => {
                 let mut f = |p: &[T]| {
-                    let (o, g, l, r) = self.objective(p, &batch, &cfg);
+                    let (o, g, l, r) = self.objective(p, batch, &cfg);
                     last = (l, r);
                     (o, g)
                 };
@@ -650,7 +654,7 @@ impl<T: Real> Model<T> {
                 train_metric = None;
             }
             Opt::Adam => {
-                let (_, g, l, r) = self.objective(&params, &batch, &cfg);
+                let (_, g, l, r) = self.objective(&params, batch, &cfg);
                 last = (l, r);
                 st.adam.step(&mut params, &g);
                 train_metric = Some(l.to_f64());
@@ -658,7 +662,8 @@ impl<T: Real> Model<T> {
         }
         let finite = params.iter().all(|v| v.is_finite());
         if finite {
-            self.params = params;
+            // the new parameters go in; `params` keeps the old ones until the loss is known
+            std::mem::swap(&mut self.params, &mut params);
         }
         let train = match train_metric {
             Some(l) => l,
@@ -674,8 +679,13 @@ impl<T: Real> Model<T> {
             }
         };
         if !finite || !train.is_finite() {
-            self.params = saved.0;
-            self.layers = saved.1;
+            if let Some((p, l)) = saved {
+                self.params = p;
+                self.layers = l;
+            } else if finite {
+                // the step was taken but its loss is not finite: undo it
+                std::mem::swap(&mut self.params, &mut params);
+            }
             st.lbfgs = Lbfgs::new(st.lbfgs.cfg.clone());
             return Err(Failure::numeric(format!(
                 "fit: the loss became non-finite at step {}; the model keeps its parameters from before that step (try a smaller lr or enable lamb)",

@@ -279,4 +279,4 @@ export const cases = [
 ];
 
 // Regenerate after an intended change of the numerics: the digests printed by a failing run.
-const EXPECTED_DIGESTS = "2d97e002 73a3bb2a";
+const EXPECTED_DIGESTS = "0a12526d 78b1d775";
