@@ -206,57 +206,17 @@ pub fn eval_padded<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], de
     }
 }
 
+/// The triangular Cox-de Boor scheme on the knot window `tw` (`tw[k]` is the left knot of
+/// x's interval): writes the `k+1` values to `nv` and the last level's quotients to `quot`.
+/// Inlined with a constant `k`, the loops unroll.
 #[inline(always)]
-fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
-    let i = find_span(t, x)?;
-    let tp = &tp[i..i + 2 * K + 1]; // tp[K] is the span's left knot
-    let mut nv = [T::ZERO; W];
-    let mut left = [T::ZERO; W];
-    let mut right = [T::ZERO; W];
-    let mut quot = [T::ZERO; W];
-    nv[0] = T::ONE;
-    for j in 1..=K {
-        left[j] = x - tp[K + 1 - j];
-        right[j] = tp[K + j] - x;
-        let mut saved = T::ZERO;
-        for r in 0..j {
-            let den = right[r + 1] + left[j - r];
-            let q = if den == T::ZERO { T::ZERO } else { nv[r] / den };
-            if j == K {
-                quot[r] = q;
-            }
-            nv[r] = saved + right[r + 1] * q;
-            saved = left[j - r] * q;
-        }
-        nv[j] = saved;
-    }
-    let kf = T::from_usize(K);
-    let (val, der) = (&mut val[..W], &mut der[..W]);
-    der[0] = -kf * quot[0];
-    for m in 1..K {
-        der[m] = kf * (quot[m - 1] - quot[m]);
-    }
-    der[K] = kf * quot[K - 1];
-    val.copy_from_slice(&nv);
-    Some(i as isize - K as isize)
-}
-
-fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
-    let i = find_span(t, x)?;
-    let ip = i + k; // span index in the padded knots
-    let mut nv = [T::ZERO; WIN];
+fn triangle<T: Real>(tw: &[T], k: usize, x: T, nv: &mut [T], quot: &mut [T]) {
     let mut left = [T::ZERO; WIN];
     let mut right = [T::ZERO; WIN];
     nv[0] = T::ONE;
-    if k == 0 {
-        val[0] = T::ONE;
-        der[0] = T::ZERO;
-        return Some(i as isize);
-    }
-    let mut quot = [T::ZERO; WIN];
     for j in 1..=k {
-        left[j] = x - tp[ip + 1 - j];
-        right[j] = tp[ip + j] - x;
+        left[j] = x - tw[k + 1 - j];
+        right[j] = tw[k + j] - x;
         let mut saved = T::ZERO;
         for r in 0..j {
             let den = right[r + 1] + left[j - r];
@@ -269,12 +229,42 @@ fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], de
         }
         nv[j] = saved;
     }
-    let kf = T::from_usize(k);
+}
+
+/// First derivatives of the window from the last level's quotients:
+/// `B'_m = k/h_scale * (quot[m-1] - quot[m])`, with `quot[-1] = quot[k] = 0`.
+#[inline(always)]
+fn derivatives<T: Real>(k: usize, scale: T, quot: &[T], der: &mut [T]) {
+    let kf = T::from_usize(k) * scale;
     for m in 0..=k {
         let prev = if m > 0 { quot[m - 1] } else { T::ZERO };
         let cur = if m < k { quot[m] } else { T::ZERO };
         der[m] = kf * (prev - cur);
     }
+}
+
+#[inline(always)]
+fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
+    let i = find_span(t, x)?;
+    let mut nv = [T::ZERO; W];
+    let mut quot = [T::ZERO; W];
+    triangle(&tp[i..i + 2 * K + 1], K, x, &mut nv, &mut quot);
+    derivatives(K, T::ONE, &quot, der);
+    val[..W].copy_from_slice(&nv);
+    Some(i as isize - K as isize)
+}
+
+fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
+    let i = find_span(t, x)?;
+    if k == 0 {
+        val[0] = T::ONE;
+        der[0] = T::ZERO;
+        return Some(i as isize);
+    }
+    let mut nv = [T::ZERO; WIN];
+    let mut quot = [T::ZERO; WIN];
+    triangle(&tp[i..i + 2 * k + 1], k, x, &mut nv, &mut quot);
+    derivatives(k, T::ONE, &quot, der);
     val[..=k].copy_from_slice(&nv[..=k]);
     Some(i as isize - k as isize)
 }
@@ -336,12 +326,7 @@ fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, 
         nv[j] = saved;
     }
     if let Some(der) = der {
-        let kf = T::from_usize(K) * inv_h;
-        der[0] = -kf * quot[0];
-        for m in 1..K {
-            der[m] = kf * (quot[m - 1] - quot[m]);
-        }
-        der[K] = kf * quot[K - 1];
+        derivatives(K, inv_h, &quot, der);
     }
     val[..W].copy_from_slice(&nv);
     Some(i as isize - K as isize)

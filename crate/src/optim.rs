@@ -258,10 +258,7 @@ fn strong_wolfe<T: Real>(
         f_prev = f_new;
         g_prev = g_new.clone();
         gtd_prev = gtd_new;
-        let r = eval(t, &mut xt);
-        f_new = r.0;
-        g_new = r.1;
-        gtd_new = r.2;
+        (f_new, g_new, gtd_new) = eval(t, &mut xt);
         evals += 1;
         ls_iter += 1;
     }
@@ -286,10 +283,7 @@ fn strong_wolfe<T: Real>(
         } else {
             insuf = false;
         }
-        let r = eval(t, &mut xt);
-        f_new = r.0;
-        g_new = r.1;
-        gtd_new = r.2;
+        (f_new, g_new, gtd_new) = eval(t, &mut xt);
         evals += 1;
         ls_iter += 1;
         if !f_new.is_finite() || f_new > f0 + c1 * t * gtd0 || f_new >= br[lo_i].1 {
