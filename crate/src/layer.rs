@@ -286,11 +286,13 @@ impl<T: Real> Layer<T> {
 
     /// Adds the gradients of `sum(gy * forward(x))` to `gx (n, in)` and `pg` (flat).
     pub fn backward(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
-        self.backward_cached(x, p, gy, gx, pg, &self.basis_cache(x))
+        self.backward_cached(x, p, gy, gx, pg, &self.basis_cache(x), true)
     }
 
     /// The backward pass from a [`BasisCache`] of `x`.
-    pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>) {
+    /// `need_dx: false` skips the gradient with respect to `x` (a layer fed by the data).
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool) {
         let (w, wb) = self.eff(c, p);
         let mut gw = vec![T::ZERO; w.len()];
         let mut gwb = vec![T::ZERO; wb.len()];
@@ -303,7 +305,12 @@ impl<T: Real> Layer<T> {
             for s in 0..n {
                 let grow = &gy.data[s * no..(s + 1) * no];
                 let q = i * n + s;
-                let mut dx = self.edge_grads(q, i, grow, c, &w, &wb, &mut gw, &mut gwb);
+                let mut dx = if need_dx {
+                    self.edge_grads(q, i, grow, c, &w, &wb, &mut gw, &mut gwb)
+                } else {
+                    self.weight_grads(q, i, grow, c, &mut gw, &mut gwb);
+                    T::ZERO
+                };
                 if sym {
                     let xv = x.data[s * ni + i];
                     for o in 0..no {
@@ -325,6 +332,25 @@ impl<T: Real> Layer<T> {
             }
         }
         self.chain_effective(p, &gw, &gwb, pg);
+    }
+
+    /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
+    #[inline]
+    fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
+        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        if self.base != Base::Zero {
+            T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
+        }
+        let st = c.start[q];
+        if st != OUTSIDE {
+            for m in 0..=k {
+                let j = st + m as isize;
+                if j >= 0 && (j as usize) < nb {
+                    let r = (i * nb + j as usize) * no;
+                    T::axpy(c.val[q * (k + 1) + m], g, &mut gw[r..r + no]);
+                }
+            }
+        }
     }
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
@@ -469,11 +495,13 @@ pub type SharedCache<T> = Rc<RefCell<Option<BasisCache<T>>>>;
 pub struct KanOp<'a, T> {
     pub layer: &'a Layer<T>,
     pub cache: SharedCache<T>,
+    /// Whether the backward computes the gradient of the input (not for the data).
+    pub need_dx: bool,
 }
 
 impl<'a, T: Real> KanOp<'a, T> {
     pub fn new(layer: &'a Layer<T>) -> Self {
-        KanOp { layer, cache: Rc::new(RefCell::new(None)) }
+        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true }
     }
 }
 
@@ -496,7 +524,7 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
         let c = cached(&self.cache, self.layer, ins[0], p);
-        self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c);
+        self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx);
     }
 }
 

@@ -368,7 +368,9 @@ impl<T: Real> Model<T> {
         let mut h = t.input(x.clone());
         let mut ins = Vec::with_capacity(self.layers.len());
         for (l, layer) in self.layers.iter().enumerate() {
-            let op = KanOp::new(layer);
+            let mut op = KanOp::new(layer);
+            // the first layer's input is the data: no gradient needed there
+            op.need_dx = l > 0;
             ins.push((h, op.cache.clone()));
             h = t.fused(Box::new(op), vec![h]);
             let (s, m) = self.cfg.width[l + 1];
@@ -1226,7 +1228,7 @@ mod perf {
             let mut gx = vec![0.0f32; n * ni];
             let mut pg = vec![0.0f32; m.params.len()];
             let t = std::time::Instant::now();
-            for _ in 0..reps { l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c); }
+            for _ in 0..reps { l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c, false); }
             let tb = t.elapsed() / reps;
             let y = Tensor::from_vec(n, m.n_out(), vec![0.0; n * m.n_out()]);
             let d = Data { x: x.clone(), y };
