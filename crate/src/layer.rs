@@ -334,23 +334,31 @@ impl<T: Real> Layer<T> {
         self.chain_effective(p, &gw, &gwb, pg);
     }
 
+    /// Calls `f(m, r)` for every basis `m` of the window of entry `q` (input `i`) that
+    /// exists, with `r` the offset of its row in `w` / `gw`.
+    #[inline(always)]
+    fn window_rows(&self, c: &BasisCache<T>, q: usize, i: usize, mut f: impl FnMut(usize, usize)) {
+        let (nb, no) = (self.nb(), self.n_out);
+        let st = c.start[q];
+        if st == OUTSIDE {
+            return;
+        }
+        for m in 0..=self.k {
+            let j = st + m as isize;
+            if j >= 0 && (j as usize) < nb {
+                f(m, (i * nb + j as usize) * no);
+            }
+        }
+    }
+
     /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
     #[inline]
     fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
-        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let (no, w1) = (self.n_out, self.k + 1);
         if self.base != Base::Zero {
             T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
         }
-        let st = c.start[q];
-        if st != OUTSIDE {
-            for m in 0..=k {
-                let j = st + m as isize;
-                if j >= 0 && (j as usize) < nb {
-                    let r = (i * nb + j as usize) * no;
-                    T::axpy(c.val[q * (k + 1) + m], g, &mut gw[r..r + no]);
-                }
-            }
-        }
+        self.window_rows(c, q, i, |m, r| T::axpy(c.val[q * w1 + m], g, &mut gw[r..r + no]));
     }
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
@@ -400,18 +408,12 @@ impl<T: Real> Layer<T> {
                 T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
                 dx += c.db[q] * T::dot(&wb[i * no..(i + 1) * no], g);
             }
+            // orders above 7: row by row
             let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
-            {
-                // orders above 7: row by row
-                for m in 0..=k {
-                    let j = st + m as isize;
-                    if j >= 0 && (j as usize) < nb {
-                        let r = (i * nb + j as usize) * no;
-                        T::axpy(v[m], g, &mut gw[r..r + no]);
-                        dx += d[m] * T::dot(&w[r..r + no], g);
-                    }
-                }
-            }
+            self.window_rows(c, q, i, |m, r| {
+                T::axpy(v[m], g, &mut gw[r..r + no]);
+                dx += d[m] * T::dot(&w[r..r + no], g);
+            });
         }
         dx
     }
@@ -548,7 +550,7 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
     /// input by input.
     fn for_each_edge(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T], mut f: impl FnMut(usize, usize, &[T])) {
         let l = self.layer;
-        let (ni, no, nb, k) = (l.n_in, l.n_out, l.nb(), l.k);
+        let (ni, no, k) = (l.n_in, l.n_out, l.k);
         let w1 = k + 1;
         let n = x.rows;
         let mut y = vec![T::ZERO; no];
@@ -557,16 +559,7 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
                 let q = i * n + s;
                 y.iter_mut().for_each(|e| *e = T::ZERO);
                 T::axpy(c.b[q], &wb[i * no..(i + 1) * no], &mut y);
-                let st = c.start[q];
-                if st != OUTSIDE {
-                    for m in 0..=k {
-                        let j = st + m as isize;
-                        if j >= 0 && (j as usize) < nb {
-                            let r = (i * nb + j as usize) * no;
-                            T::axpy(c.val[q * w1 + m], &w[r..r + no], &mut y);
-                        }
-                    }
-                }
+                l.window_rows(c, q, i, |m, r| T::axpy(c.val[q * w1 + m], &w[r..r + no], &mut y));
                 f(s, i, &y);
             }
         }
