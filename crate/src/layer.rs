@@ -100,8 +100,15 @@ pub struct BasisCache<T> {
 pub const OUTSIDE: isize = isize::MIN;
 
 impl<T: Real> Layer<T> {
-    /// The basis windows and base values of `x (n, in)`.
+    /// The basis windows and base values of `x (n, in)`, with the derivatives a backward
+    /// pass needs.
     pub fn basis_cache(&self, x: &Tensor<T>) -> BasisCache<T> {
+        self.basis_cache_with(x, true)
+    }
+
+    /// [`Self::basis_cache`]; `with_der: false` (inference) leaves `der` empty and skips
+    /// the derivatives where the evaluation allows it.
+    pub fn basis_cache_with(&self, x: &Tensor<T>, with_der: bool) -> BasisCache<T> {
         let (ni, k, nt) = (self.n_in, self.k, self.nt());
         let n = x.rows;
         let w = k + 1;
@@ -110,11 +117,12 @@ impl<T: Real> Layer<T> {
             n,
             start: vec![OUTSIDE; n * ni],
             val: vec![T::ZERO; n * ni * w],
-            der: vec![T::ZERO; n * ni * w],
+            der: if with_der { vec![T::ZERO; n * ni * w] } else { Vec::new() },
             b: vec![T::ZERO; n * ni],
             db: vec![T::ZERO; n * ni],
         };
         let mut tp = Vec::new();
+        let mut scratch = vec![T::ZERO; w];
         let mut col = vec![T::ZERO; n];
         for i in 0..ni {
             let t = self.knots_of(i);
@@ -130,9 +138,10 @@ impl<T: Real> Layer<T> {
                 let (b, db) = self.base.eval(xv);
                 c.b[q] = b;
                 c.db[q] = db;
-                let (val, der) = (&mut c.val[q * w..(q + 1) * w], &mut c.der[q * w..(q + 1) * w]);
+                let val = &mut c.val[q * w..(q + 1) * w];
+                let der = if with_der { &mut c.der[q * w..(q + 1) * w] } else { &mut scratch[..] };
                 let st = match uniform {
-                    Some(inv_h) => bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, Some(der)),
+                    Some(inv_h) => bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, if with_der { Some(der) } else { None }),
                     None => bspline::eval_padded(t, &tp, k, xv, val, der),
                 };
                 if let Some(st) = st {
@@ -222,7 +231,7 @@ impl<T: Real> Layer<T> {
 
     /// Forward pass. Shapes: `x (n, in) -> (n, out)`.
     pub fn forward(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
-        self.forward_cached(x, p, &self.basis_cache(x))
+        self.forward_cached(x, p, &self.basis_cache_with(x, false))
     }
 
     /// Forward pass from a [`BasisCache`] of `x`.
