@@ -886,30 +886,20 @@ export class KAN {
   /** The configuration of a model the core derived from this one (new widths). */
   #configOf(h: number): KANConfig {
     const { k, r } = raw("prune");
-    const cfg = structuredClone(this.#cfg);
-    const width: [number, number][] = [];
-    for (let l = 0; l < this.depth; l++) {
-      const d = k.scope((s) => {
-        const out = s.alloc(20);
-        k.check("prune", r.kw_model_layer_dims(h, l, out));
-        return Array.from(new Uint32Array(k.raw.memory.buffer, out, 5));
-      });
-      width.push([d[0]!, 0]);
-      if (l === this.depth - 1) width.push([d[1]!, 0]);
-    }
-    // mult nodes: a layer's inputs are sum + mult nodes, the previous layer's outputs sum + 2 mult
-    for (let l = 1; l < this.depth; l++) {
-      const nodes = width[l]![0];
-      const subnodes = k.scope((s) => {
-        const out = s.alloc(20);
-        k.check("prune", r.kw_model_layer_dims(h, l - 1, out));
-        return new Uint32Array(k.raw.memory.buffer, out, 5)[1]!;
-      });
-      const mult = subnodes - nodes;
-      width[l] = [nodes - mult, mult];
-    }
-    cfg.width = width;
-    return cfg;
+    const dims = Array.from({ length: this.depth }, (_, l) => k.scope((s) => {
+      const out = s.alloc(20);
+      k.check("prune", r.kw_model_layer_dims(h, l, out));
+      const d = new Uint32Array(k.raw.memory.buffer, out, 5);
+      return [d[0]!, d[1]!] as const;
+    }));
+    // a hidden node layer has `nodes` = layer l's inputs and `subnodes` = layer l-1's
+    // outputs = sum + 2 mult, so mult = subnodes - nodes
+    const width: [number, number][] = dims.map(([nodes], l) => {
+      const mult = l === 0 ? 0 : dims[l - 1]![1] - nodes;
+      return [nodes - mult, mult];
+    });
+    width.push([dims[this.depth - 1]![1], 0]);
+    return { ...structuredClone(this.#cfg), width };
   }
 
   #lib(op: string, names: string[] | undefined): [Uint32Array, Float64Array, string[]] {

@@ -423,7 +423,7 @@ impl<T: Real> Model<T> {
     /// `(objective, gradient, loss, reg)` at `params` on `data`.
     fn objective(&self, params: &[T], data: &Data<T>, cfg: &FitConfig) -> (T, Vec<T>, T, T) {
         let mut t = Tape::borrowing(params);
-        let (out, ins) = self.build_with(&mut t, &data.x);
+        let (out, ins) = self.build(&mut t, &data.x);
         let loss = Self::loss_node(&mut t, out, &data.y, cfg.loss);
         let (obj, reg) = if cfg.lamb > 0.0 {
             let r = self.reg(&mut t, &ins, cfg.lamb_l1, cfg.lamb_entropy);
@@ -443,18 +443,6 @@ impl<T: Real> Model<T> {
         }
         let rv = reg.map(|r| t.value(r).data[0]).unwrap_or(T::ZERO);
         (t.value(obj).data[0], g, t.value(loss).data[0], rv)
-    }
-
-    fn build_with<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<(Id, SharedCache<T>)>) {
-        self.build(t, x)
-    }
-
-    /// The regulariser's value at the current parameters on inputs `x`.
-    pub fn reg_value(&self, x: &Tensor<T>, l1: f64, ent: f64) -> f64 {
-        let mut t = Tape::new(&self.params);
-        let (_, ins) = self.build(&mut t, x);
-        let r = self.reg(&mut t, &ins, l1, ent);
-        t.value(r).data[0].to_f64()
     }
 
     /// RMSE (for `Mse`) or mean cross-entropy of the current model on `data`.
@@ -481,13 +469,8 @@ impl<T: Real> Model<T> {
         check_finite(x, "updateGrid")?;
         for l in 0..self.layers.len() {
             let acts = self.activations(x);
-            let new = self.regrid_layer(&self.layers[l], &self.params, &acts[l], self.layers[l].g, l == 0)?;
-            let (layer, coef) = new;
-            let (a, b) = (layer.coef_off(), layer.sb_off());
-            for (q, v) in coef.into_iter().enumerate() {
-                self.params[a + q] = v;
-            }
-            debug_assert_eq!(a + (b - a), b);
+            let (layer, coef) = self.regrid_layer(&self.layers[l], &self.params, &acts[l], self.layers[l].g, l == 0)?;
+            self.params[layer.coef_off()..layer.sb_off()].copy_from_slice(&coef);
             self.layers[l] = layer;
         }
         self.cache = Some(x.clone());
@@ -643,42 +626,34 @@ impl<T: Real> Model<T> {
             self.update_grid(&batch.x)?;
         }
         let mut params = self.params.clone();
-        let mut last = (T::ZERO, T::ZERO);
-        let train_metric;
-        match cfg.opt {
+        let mut last_reg = T::ZERO;
+        // Adam reports the loss before its step (as pykan); LBFGS the loss where it ends
+        let loss_before = match cfg.opt {
             Opt::Lbfgs => {
                 let mut f = |p: &[T]| {
-                    let (o, g, l, r) = self.objective(p, batch, &cfg);
-                    last = (l, r);
+                    let (o, g, _, r) = self.objective(p, batch, &cfg);
+                    last_reg = r;
                     (o, g)
                 };
                 st.lbfgs.step(&mut params, &mut f);
-                train_metric = None;
+                None
             }
             Opt::Adam => {
                 let (_, g, l, r) = self.objective(&params, batch, &cfg);
-                last = (l, r);
+                last_reg = r;
                 st.adam.step(&mut params, &g);
-                train_metric = Some(l.to_f64());
+                Some(l.to_f64())
             }
-        }
+        };
         let finite = params.iter().all(|v| v.is_finite());
         if finite {
             // the new parameters go in; `params` keeps the old ones until the loss is known
             std::mem::swap(&mut self.params, &mut params);
         }
-        let train = match train_metric {
+        let train = match loss_before {
+            Some(l) if cfg.loss == Loss::Mse => l.sqrt(),
             Some(l) => l,
-            None => {
-                let tape_loss = {
-                    let p = self.predict(&batch.x);
-                    let mut t: Tape<T> = Tape::new(&[]);
-                    let o = t.input(p);
-                    let l = Self::loss_node(&mut t, o, &batch.y, cfg.loss);
-                    t.value(l).data[0].to_f64()
-                };
-                tape_loss
-            }
+            None => self.metric(batch, cfg.loss),
         };
         if !finite || !train.is_finite() {
             if let Some((p, l)) = saved {
@@ -694,9 +669,8 @@ impl<T: Real> Model<T> {
                 st.step
             )));
         }
-        let train = if cfg.loss == Loss::Mse { train.sqrt() } else { train };
         let test = st.test.as_ref().map(|d| self.metric(d, cfg.loss)).unwrap_or(f64::NAN);
-        let reg = if cfg.lamb > 0.0 { last.1.to_f64() } else { 0.0 };
+        let reg = if cfg.lamb > 0.0 { last_reg.to_f64() } else { 0.0 };
         st.step += 1;
         Ok(StepReport { train, test, reg })
     }
@@ -1031,9 +1005,8 @@ fn check_data<T: Real>(d: &Data<T>, n_in: usize, n_out: usize, loss: Loss, name:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::autodiff::tests::gradcheck;
 
-    fn dataset(n: usize, seed: u64) -> Data<f64> {
+    pub(super) fn dataset(n: usize, seed: u64) -> Data<f64> {
         let mut r = Rng::new(seed);
         let x: Vec<f64> = (0..2 * n).map(|_| r.uniform() * 2.0 - 1.0).collect();
         let y: Vec<f64> = (0..n).map(|s| ((std::f64::consts::PI * x[2 * s]).sin() + x[2 * s + 1].powi(2)).exp()).collect();
@@ -1060,7 +1033,6 @@ mod tests {
             let fd = (fp - fm) / (2.0 * h);
             assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "param {i}: {} vs {fd} (f {f0})", g[i]);
         }
-        let _ = gradcheck; // the layer ops are checked in layer.rs
     }
 
     #[test]
@@ -1093,71 +1065,10 @@ mod tests {
 }
 
 #[cfg(test)]
-mod timing {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn objective_cost() {
-        let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
-        let m: Model<f64> = Model::new(&cfg).unwrap();
-        let mut r = Rng::new(1);
-        let x: Vec<f64> = (0..2000).map(|_| r.uniform() * 2.0 - 1.0).collect();
-        let d = Data { x: Tensor::from_vec(1000, 2, x), y: Tensor::from_vec(1000, 1, vec![0.5; 1000]) };
-        for lamb in [0.0, 1e-3] {
-            let fc = FitConfig { lamb, ..Default::default() };
-            let t0 = std::time::Instant::now();
-            for _ in 0..100 {
-                let _ = m.objective(&m.params, &d, &fc);
-            }
-            eprintln!("lamb {lamb}: {:?} per objective", t0.elapsed() / 100);
-        }
-        let t0 = std::time::Instant::now();
-        for _ in 0..100 {
-            let _ = m.predict(&d.x);
-        }
-        eprintln!("predict: {:?}", t0.elapsed() / 100);
-    }
-}
-
-#[cfg(test)]
-mod probe {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn seeds() {
-        let ds = |n: usize, seed: u64| {
-            let mut r = Rng::new(seed);
-            let x: Vec<f64> = (0..2 * n).map(|_| r.uniform() * 2.0 - 1.0).collect();
-            let y: Vec<f64> = (0..n).map(|s| ((std::f64::consts::PI * x[2 * s]).sin() + x[2 * s + 1].powi(2)).exp()).collect();
-            Data { x: Tensor::from_vec(n, 2, x), y: Tensor::from_vec(n, 1, y) }
-        };
-        for seed in [42u64, 1, 2] {
-            let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed, ..Default::default() };
-            let mut m: Model<f64> = Model::new(&cfg).unwrap();
-            let (train, test) = (ds(1000, 1), ds(1000, 2));
-            m.fit_begin(train.clone(), Some(test.clone()), FitConfig { lamb: 1e-3, ..Default::default() }).unwrap();
-            for _ in 0..50 { m.fit_step().unwrap(); }
-            m.fit_end();
-            let mut m2 = m.refine(10).unwrap();
-            m2.fit_begin(train, Some(test), FitConfig { update_grid: std::env::var("NOUG").is_err(), ..Default::default() }).unwrap();
-            let mut v = vec![];
-            for s in 0..50 { let r = m2.fit_step().unwrap(); if s % 5 == 0 { v.push(format!("{:.2e}", r.test)); } }
-            eprintln!("{seed}: {}", v.join(" "));
-        }
-    }
-}
-
-#[cfg(test)]
 mod interpret {
     use super::*;
+    use super::tests::dataset as ds;
     use crate::symbolic::{lookup, LIB};
-
-    fn ds(n: usize, seed: u64) -> Data<f64> {
-        let mut r = Rng::new(seed);
-        let x: Vec<f64> = (0..2 * n).map(|_| r.uniform() * 2.0 - 1.0).collect();
-        let y: Vec<f64> = (0..n).map(|s| ((std::f64::consts::PI * x[2 * s]).sin() + x[2 * s + 1].powi(2)).exp()).collect();
-        Data { x: Tensor::from_vec(n, 2, x), y: Tensor::from_vec(n, 1, y) }
-    }
 
     fn run(m: &mut Model<f64>, train: &Data<f64>, test: &Data<f64>, steps: usize, cfg: FitConfig) -> StepReport {
         m.fit_begin(train.clone(), Some(test.clone()), cfg).unwrap();
