@@ -225,6 +225,13 @@ impl<T: Real> Layer<T> {
         }
     }
 
+    /// Inputs per block of the forward pass: as many as keep the block's weights (base
+    /// and spline rows) within about 24 KiB, at least one.
+    fn input_block(&self) -> usize {
+        let per_input = (self.nb() + 1) * self.n_out * T::BYTES;
+        (24 * 1024 / per_input.max(1)).clamp(1, self.n_in.max(1))
+    }
+
     fn has_sym(&self) -> bool {
         self.sym.iter().any(|&s| s != 0)
     }
@@ -236,49 +243,52 @@ impl<T: Real> Layer<T> {
 
     /// Forward pass from a [`BasisCache`] of `x`.
     pub fn forward_cached(&self, x: &Tensor<T>, p: &[T], c: &BasisCache<T>) -> Tensor<T> {
-        let (nb, no, k, ni) = (self.nb(), self.n_out, self.k, self.n_in);
-        let w1 = k + 1;
+        let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
+        let w1 = self.k + 1;
         let (w, wb) = self.eff(c, p);
         let mut out = Tensor::zeros(x.rows, no);
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let base = self.base != Base::Zero;
         let n = x.rows;
-        // input-major: one input's weights stay in cache while its samples stream by
-        for i in 0..ni {
+        // Inputs go in blocks whose weights stay in cache; for every sample, the block's base
+        // rows and basis windows become one list of rows that the kernel sums into the
+        // sample's outputs while they sit in registers.
+        let ib = self.input_block();
+        let mut alpha: Vec<T> = Vec::with_capacity(ib * (w1 + 1));
+        let mut rows: Vec<&[T]> = Vec::with_capacity(ib * (w1 + 1));
+        for i0 in (0..ni).step_by(ib) {
+            let i1 = (i0 + ib).min(ni);
             for s in 0..n {
-                let orow = &mut out.data[s * no..(s + 1) * no];
-                let q = i * n + s;
-                // base and spline rows in one pass over the outputs
-                let mut alpha = [T::ZERO; 8];
-                let mut rows: [&[T]; 8] = [&[]; 8];
-                let mut nr = 0;
-                if base {
-                    alpha[0] = c.b[q];
-                    rows[0] = &wb[i * no..(i + 1) * no];
-                    nr = 1;
-                }
-                let st = c.start[q];
-                if st != OUTSIDE {
+                alpha.clear();
+                rows.clear();
+                for i in i0..i1 {
+                    let q = i * n + s;
+                    if base {
+                        alpha.push(c.b[q]);
+                        rows.push(&wb[i * no..(i + 1) * no]);
+                    }
+                    let st = c.start[q];
+                    if st == OUTSIDE {
+                        continue;
+                    }
                     let v = &c.val[q * w1..(q + 1) * w1];
-                    for m in 0..=k {
+                    for (m, &vm) in v.iter().enumerate() {
                         let j = st + m as isize;
                         if j >= 0 && (j as usize) < nb {
                             let r = (i * nb + j as usize) * no;
-                            if nr == 8 {
-                                T::axpy_rows(&alpha, &rows, orow);
-                                nr = 0;
-                            }
-                            alpha[nr] = v[m];
-                            rows[nr] = &w[r..r + no];
-                            nr += 1;
+                            alpha.push(vm);
+                            rows.push(&w[r..r + no]);
                         }
                     }
                 }
-                if nr > 0 {
-                    T::axpy_rows(&alpha[..nr], &rows[..nr], orow);
-                }
-                if sym {
+                T::axpy_rows(&alpha, &rows, &mut out.data[s * no..(s + 1) * no]);
+            }
+        }
+        if sym {
+            for s in 0..n {
+                let orow = &mut out.data[s * no..(s + 1) * no];
+                for i in 0..ni {
                     let xv = x.data[s * ni + i];
                     for o in 0..no {
                         let id = self.sym[i * no + o];
@@ -363,11 +373,33 @@ impl<T: Real> Layer<T> {
     /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
     #[inline]
     fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
-        let (no, w1) = (self.n_out, self.k + 1);
+        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let w1 = k + 1;
         if self.base != Base::Zero {
             T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
         }
-        self.window_rows(c, q, i, |m, r| T::axpy(c.val[q * w1 + m], g, &mut gw[r..r + no]));
+        let st = c.start[q];
+        if st == OUTSIDE {
+            return;
+        }
+        // the window's rows j0..=j1 are consecutive in gw
+        let (j0, j1) = (st.max(0), (st + k as isize).min(nb as isize - 1));
+        if j0 > j1 {
+            return;
+        }
+        let (j0, j1) = (j0 as usize, j1 as usize);
+        let m0 = (j0 as isize - st) as usize;
+        let cnt = j1 - j0 + 1;
+        let base = (i * nb + j0) * no;
+        let mut gr: [&mut [T]; 8] = Default::default();
+        for (chunk, v) in gw[base..base + cnt * no].chunks_mut(8 * no).zip(c.val[q * w1 + m0..q * w1 + m0 + cnt].chunks(8)) {
+            let mut nr = 0;
+            for row in chunk.chunks_exact_mut(no) {
+                gr[nr] = row;
+                nr += 1;
+            }
+            T::ger_rows(v, g, &mut gr[..nr]);
+        }
     }
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
@@ -381,8 +413,9 @@ impl<T: Real> Layer<T> {
         let has_base = self.base != Base::Zero;
         let st = c.start[q];
         // the window's rows j0..=j1 are consecutive in w and gw; the base row joins them
-        let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0) as usize, ((st + k as isize) as usize).min(nb - 1)) };
-        let cnt = if j0 <= j1 { j1 - j0 + 1 } else { 0 };
+        let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0), (st + k as isize).min(nb as isize - 1)) };
+        let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
+        let j0 = j0.max(0) as usize;
         if cnt < 8 {
             let mut vs = [T::ZERO; 8];
             let mut ds = [T::ZERO; 8];
