@@ -5,6 +5,10 @@
 #
 # Uses rustup's wasm32 target when installed; otherwise Debian's rustc-web, building std
 # for wasm32 from its source (the first build takes about 1.5 minutes, cargo caches it).
+# The crate optimises its cold paths for size (`#[optimize(size)]`, a nightly attribute,
+# hence RUSTC_BOOTSTRAP); with std built from source, panics abort without formatting a
+# message (`panic=immediate-abort`). Both keep the module within its 300 KB budget
+# (bench/budget.mjs); a panic is a trap either way and reaches users as KanError INTERNAL.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/crate"
@@ -13,12 +17,12 @@ out="$root/dist/kanwasm.wasm"
 
 if command -v rustup >/dev/null 2>&1 &&
   rustup target list --installed 2>/dev/null | grep -qx "$target"; then
-  RUSTFLAGS="-C target-feature=+simd128" cargo build --release --offline --target "$target"
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-feature=+simd128" cargo build --release --offline --target "$target"
 elif [ -x /usr/bin/cargo ] && command -v wasm-ld-19 >/dev/null 2>&1 &&
   [ -d /usr/lib/rustlib/src/rust/library/vendor ]; then
   # rustup's proxies in ~/.cargo/bin would shadow Debian's 1.96 compiler.
   PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
-    RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld-19" \
+    RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld-19 -Zunstable-options -C panic=immediate-abort" \
     cargo build --release --offline --target "$target" \
     -Zbuild-std=std,panic_abort \
     --config 'source.crates-io.replace-with="rust-library-vendor"' \

@@ -111,6 +111,7 @@ fn sigmoid<T: Real>(x: T) -> T {
 
 /// `x * sigmoid(x)` and its derivative.
 #[inline]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn silu<T: Real>(x: T) -> T {
     x * sigmoid(x)
 }
@@ -120,6 +121,7 @@ pub fn silu_grad<T: Real>(x: T) -> T {
     s * (T::ONE + x * (T::ONE - s))
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn bshape(a: &Tensor<impl Real>, b: &Tensor<impl Real>, op: &str) -> (usize, usize) {
     let dim = |x: usize, y: usize| {
         if x == y || y == 1 {
@@ -144,6 +146,7 @@ fn bat<T: Real>(t: &Tensor<T>, r: usize, c: usize) -> T {
 /// Adds `g (r, c)` into `acc`, summing over the axes along which `acc` was broadcast.
 /// (`dyn`: one copy serves every elementwise op; these run on small tensors.)
 #[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn reduce_into<T: Real>(acc: &mut Tensor<T>, g: &Tensor<T>, scale: &dyn Fn(usize, usize) -> T) {
     for r in 0..g.rows {
         for c in 0..g.cols {
@@ -183,17 +186,20 @@ impl<'a, T: Real> Tape<'a, T> {
     }
 
     /// A constant (no gradient is returned for it).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn input(&mut self, t: Tensor<T>) -> Id {
         self.push(Op::Input, t)
     }
 
     /// The parameters `params[offset .. offset + rows*cols]` as a `(rows, cols)` tensor.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn param(&mut self, offset: usize, rows: usize, cols: usize) -> Id {
         let data = self.params[offset..offset + rows * cols].to_vec();
         self.push(Op::Param(offset), Tensor::from_vec(rows, cols, data))
     }
 
     /// `(r, n) @ (n, c) -> (r, c)`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn matmul(&mut self, a: Id, b: Id) -> Id {
         let (x, y) = (&self.nodes[a].val, &self.nodes[b].val);
         assert_eq!(x.cols, y.rows, "matmul: shapes ({}, {}) and ({}, {}) do not chain", x.rows, x.cols, y.rows, y.cols);
@@ -207,6 +213,7 @@ impl<'a, T: Real> Tape<'a, T> {
         self.push(Op::MatMul(a, b), out)
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn binary(&mut self, a: Id, b: Id, name: &str, f: impl Fn(T, T) -> T) -> Tensor<T> {
         let (x, y) = (&self.nodes[a].val, &self.nodes[b].val);
         let (r, c) = bshape(x, y, name);
@@ -219,57 +226,70 @@ impl<'a, T: Real> Tape<'a, T> {
         out
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn add(&mut self, a: Id, b: Id) -> Id {
         let v = self.binary(a, b, "add", |x, y| x + y);
         self.push(Op::Add(a, b), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn sub(&mut self, a: Id, b: Id) -> Id {
         let v = self.binary(a, b, "sub", |x, y| x - y);
         self.push(Op::Sub(a, b), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn mul(&mut self, a: Id, b: Id) -> Id {
         let v = self.binary(a, b, "mul", |x, y| x * y);
         self.push(Op::Mul(a, b), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn div(&mut self, a: Id, b: Id) -> Id {
         let v = self.binary(a, b, "div", |x, y| x / y);
         self.push(Op::Div(a, b), v)
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn unary(&mut self, a: Id, f: impl Fn(T) -> T) -> Tensor<T> {
         let x = &self.nodes[a].val;
         Tensor { rows: x.rows, cols: x.cols, data: x.data.iter().map(|&v| f(v)).collect() }
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn scale(&mut self, a: Id, s: T) -> Id {
         let v = self.unary(a, |x| x * s);
         self.push(Op::Scale(a, s), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn add_scalar(&mut self, a: Id, s: T) -> Id {
         let v = self.unary(a, |x| x + s);
         self.push(Op::AddScalar(a, s), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn square(&mut self, a: Id) -> Id {
         let v = self.unary(a, |x| x * x);
         self.push(Op::Square(a), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn sqrt(&mut self, a: Id) -> Id {
         let v = self.unary(a, |x| x.sqrt());
         self.push(Op::Sqrt(a), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn exp(&mut self, a: Id) -> Id {
         let v = self.unary(a, |x| x.exp());
         self.push(Op::Exp(a), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn log(&mut self, a: Id) -> Id {
         let v = self.unary(a, |x| x.ln());
         self.push(Op::Log(a), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn silu(&mut self, a: Id) -> Id {
         let v = self.unary(a, silu);
         self.push(Op::Silu(a), v)
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn reduce(x: &Tensor<T>, axis: Axis) -> Tensor<T> {
         match axis {
             Axis::Rows => {
@@ -294,10 +314,12 @@ impl<'a, T: Real> Tape<'a, T> {
         }
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn sum(&mut self, a: Id, axis: Axis) -> Id {
         let v = Self::reduce(&self.nodes[a].val, axis);
         self.push(Op::Sum(a, axis), v)
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn mean(&mut self, a: Id, axis: Axis) -> Id {
         let x = &self.nodes[a].val;
         let n = T::from_usize(Self::count(x, axis).max(1));
@@ -307,12 +329,14 @@ impl<'a, T: Real> Tape<'a, T> {
     }
 
     /// Unbiased standard deviation over the batch: `(r, c) -> (1, c)`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn std_rows(&mut self, a: Id) -> Id {
         let v = std_rows(&self.nodes[a].val);
         self.push(Op::StdRows(a), v)
     }
 
     /// Mean squared error between equal shapes, `-> (1, 1)`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn mse(&mut self, a: Id, b: Id) -> Id {
         let (x, y) = (&self.nodes[a].val, &self.nodes[b].val);
         assert!(x.rows == y.rows && x.cols == y.cols, "mse: shapes ({}, {}) and ({}, {}) differ", x.rows, x.cols, y.rows, y.cols);
@@ -322,6 +346,7 @@ impl<'a, T: Real> Tape<'a, T> {
     }
 
     /// Mean softmax cross-entropy of logits `(n, classes)` against class indices `(n)`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn softmax_ce(&mut self, a: Id, labels: Vec<usize>) -> Id {
         let x = &self.nodes[a].val;
         assert_eq!(x.rows, labels.len(), "softmax_ce: {} rows of logits but {} labels", x.rows, labels.len());
@@ -337,6 +362,7 @@ impl<'a, T: Real> Tape<'a, T> {
     }
 
     /// A fused op over the tensors `inputs`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fused(&mut self, op: Box<dyn Fused<T> + 'a>, inputs: Vec<Id>) -> Id {
         let v = {
             let ins: Vec<&Tensor<T>> = inputs.iter().map(|&i| &self.nodes[i].val).collect();
@@ -351,6 +377,7 @@ impl<'a, T: Real> Tape<'a, T> {
     }
 
     /// Gradients with respect to the parameters and to every tape node.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn backward_with_inputs(&self, root: Id) -> (Vec<T>, Vec<Option<Tensor<T>>>) {
         let mut pg = vec![T::ZERO; self.params.len()];
         let mut g: Vec<Option<Tensor<T>>> = (0..self.nodes.len()).map(|_| None).collect();
@@ -492,6 +519,7 @@ fn add_into<T: Real>(slot: &mut Option<Tensor<T>>, t: Tensor<T>) {
 }
 
 /// Unbiased std over rows. Shapes: `(r, c) -> (1, c)`.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn std_rows<T: Real>(x: &Tensor<T>) -> Tensor<T> {
     let n = x.rows;
     let dn = T::from_usize(n.saturating_sub(1).max(1));
@@ -508,6 +536,7 @@ pub fn std_rows<T: Real>(x: &Tensor<T>) -> Tensor<T> {
 }
 
 /// Adds `d std / d x` times `gy (c)` into `gx (r, c)`; a zero std has gradient 0.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn std_rows_backward<T: Real>(x: &Tensor<T>, std: &Tensor<T>, gy: &[T], gx: &mut [T]) {
     let n = x.rows;
     let dn = T::from_usize(n.saturating_sub(1).max(1));

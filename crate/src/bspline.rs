@@ -22,6 +22,7 @@ pub const MAX_K: usize = 24;
 const WIN: usize = MAX_K + 1;
 
 /// Knots of a uniform grid. Shapes: returns `G + 2k + 1` knots.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn uniform_knots<T: Real>(g: usize, k: usize, a: f64, b: f64) -> Vec<T> {
     let h = (b - a) / g as f64;
     (0..g + 2 * k + 1)
@@ -31,6 +32,7 @@ pub fn uniform_knots<T: Real>(g: usize, k: usize, a: f64, b: f64) -> Vec<T> {
 
 /// Number of basis functions of order `k` on `n_knots` knots.
 #[inline]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn n_basis(n_knots: usize, k: usize) -> usize {
     n_knots.saturating_sub(k + 1)
 }
@@ -72,6 +74,7 @@ pub fn find_span<T: Real>(t: &[T], x: T) -> Option<usize> {
 }
 
 #[inline(always)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn ratio<T: Real>(num: T, den: T) -> T {
     if den == T::ZERO { T::ZERO } else { num / den }
 }
@@ -80,6 +83,7 @@ fn ratio<T: Real>(num: T, den: T) -> T {
 /// to order `p` (entries `j = i-p ..= i`). `deriv` applies the derivative recursion
 /// `B'_{j,p} = p/(t_{j+p}-t_j) B_{j,p-1} - p/(t_{j+p+1}-t_{j+1}) B_{j+1,p-1}`.
 #[inline(always)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN], new: &mut [T; WIN]) {
     let n = t.len();
     let pf = T::from_usize(p);
@@ -107,6 +111,7 @@ fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN]
 /// Writes `out[m]` for basis `start + m`, `m = 0..=k`, and returns `start` (which may be
 /// negative near the left end; such entries are 0, as are entries past the last basis).
 /// Returns `None` when `x` is outside the knot span (every basis is 0 there).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn eval<T: Real>(t: &[T], k: usize, x: T, deriv: usize, out: &mut [T]) -> Option<isize> {
     debug_assert!(k <= MAX_K && out.len() > k);
     let i = find_span(t, x)?;
@@ -126,6 +131,7 @@ pub fn eval<T: Real>(t: &[T], k: usize, x: T, deriv: usize, out: &mut [T]) -> Op
 }
 
 /// Values and first derivatives together (one shared pass up to order `k-1`).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn eval_with_deriv<T: Real>(t: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
     let mut a = [T::ZERO; WIN];
@@ -149,6 +155,7 @@ pub fn eval_with_deriv<T: Real>(t: &[T], k: usize, x: T, val: &mut [T], der: &mu
 
 /// Dense basis matrix. Shapes: `xs (n)`, `out (n, coeff)` row-major with
 /// `coeff = t.len() - k - 1`.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn basis_dense<T: Real>(t: &[T], k: usize, xs: &[T], deriv: usize, out: &mut [T]) {
     let nb = n_basis(t.len(), k);
     let mut w = [T::ZERO; WIN];
@@ -163,6 +170,7 @@ pub fn basis_dense<T: Real>(t: &[T], k: usize, xs: &[T], deriv: usize, out: &mut
 
 /// Adds a window returned by [`eval`] into a dense row, skipping entries that do not exist.
 #[inline]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn scatter<T: Real>(start: isize, w: &[T], row: &mut [T]) {
     for (m, &v) in w.iter().enumerate() {
         let j = start + m as isize;
@@ -210,6 +218,7 @@ pub fn eval_padded<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], de
 /// x's interval): writes the `k+1` values to `nv` and the last level's quotients to `quot`.
 /// Inlined with a constant `k`, the loops unroll.
 #[inline(always)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn triangle<T: Real>(tw: &[T], k: usize, x: T, nv: &mut [T], quot: &mut [T]) {
     let mut left = [T::ZERO; WIN];
     let mut right = [T::ZERO; WIN];
@@ -234,6 +243,7 @@ fn triangle<T: Real>(tw: &[T], k: usize, x: T, nv: &mut [T], quot: &mut [T]) {
 /// First derivatives of the window from the last level's quotients:
 /// `B'_m = k/h_scale * (quot[m-1] - quot[m])`, with `quot[-1] = quot[k] = 0`.
 #[inline(always)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn derivatives<T: Real>(k: usize, scale: T, quot: &[T], der: &mut [T]) {
     let kf = T::from_usize(k) * scale;
     for m in 0..=k {
@@ -244,6 +254,7 @@ fn derivatives<T: Real>(k: usize, scale: T, quot: &[T], der: &mut [T]) {
 }
 
 #[inline(always)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
     let mut nv = [T::ZERO; W];
@@ -254,6 +265,7 @@ fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, 
     Some(i as isize - K as isize)
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
     if k == 0 {
@@ -300,6 +312,7 @@ pub fn eval_uniform<T: Real>(t0: T, inv_h: T, n: usize, k: usize, x: T, val: &mu
 }
 
 #[inline(always)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, n: usize, x: T, val: &mut [T], der: Option<&mut [T]>) -> Option<isize> {
     let z = (x - t0) * inv_h;
     if !(z >= T::ZERO) || !(z < T::from_usize(n - 1)) {
@@ -333,6 +346,7 @@ fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, 
 }
 
 /// Checks a knot vector for the order `k`: finite, non-decreasing, long enough.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn check_knots<T: Real>(t: &[T], k: usize) -> Result<(), String> {
     if k > MAX_K {
         return Err(format!("bspline: order k={k} is above the supported maximum {MAX_K}"));

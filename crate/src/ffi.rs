@@ -31,18 +31,22 @@ pub struct Failure {
 }
 
 impl Failure {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn invalid(msg: impl Into<String>) -> Self {
         Failure { code: INVALID, msg: msg.into() }
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn numeric(msg: impl Into<String>) -> Self {
         Failure { code: NUMERIC, msg: msg.into() }
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn corrupt(msg: impl Into<String>) -> Self {
         Failure { code: CORRUPT, msg: msg.into() }
     }
 }
 
 impl From<String> for Failure {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn from(msg: String) -> Self {
         Failure::invalid(msg)
     }
@@ -62,17 +66,20 @@ pub fn status(r: Res<()>) -> i32 {
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_error_ptr() -> *const u8 {
     LAST_ERROR.with(|e| e.borrow().as_ptr())
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_error_len() -> usize {
     LAST_ERROR.with(|e| e.borrow().len())
 }
 
 /// Allocates `bytes` (8-byte aligned) for the caller; 0 when out of memory.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_alloc(bytes: usize) -> *mut u8 {
     match Layout::from_size_align(bytes.max(8), 8) {
         // SAFETY: the layout has non-zero size.
@@ -83,6 +90,7 @@ pub extern "C" fn kw_alloc(bytes: usize) -> *mut u8 {
 
 /// Frees a block from `kw_alloc` with the same `bytes`.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_free(ptr: *mut u8, bytes: usize) {
     if ptr.is_null() {
         return;
@@ -94,6 +102,7 @@ pub extern "C" fn kw_free(ptr: *mut u8, bytes: usize) {
 }
 
 /// A slice over caller memory; null with length 0 is the empty slice.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub(crate) fn slice<'a, T>(ptr: *const T, len: usize) -> Res<&'a [T]> {
     if len == 0 {
         return Ok(&[]);
@@ -105,6 +114,7 @@ pub(crate) fn slice<'a, T>(ptr: *const T, len: usize) -> Res<&'a [T]> {
     Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub(crate) fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> Res<&'a mut [T]> {
     if len == 0 {
         return Ok(&mut []);
@@ -117,10 +127,12 @@ pub(crate) fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> Res<&'a mut [T]> {
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_version() -> u32 {
     1
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn uniform_knots<T: Real>(grid: u32, k: u32, a: f64, b: f64, out: *mut T) -> Res<()> {
     if grid < 1 || k as usize > bspline::MAX_K || !(a < b) || !a.is_finite() || !b.is_finite() {
         return Err(Failure::invalid(format!(
@@ -134,15 +146,18 @@ fn uniform_knots<T: Real>(grid: u32, k: u32, a: f64, b: f64, out: *mut T) -> Res
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_uniform_knots_f64(grid: u32, k: u32, a: f64, b: f64, out: *mut f64) -> i32 {
     status(uniform_knots(grid, k, a, b, out))
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_uniform_knots_f32(grid: u32, k: u32, a: f64, b: f64, out: *mut f32) -> i32 {
     status(uniform_knots(grid, k, a, b, out))
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn basis<T: Real>(x: *const T, n: usize, t: *const T, nt: usize, k: u32, deriv: u32, out: *mut T) -> Res<()> {
     let t = slice(t, nt)?;
     bspline::check_knots(t, k as usize)?;
@@ -156,11 +171,13 @@ fn basis<T: Real>(x: *const T, n: usize, t: *const T, nt: usize, k: u32, deriv: 
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_bspline_basis_f64(x: *const f64, n: usize, t: *const f64, nt: usize, k: u32, deriv: u32, out: *mut f64) -> i32 {
     status(basis(x, n, t, nt, k, deriv, out))
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_bspline_basis_f32(x: *const f32, n: usize, t: *const f32, nt: usize, k: u32, deriv: u32, out: *mut f32) -> i32 {
     status(basis(x, n, t, nt, k, deriv, out))
 }
@@ -212,6 +229,7 @@ macro_rules! dispatch {
     };
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn insert(m: AnyModel) -> u32 {
     MODELS.with(|t| {
         let mut t = t.borrow_mut();
@@ -252,6 +270,7 @@ fn write_out<T: Real>(t: &[T], out: *mut f64) -> Res<()> {
 
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_new(
     dtype: u32,
     n_nodes: u32,
@@ -299,6 +318,7 @@ pub extern "C" fn kw_model_new(
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_free(h: u32) -> i32 {
     status(MODELS.with(|t| {
         let mut t = t.borrow_mut();
@@ -314,11 +334,13 @@ pub extern "C" fn kw_model_free(h: u32) -> i32 {
 
 /// Number of live models (for leak checks).
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_count() -> u32 {
     MODELS.with(|t| t.borrow().iter().filter(|s| s.is_some()).count() as u32)
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_clone(h: u32, out: *mut u32) -> i32 {
     status((|| {
         let c = with_model(h, |m| Ok(m.clone()))?;
@@ -329,11 +351,13 @@ pub extern "C" fn kw_model_clone(h: u32, out: *mut u32) -> i32 {
 
 /// Trainable parameters (NaN for a bad handle).
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_num_params(h: u32) -> f64 {
     with_model(h, |m| Ok(dispatch!(m, m => m.num_params() as f64))).unwrap_or(f64::NAN)
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_predict(h: u32, x: *const f64, n: usize, out: *mut f64) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -345,6 +369,7 @@ pub extern "C" fn kw_model_predict(h: u32, x: *const f64, n: usize, out: *mut f6
 
 /// The inputs of layer `l` (`l = L` gives the outputs). Shapes: `x (n, in) -> (n, width_l)`.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_activations(h: u32, x: *const f64, n: usize, l: u32, out: *mut f64) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -357,6 +382,7 @@ pub extern "C" fn kw_model_activations(h: u32, x: *const f64, n: usize, l: u32, 
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_update_grid(h: u32, x: *const f64, n: usize) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -372,6 +398,7 @@ pub extern "C" fn kw_model_update_grid(h: u32, x: *const f64, n: usize) -> i32 {
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_refine(h: u32, g: u32, out: *mut u32) -> i32 {
     status((|| {
         let c = with_model(h, |m| {
@@ -387,6 +414,7 @@ pub extern "C" fn kw_model_refine(h: u32, g: u32, out: *mut u32) -> i32 {
 
 /// Layer shape: `out = [n_in, n_out, G, k, base]`.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_layer_dims(h: u32, l: u32, out: *mut u32) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -400,6 +428,7 @@ pub extern "C" fn kw_model_layer_dims(h: u32, l: u32, out: *mut u32) -> i32 {
 /// The arrays of a layer, by `what`: 0 knots `(in, G+2k+1)`, 1 coef `(in, G+k, out)`,
 /// 2 scale_base `(in, out)`, 3 scale_sp `(in, out)`, 4 affine `(in, out, 4)`,
 /// 5 mask `(in, out)`, 6 symbolic function ids `(in, out)`.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn layer_range<T: Real>(ly: &Layer<T>, what: u32) -> Res<(usize, usize)> {
     Ok(match what {
         1 => (ly.coef_off(), ly.sb_off()),
@@ -410,6 +439,7 @@ fn layer_range<T: Real>(ly: &Layer<T>, what: u32) -> Res<(usize, usize)> {
     })
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn layer_len<T: Real>(ly: &Layer<T>, what: u32) -> Res<usize> {
     Ok(match what {
         0 => ly.knots.len(),
@@ -422,6 +452,7 @@ fn layer_len<T: Real>(ly: &Layer<T>, what: u32) -> Res<usize> {
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_get(h: u32, l: u32, what: u32, out: *mut f64, len: usize) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -447,6 +478,7 @@ pub extern "C" fn kw_model_get(h: u32, l: u32, what: u32, out: *mut f64, len: us
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: usize) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -497,6 +529,7 @@ pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: 
 
 /// Edge outputs of input `i` of layer `l` at `x (n)`: `out (n, n_out)`, symbolic included.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_edge_values(h: u32, l: u32, i: u32, x: *const f64, n: usize, out: *mut f64) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -520,6 +553,7 @@ pub extern "C" fn kw_model_edge_values(h: u32, l: u32, i: u32, x: *const f64, n:
 
 /// Sets the samples `refine` uses (as a fit or grid update would).
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_set_cache(h: u32, x: *const f64, n: usize) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -534,6 +568,7 @@ pub extern "C" fn kw_model_set_cache(h: u32, x: *const f64, n: usize) -> i32 {
 /// loss (0 mse, 1 crossentropy), seed]. `ny` is the label width.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_fit_begin(h: u32, tx: *const f64, ty: *const f64, n: usize, ny: usize, vx: *const f64, vy: *const f64, nv: usize, cfg: *const f64, ncfg: usize) -> i32 {
     status(with_model(h, |m| {
         let c = slice(cfg, ncfg)?;
@@ -564,6 +599,7 @@ pub extern "C" fn kw_fit_begin(h: u32, tx: *const f64, ty: *const f64, n: usize,
 
 /// One step; writes `[train, test, reg]` to `out`.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_fit_step(h: u32, out: *mut f64) -> i32 {
     status(with_model(h, |m| {
         let r = dispatch!(m, m => m.fit_step())?;
@@ -573,6 +609,7 @@ pub extern "C" fn kw_fit_step(h: u32, out: *mut f64) -> i32 {
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_fit_end(h: u32) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => m.fit_end());
@@ -588,6 +625,7 @@ pub extern "C" fn kw_simd_peak_f32(iters: u32) -> f32 {
 
 /// Whether `scale_base` and `scale_sp` are trained (both by default).
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_set_trainable(h: u32, sb: u32, sp: u32) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -601,6 +639,7 @@ pub extern "C" fn kw_model_set_trainable(h: u32, sb: u32, sp: u32) -> i32 {
 // ---------------------------------------------------------------------------------------
 // Interpretability: attribution, pruning, symbolic edges.
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn samples_of<T: Real>(m: &Model<T>, x: *const f64, n: usize) -> Res<Tensor<T>> {
     let t: Option<Tensor<T>> = if n == 0 { None } else { Some(tensor(x, n, m.n_in())?) };
     if let Some(t) = &t {
@@ -614,6 +653,7 @@ fn samples_of<T: Real>(m: &Model<T>, x: *const f64, n: usize) -> Res<Tensor<T>> 
 /// Scores on `x (n, in)` (n = 0: the last fit's inputs). `nodes` gets every node layer's
 /// scores in order; `edges` every layer's `(out, in)` scores in order.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_attribute(h: u32, x: *const f64, n: usize, nodes: *mut f64, n_nodes: usize, edges: *mut f64, n_edges: usize) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
@@ -631,6 +671,7 @@ pub extern "C" fn kw_model_attribute(h: u32, x: *const f64, n: usize, nodes: *mu
     }))
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn new_handle(m: AnyModel, out: *mut u32) -> Res<()> {
     let o = slice_mut(out, 1)?;
     o[0] = insert(m);
@@ -638,6 +679,7 @@ fn new_handle(m: AnyModel, out: *mut u32) -> Res<()> {
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_prune(h: u32, node_th: f64, edge_th: f64, x: *const f64, n: usize, out: *mut u32) -> i32 {
     status((|| {
         let p = with_model(h, |m| {
@@ -652,6 +694,7 @@ pub extern "C" fn kw_model_prune(h: u32, node_th: f64, edge_th: f64, x: *const f
 
 /// Writes the kept input indices to `kept (in)` and their count to `count`.
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_prune_inputs(h: u32, th: f64, x: *const f64, n: usize, out: *mut u32, kept: *mut u32, count: *mut u32) -> i32 {
     status((|| {
         let (p, k) = with_model(h, |m| {
@@ -675,6 +718,7 @@ pub extern "C" fn kw_model_prune_inputs(h: u32, th: f64, x: *const f64, n: usize
     })())
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn lib_of(ids: *const u32, cx: *const f64, n: usize) -> Res<Vec<(u16, f64)>> {
     let ids = slice(ids, n)?;
     let cx = slice(cx, n)?;
@@ -688,6 +732,7 @@ fn lib_of(ids: *const u32, cx: *const f64, n: usize) -> Res<Vec<(u16, f64)>> {
 /// `[id, r2, complexity, a, b, c, d]`.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_suggest(h: u32, l: u32, i: u32, j: u32, ids: *const u32, cx: *const f64, nlib: usize, weight: f64, a_lo: f64, a_hi: f64, b_lo: f64, b_hi: f64, x: *const f64, n: usize, out: *mut f64) -> i32 {
     status(with_model(h, |m| {
         let lib = lib_of(ids, cx, nlib)?;
@@ -702,6 +747,7 @@ pub extern "C" fn kw_model_suggest(h: u32, l: u32, i: u32, j: u32, ids: *const u
 
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_fix_symbolic(h: u32, l: u32, i: u32, j: u32, id: u32, fit: u32, a_lo: f64, a_hi: f64, b_lo: f64, b_hi: f64, x: *const f64, n: usize, r2: *mut f64) -> i32 {
     status(with_model(h, |m| {
         let r = dispatch!(m, m => {
@@ -716,6 +762,7 @@ pub extern "C" fn kw_model_fix_symbolic(h: u32, l: u32, i: u32, j: u32, id: u32,
 /// Writes `(l, i, j, id, r2)` per edge fixed into `out` (room for every edge) and the count.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_auto_symbolic(h: u32, ids: *const u32, cx: *const f64, nlib: usize, r2_th: f64, weight: f64, a_lo: f64, a_hi: f64, b_lo: f64, b_hi: f64, x: *const f64, n: usize, out: *mut f64, cap: usize, count: *mut u32) -> i32 {
     status(with_model(h, |m| {
         let lib = lib_of(ids, cx, nlib)?;
@@ -743,6 +790,7 @@ pub extern "C" fn kw_model_auto_symbolic(h: u32, ids: *const u32, cx: *const f64
 /// Sparse basis: for each `x`, the `k+1` possibly non-zero values (`vals (n, k+1)`) and the
 /// index of the first (`starts (n)`, i32::MIN outside the knot span). The cost per point does
 /// not depend on the number of knots.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn basis_sparse<T: Real>(x: *const T, n: usize, t: *const T, nt: usize, k: u32, starts: *mut i32, vals: *mut T) -> Res<()> {
     let t = slice(t, nt)?;
     bspline::check_knots(t, k as usize)?;
@@ -767,11 +815,13 @@ fn basis_sparse<T: Real>(x: *const T, n: usize, t: *const T, nt: usize, k: u32, 
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_bspline_sparse_f64(x: *const f64, n: usize, t: *const f64, nt: usize, k: u32, starts: *mut i32, vals: *mut f64) -> i32 {
     status(basis_sparse(x, n, t, nt, k, starts, vals))
 }
 
 #[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_bspline_sparse_f32(x: *const f32, n: usize, t: *const f32, nt: usize, k: u32, starts: *mut i32, vals: *mut f32) -> i32 {
     status(basis_sparse(x, n, t, nt, k, starts, vals))
 }

@@ -38,9 +38,11 @@ pub enum Base {
 }
 
 impl Base {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn from_code(c: u32) -> Option<Base> {
         [Base::Silu, Base::Identity, Base::Zero].get(c as usize).copied()
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn code(self) -> u32 {
         self as u32
     }
@@ -74,6 +76,7 @@ pub struct Layer<T> {
 
 /// User-defined symbolic functions are evaluated by the caller's table; built-ins here.
 #[inline]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
     symbolic::eval(id, x)
 }
@@ -156,6 +159,7 @@ impl<T: Real> Layer<T> {
 impl<T: Real> Layer<T> {
     /// A layer on the uniform grid of `g` intervals over `[a, b]`, all edges numeric.
     #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(n_in: usize, n_out: usize, g: usize, k: usize, a: f64, b: f64, base: Base, off: usize) -> Self {
         let t: Vec<T> = bspline::uniform_knots(g, k, a, b);
         let mut knots = Vec::with_capacity(n_in * t.len());
@@ -485,6 +489,7 @@ impl<T: Real> Layer<T> {
 
     /// Numeric edge outputs for one input value: `out[o] = mask * (sb * b(x) + sp * spline(x))`
     /// for input `i`, plus (when `with_sym`) the symbolic edges.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn edge_values(&self, i: usize, xv: T, p: &[T], with_sym: bool, out: &mut [T]) {
         let (nb, no, k) = (self.nb(), self.n_out, self.k);
         let coef = &p[self.coef_off()..self.sb_off()];
@@ -514,6 +519,7 @@ impl<T: Real> Layer<T> {
     }
 
     /// The spline alone (`sum_j coef_ioj B_j(x)`) for input `i`, every output: `out (out)`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn spline_values(&self, i: usize, xv: T, p: &[T], out: &mut [T]) {
         let (nb, no, k) = (self.nb(), self.n_out, self.k);
         let coef = &p[self.coef_off()..self.sb_off()];
@@ -544,6 +550,7 @@ pub struct KanOp<'a, T> {
 }
 
 impl<'a, T: Real> KanOp<'a, T> {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>) -> Self {
         KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true }
     }
@@ -584,6 +591,7 @@ pub struct EdgeScaleOp<'a, T> {
 }
 
 impl<'a, T: Real> EdgeScaleOp<'a, T> {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>, cache: SharedCache<T>) -> Self {
         EdgeScaleOp { layer, cache, moments: RefCell::new(None) }
     }

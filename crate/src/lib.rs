@@ -1,3 +1,4 @@
+#![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
 //! kanwasm_core: the compute core of kanwasm.
 //!
 //! Kolmogorov-Arnold Networks on a tape of tensor operations, built for

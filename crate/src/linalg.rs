@@ -20,6 +20,7 @@ use crate::real::Real;
 /// Least squares by Householder QR. Shapes: `a (m, n)` row-major with `m >= n`,
 /// `b (m, r)`; returns `x (n, r)`. Fails when `a` is rank deficient
 /// (`|R_jj| <= max(m, n) * eps * max|R_ii|`) or holds non-finite numbers.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn lstsq(a: &[f64], m: usize, n: usize, b: &[f64], r: usize) -> Result<Vec<f64>, String> {
     if a.len() != m * n || b.len() != m * r {
         return Err(format!("lstsq: A has {} values for shape ({m}, {n}), B has {} for ({m}, {r})", a.len(), b.len()));
@@ -48,6 +49,7 @@ pub fn lstsq(a: &[f64], m: usize, n: usize, b: &[f64], r: usize) -> Result<Vec<f
 
 /// In-place Householder QR of `q (m, n)`, applying the reflections to `y (m, r)`.
 /// Afterwards the strict upper triangle of `q` and `diag` hold `R`.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn householder(q: &mut [f64], m: usize, n: usize, y: &mut [f64], r: usize, diag: &mut [f64]) {
     for j in 0..n {
         let mut norm = 0.0;
@@ -84,6 +86,7 @@ fn householder(q: &mut [f64], m: usize, n: usize, y: &mut [f64], r: usize, diag:
     }
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn back_substitute(q: &[f64], n: usize, diag: &[f64], y: &[f64], r: usize) -> Vec<f64> {
     let mut x = vec![0.0; n * r];
     for c in 0..r {
@@ -99,6 +102,7 @@ fn back_substitute(q: &[f64], n: usize, diag: &[f64], y: &[f64], r: usize) -> Ve
 }
 
 /// Cholesky solve of the symmetric positive definite `a (n, n)` against `b (n, r)`.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn cholesky_solve(a: &[f64], n: usize, b: &[f64], r: usize) -> Result<Vec<f64>, String> {
     let mut l = vec![0.0; n * n];
     for i in 0..n {
@@ -144,6 +148,7 @@ pub const RIDGE: f64 = 1e-10;
 /// vector `t` of order `k`. Shapes: `y (m, r)`; returns `coef (coeff, r)` with
 /// `coeff = t.len() - k - 1`. Solved by QR of the basis stacked over `sqrt(ridge) I`,
 /// so basis functions that no sample reaches get coefficient 0.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn curve2coef<T: Real>(x: &[T], y: &[f64], r: usize, t: &[T], k: usize, ridge: f64) -> Result<Vec<f64>, String> {
     let m = x.len();
     let n = bspline::n_basis(t.len(), k);

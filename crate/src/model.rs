@@ -117,6 +117,7 @@ pub struct Data<T> {
 }
 
 impl<T: Real> Data<T> {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn gather(&self, ids: &[usize]) -> Data<T> {
         let pick = |t: &Tensor<T>| {
             let mut d = Vec::with_capacity(ids.len() * t.cols);
@@ -158,6 +159,7 @@ pub struct Model<T: Real> {
 }
 
 impl<T: Real> Clone for Box<FitState<T>> {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn clone(&self) -> Self {
         Box::new(FitState {
             cfg: self.cfg.clone(),
@@ -219,6 +221,7 @@ fn mult_forward<T: Real>(x: &Tensor<T>, s: usize, m: usize) -> Tensor<T> {
 /// width `min_span` around their centre instead: a near-constant input (a node the
 /// regulariser switched off) would otherwise get knots so dense that its spline's slope
 /// explodes and stalls the optimiser. `None` when there are no finite samples.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn adaptive_grid(sorted: &[f64], g: usize, eps: f64, min_span: f64) -> Option<Vec<f64>> {
     let n = sorted.len();
     if n == 0 || !sorted[0].is_finite() || !sorted[n - 1].is_finite() {
@@ -241,6 +244,7 @@ pub fn adaptive_grid(sorted: &[f64], g: usize, eps: f64, min_span: f64) -> Optio
 pub const MIN_HIDDEN_SPAN: f64 = 0.01;
 
 /// Extends `G + 1` grid points by `k` knots on each side with the mean spacing.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn extend_grid(grid: &[f64], k: usize) -> Vec<f64> {
     let g = grid.len() - 1;
     let h = (grid[g] - grid[0]) / g as f64;
@@ -257,6 +261,8 @@ pub fn extend_grid(grid: &[f64], k: usize) -> Vec<f64> {
 
 impl<T: Real> Model<T> {
     /// A new model with pykan's initialisation. Fails on an invalid configuration.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(cfg: &ModelConfig) -> Res<Self> {
         let w = &cfg.width;
         if w.len() < 2 {
@@ -304,6 +310,8 @@ impl<T: Real> Model<T> {
         Ok(m)
     }
 
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn initialise(&mut self) -> Res<()> {
         let mut rng = Rng::new(self.cfg.seed);
         let c = self.cfg.clone();
@@ -348,6 +356,7 @@ impl<T: Real> Model<T> {
     }
 
     /// Layer inputs for every layer plus the output: `L + 1` tensors.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn activations(&self, x: &Tensor<T>) -> Vec<Tensor<T>> {
         let mut acts = vec![x.clone()];
         for (l, layer) in self.layers.iter().enumerate() {
@@ -364,6 +373,7 @@ impl<T: Real> Model<T> {
     }
 
     /// Builds the network on a tape; returns (output id, layer input ids).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<(Id, SharedCache<T>)>) {
         let mut h = t.input(x.clone());
         let mut ins = Vec::with_capacity(self.layers.len());
@@ -382,6 +392,7 @@ impl<T: Real> Model<T> {
     }
 
     /// pykan's sparsity regulariser over the layer inputs `ins`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn reg<'a>(&'a self, t: &mut Tape<'a, T>, ins: &[(Id, SharedCache<T>)], l1: f64, ent: f64) -> Id {
         let mut total: Option<Id> = None;
         let inv_ln2 = T::from_f64(1.0 / core::f64::consts::LN_2);
@@ -410,6 +421,7 @@ impl<T: Real> Model<T> {
         total.unwrap()
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn loss_node<'a>(t: &mut Tape<'a, T>, out: Id, y: &Tensor<T>, loss: Loss) -> Id {
         match loss {
             Loss::Mse => {
@@ -421,6 +433,7 @@ impl<T: Real> Model<T> {
     }
 
     /// `(objective, gradient, loss, reg)` at `params` on `data`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn objective(&self, params: &[T], data: &Data<T>, cfg: &FitConfig) -> (T, Vec<T>, T, T) {
         let mut t = Tape::borrowing(params);
         let (out, ins) = self.build(&mut t, &data.x);
@@ -446,6 +459,7 @@ impl<T: Real> Model<T> {
     }
 
     /// RMSE (for `Mse`) or mean cross-entropy of the current model on `data`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn metric(&self, data: &Data<T>, loss: Loss) -> f64 {
         let p = self.predict(&data.x);
         match loss {
@@ -465,6 +479,8 @@ impl<T: Real> Model<T> {
     /// Grid update from samples, layer by layer (pykan's `update_grid_from_samples`):
     /// each input's knots move to the samples' percentiles (mixed with a uniform grid by
     /// `grid_eps`) and its spline coefficients are refit so the edge functions keep their shape.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn update_grid(&mut self, x: &Tensor<T>) -> Res<()> {
         check_finite(x, "updateGrid")?;
         for l in 0..self.layers.len() {
@@ -480,6 +496,8 @@ impl<T: Real> Model<T> {
     /// The layer `src` moved to an adaptive grid of `g` intervals from its inputs `xin`,
     /// with coefficients fit to `src`'s splines. Returns the new layer (same offset
     /// semantics, new `g`) and its coefficient block `(in, g + k, out)`.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn regrid_layer(&self, src: &Layer<T>, params: &[T], xin: &Tensor<T>, g: usize, first: bool) -> Res<(Layer<T>, Vec<T>)> {
         let (ni, no, k) = (src.n_in, src.n_out, src.k);
         let nt = g + 2 * k + 1;
@@ -494,7 +512,7 @@ impl<T: Real> Model<T> {
             for s in 0..xin.rows {
                 col[s] = xin.data[s * ni + i].to_f64();
             }
-            col.sort_by(|a, b| a.partial_cmp(b).unwrap_or(core::cmp::Ordering::Equal));
+            sort_samples(&mut col);
             let min_span = if first { 0.0 } else { MIN_HIDDEN_SPAN * (self.cfg.range.1 - self.cfg.range.0) };
             let knots: Vec<f64> = match adaptive_grid(&col, g, self.cfg.grid_eps, min_span) {
                 Some(grid) => extend_grid(&grid, k),
@@ -528,6 +546,8 @@ impl<T: Real> Model<T> {
 
     /// Lays the layers out again from offset 0 after their sizes changed, moving each
     /// layer's blocks from `old` (indexed by the old layers `prev`).
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn relayout(&mut self, prev: &[Layer<T>], old: &[T], coefs: Vec<Vec<T>>) {
         let mut off = 0;
         for l in 0..self.layers.len() {
@@ -544,6 +564,7 @@ impl<T: Real> Model<T> {
     }
 
     /// Samples for refine when the model has seen no data: uniform in the grid range.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn default_samples(&self) -> Tensor<T> {
         let mut rng = Rng::new(self.cfg.seed ^ 0x5EED);
         let (a, b) = self.cfg.range;
@@ -553,6 +574,8 @@ impl<T: Real> Model<T> {
 
     /// Grid extension: a new model with `g` intervals in every layer whose splines are
     /// least-squares fits of this model's, on grids adapted to the cached samples.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn refine(&self, g: usize) -> Res<Model<T>> {
         if g < 1 {
             return Err(Failure::invalid("refine: the new grid must be >= 1"));
@@ -573,6 +596,8 @@ impl<T: Real> Model<T> {
     }
 
     /// Starts a fit: takes the data and the settings; `step` then advances one step.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fit_begin(&mut self, train: Data<T>, test: Option<Data<T>>, cfg: FitConfig) -> Res<()> {
         check_data(&train, self.n_in(), self.n_out(), cfg.loss, "train")?;
         if let Some(t) = &test {
@@ -592,6 +617,7 @@ impl<T: Real> Model<T> {
         Ok(())
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fit_end(&mut self) {
         if let Some(f) = self.fit.take() {
             self.cache = Some(f.train.x);
@@ -600,6 +626,8 @@ impl<T: Real> Model<T> {
 
     /// One training step. On a non-finite loss the parameters (and grids) return to
     /// where they were before the step and a numeric failure is reported.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fit_step(&mut self) -> Res<StepReport> {
         let mut st = self.fit.take().ok_or_else(|| Failure::invalid("fit: no fit in progress"))?;
         let r = self.fit_step_inner(&mut st);
@@ -607,6 +635,8 @@ impl<T: Real> Model<T> {
         r
     }
 
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn fit_step_inner(&mut self, st: &mut FitState<T>) -> Res<StepReport> {
         let cfg = st.cfg.clone();
         let n = st.train.x.rows;
@@ -685,6 +715,18 @@ pub struct Suggestion {
     pub score: f64,
 }
 
+/// Sorts sample values ascending (one copy of the sort for both float types).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn sort_samples(v: &mut [f64]) {
+    v.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(core::cmp::Ordering::Equal));
+}
+
+/// Orders suggestions best (lowest score) first; ties keep the library's order.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn rank_suggestions(v: &mut [Suggestion]) {
+    v.sort_by(|a, b| a.score.total_cmp(&b.score));
+}
+
 /// Attribution scores: per node layer (`L + 1`), and per layer `(out, in)` row-major.
 #[derive(Clone, Debug)]
 pub struct Scores {
@@ -694,6 +736,7 @@ pub struct Scores {
 
 impl<T: Real> Model<T> {
     /// The samples interpretability works on: `x`, or the inputs of the last fit.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn samples(&self, x: Option<Tensor<T>>) -> Res<Tensor<T>> {
         match x.or_else(|| self.cache.clone()) {
             Some(t) if t.rows >= 2 => Ok(t),
@@ -705,6 +748,8 @@ impl<T: Real> Model<T> {
     /// edge score = std of the edge's output x score of the (sub)node it feeds /
     /// (std of that subnode + 1e-4); node score = sum of its outgoing edge scores;
     /// scores are averaged over the outputs they are traced from.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn attribute(&self, x: &Tensor<T>) -> Scores {
         let nl = self.layers.len();
         let acts = self.activations(x);
@@ -768,6 +813,8 @@ impl<T: Real> Model<T> {
 
     /// A model with only the nodes `keep[l]` of every node layer (sorted indices; the
     /// input and output layers must keep what the caller wants to keep).
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn subset(&self, keep: &[Vec<usize>]) -> Res<Model<T>> {
         let nl = self.layers.len();
         let mut cfg = self.cfg.clone();
@@ -836,6 +883,8 @@ impl<T: Real> Model<T> {
 
     /// pykan's prune: drop hidden nodes scoring at most `node_th` (keeping at least the best
     /// one per layer), then mask numeric edges of the smaller model scoring at most `edge_th`.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn prune(&self, node_th: f64, edge_th: f64, x: &Tensor<T>) -> Res<Model<T>> {
         let sc = self.attribute(x);
         let nl = self.layers.len();
@@ -869,6 +918,8 @@ impl<T: Real> Model<T> {
     }
 
     /// Inputs scoring above `th` (at least the best one) and the model restricted to them.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn prune_inputs(&self, th: f64, x: &Tensor<T>) -> Res<(Model<T>, Vec<usize>)> {
         let sc = self.attribute(x);
         let n = sc.nodes[0].len();
@@ -883,6 +934,7 @@ impl<T: Real> Model<T> {
         Ok((self.subset(&keep)?, k))
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn check_edge(&self, l: usize, i: usize, j: usize) -> Res<()> {
         let ly = self.layers.get(l).ok_or_else(|| Failure::invalid(format!("symbolic: layer {l} out of range (depth {})", self.layers.len())))?;
         if i >= ly.n_in || j >= ly.n_out {
@@ -892,6 +944,7 @@ impl<T: Real> Model<T> {
     }
 
     /// The inputs and outputs of edge `(l, i, j)` on the samples `x`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn edge_samples(&self, l: usize, i: usize, j: usize, x: &Tensor<T>) -> (Vec<f64>, Vec<f64>) {
         let acts = self.activations(x);
         let ly = &self.layers[l];
@@ -910,6 +963,7 @@ impl<T: Real> Model<T> {
 
     /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first.
     #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn suggest(&self, l: usize, i: usize, j: usize, lib: &[(u16, f64)], weight_simple: f64, ar: (f64, f64), br: (f64, f64), x: &Tensor<T>) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
@@ -921,13 +975,15 @@ impl<T: Real> Model<T> {
                 Suggestion { id, complexity: cx, fit, score: crate::symbolic::score(cx, fit.r2, weight_simple) }
             })
             .collect();
-        out.sort_by(|a, b| a.score.total_cmp(&b.score));
+        rank_suggestions(&mut out);
         Ok(out)
     }
 
     /// Makes edge `(l, i, j)` symbolic with function `id`, fitting `(a, b, c, d)` to the
     /// edge's samples when `fit`, else `(1, 0, 1, 0)`; the numeric part is masked.
     /// Returns r2 (NaN without fitting).
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fix_symbolic(&mut self, l: usize, i: usize, j: usize, id: u16, fit: bool, ar: (f64, f64), br: (f64, f64), x: Option<&Tensor<T>>) -> Res<f64> {
         self.check_edge(l, i, j)?;
         let (aff, r2) = if fit {
@@ -952,6 +1008,7 @@ impl<T: Real> Model<T> {
 
     /// Fixes every live numeric edge to its best candidate whose r2 reaches `r2_th`.
     /// Returns `(l, i, j, id, r2)` per edge fixed.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn auto_symbolic(&mut self, lib: &[(u16, f64)], r2_th: f64, weight_simple: f64, ar: (f64, f64), br: (f64, f64), x: &Tensor<T>) -> Res<Vec<(usize, usize, usize, u16, f64)>> {
         let mut done = Vec::new();
         for l in 0..self.layers.len() {

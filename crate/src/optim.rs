@@ -35,6 +35,7 @@ impl<T: Real> Adam<T> {
     }
 
     /// One update of `params (n)` from `grad (n)`.
+    #[inline(never)]
     pub fn step(&mut self, params: &mut [T], grad: &[T]) {
         self.t += 1;
         let (b1, b2) = (T::from_f64(self.beta1), T::from_f64(self.beta2));
@@ -95,6 +96,7 @@ fn max_abs<T: Real>(a: &[T]) -> T {
 
 /// Minimiser of the cubic interpolating `(x1, f1, g1)` and `(x2, f2, g2)`, clamped to
 /// `[lo, hi]`; the midpoint where the cubic has no minimum.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn cubic_min<T: Real>(x1: T, f1: T, g1: T, x2: T, f2: T, g2: T, lo: T, hi: T) -> T {
     let d1 = g1 + g2 - T::from_f64(3.0) * (f1 - f2) / (x1 - x2);
     let d2sq = d1 * d1 - g1 * g2;
@@ -120,6 +122,7 @@ impl<T: Real> Lbfgs<T> {
 
     /// One step (up to `max_iter` iterations). `f(x)` returns the objective and its
     /// gradient. Returns the objective at the start of the step.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn step(&mut self, x: &mut [T], f: &mut dyn FnMut(&[T]) -> (T, Vec<T>)) -> T {
         let c = self.cfg.clone();
         let tol_change = T::from_f64(c.tolerance_change);
@@ -204,6 +207,7 @@ impl<T: Real> Lbfgs<T> {
 /// Strong-Wolfe line search along `d` from `x` (c1 = 1e-4, c2 = 0.9), bracketing then
 /// zooming with cubic interpolation. Returns `(f, g, t, evaluations)` at the accepted step.
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn strong_wolfe<T: Real>(
     f: &mut dyn FnMut(&[T]) -> (T, Vec<T>),
     x: &[T],

@@ -13,6 +13,7 @@ pub struct Rng {
 }
 
 impl Rng {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(seed: u64) -> Self {
         let mut z = seed;
         let mut s = [0u64; 4];
@@ -26,6 +27,7 @@ impl Rng {
         Rng { s }
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
@@ -40,16 +42,19 @@ impl Rng {
     }
 
     /// Uniform on [0, 1) with 53 random bits.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// Uniform integer in [0, n).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn below(&mut self, n: usize) -> usize {
         ((self.uniform() * n as f64) as usize).min(n.saturating_sub(1))
     }
 
     /// Standard normal (Box-Muller).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.uniform();
         let u2 = self.uniform();
@@ -57,6 +62,7 @@ impl Rng {
     }
 
     /// `k` distinct indices from [0, n) (partial Fisher-Yates), in draw order.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn choose(&mut self, n: usize, k: usize) -> Vec<usize> {
         let mut idx: Vec<usize> = (0..n).collect();
         let k = k.min(n);

@@ -177,6 +177,7 @@ mod tests {
 /// accumulators (64 flops a round). Returns a value that depends on every round so the
 /// loop cannot be removed. Benchmarks divide 64 * iters by the time taken.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(never)]
 pub fn peak_probe_f32(iters: u32) -> f32 {
     use core::arch::wasm32::*;
     let a = f32x4_splat(0.999_999);
@@ -388,68 +389,74 @@ pub mod fused_wasm {
                 }
             }
 
+            /// `V` vectors of `g` from `o` on, held in registers while every row takes its
+            /// gradient; returns the lanes of `sum_r d[r] * dot(w[r], g)` over the block.
             #[inline(always)]
-            fn $grad_n<const N: usize>(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
-                let n = g.len();
-                let mut vv = [$splat(0.0); N];
-                let mut vd = [$splat(0.0); N];
-                let mut pw = [core::ptr::null::<$t>(); N];
-                let mut pg = [core::ptr::null_mut::<$t>(); N];
-                for r in 0..N {
-                    assert!(w[r].len() >= n && gw[r].len() >= n);
-                    vv[r] = $splat(v[r]);
-                    vd[r] = $splat(d[r]);
-                    pw[r] = w[r].as_ptr();
-                    pg[r] = gw[r].as_mut_ptr();
+            unsafe fn $grad_n<const V: usize>(g: *const $t, v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]], o: usize) -> v128 {
+                let mut gv = [$splat(0.0); V];
+                let mut ws = [$splat(0.0); V];
+                for l in 0..V {
+                    gv[l] = v128_load(g.add(o + l * $lanes) as *const v128);
                 }
+                for r in 0..w.len() {
+                    let (va, vd) = ($splat(v[r]), $splat(d[r]));
+                    let pw = w[r].as_ptr().add(o);
+                    let pg = gw[r].as_mut_ptr().add(o);
+                    for l in 0..V {
+                        let p = pg.add(l * $lanes) as *mut v128;
+                        v128_store(p, $add(v128_load(p), $mul(va, gv[l])));
+                        ws[l] = $add(ws[l], $mul(vd, v128_load(pw.add(l * $lanes) as *const v128)));
+                    }
+                }
+                let mut acc = $mul(ws[0], gv[0]);
+                for l in 1..V {
+                    acc = $add(acc, $mul(ws[l], gv[l]));
+                }
+                acc
+            }
+
+            /// For every row: `gw[r] += v[r] * g`; returns `sum_r d[r] * dot(w[r], g)`.
+            pub fn $grad(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
+                let n = g.len();
+                let nr = w.len().min(gw.len()).min(v.len()).min(d.len());
+                let (v, d, w, gw) = (&v[..nr], &d[..nr], &w[..nr], &mut gw[..nr]);
+                for r in 0..nr {
+                    assert!(w[r].len() >= n && gw[r].len() >= n);
+                }
+                let gp = g.as_ptr();
                 let mut acc = $splat(0.0);
                 let mut o = 0;
                 let mut dx: $t = 0.0;
-                // SAFETY: rows hold at least n elements (asserted) and o + lanes <= n; the
-                // gradient rows are disjoint from w and g (separate buffers).
+                // SAFETY: every row holds at least n elements (asserted); blocks end at or
+                // before n; the gradient rows are disjoint from w and g (separate buffers).
                 unsafe {
-                    while o + $lanes <= n {
-                        let gv = v128_load(g.as_ptr().add(o) as *const v128);
-                        let mut wsum = $splat(0.0);
-                        for r in 0..N {
-                            let p = pg[r].add(o) as *mut v128;
-                            v128_store(p, $add(v128_load(p), $mul(vv[r], gv)));
-                            wsum = $add(wsum, $mul(vd[r], v128_load(pw[r].add(o) as *const v128)));
-                        }
-                        acc = $add(acc, $mul(wsum, gv));
+                    while o + 4 * $lanes <= n {
+                        acc = $add(acc, $grad_n::<4>(gp, v, d, w, gw, o));
+                        o += 4 * $lanes;
+                    }
+                    if o + 2 * $lanes <= n {
+                        acc = $add(acc, $grad_n::<2>(gp, v, d, w, gw, o));
+                        o += 2 * $lanes;
+                    }
+                    if o + $lanes <= n {
+                        acc = $add(acc, $grad_n::<1>(gp, v, d, w, gw, o));
                         o += $lanes;
                     }
                     for l in 0..$lanes {
                         dx += $ext(acc, l);
                     }
                     while o < n {
+                        let go = *gp.add(o);
                         let mut wsum = 0.0;
-                        for r in 0..N {
-                            *pg[r].add(o) += v[r] * g[o];
-                            wsum += d[r] * *pw[r].add(o);
+                        for r in 0..nr {
+                            *gw[r].as_mut_ptr().add(o) += v[r] * go;
+                            wsum += d[r] * *w[r].as_ptr().add(o);
                         }
-                        dx += wsum * g[o];
+                        dx += wsum * go;
                         o += 1;
                     }
                 }
                 dx
-            }
-
-            pub fn $grad(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
-                match w.len().min(gw.len()) {
-                    0 => 0.0,
-                    1 => $grad_n::<1>(g, v, d, w, gw),
-                    2 => $grad_n::<2>(g, v, d, w, gw),
-                    3 => $grad_n::<3>(g, v, d, w, gw),
-                    4 => $grad_n::<4>(g, v, d, w, gw),
-                    5 => $grad_n::<5>(g, v, d, w, gw),
-                    6 => $grad_n::<6>(g, v, d, w, gw),
-                    7 => $grad_n::<7>(g, v, d, w, gw),
-                    _ => {
-                        let a = $grad_n::<8>(g, v, d, w, gw);
-                        if w.len() > 8 { a + $grad(g, &v[8..], &d[8..], &w[8..], &mut gw[8..]) } else { a }
-                    }
-                }
             }
         };
     }

@@ -49,12 +49,14 @@ pub const LIB: [(&str, u32); 29] = [
 ];
 
 /// The id of a built-in function by name.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn lookup(name: &str) -> Option<u16> {
     LIB.iter().position(|(n, _)| *n == name).map(|i| i as u16 + 1)
 }
 
 /// `x^p` for `|x| >= x0`, and the tangent-free cap `x0^p` (sign kept for odd powers)
 /// inside, where `x0 = Y_MAX^(1/p)` for negative powers.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn pole<T: Real>(x: T, p: i32) -> (T, T) {
     let x0 = T::from_f64(Y_MAX.powf(1.0 / p as f64).recip());
     if x.abs() < x0 {
@@ -65,6 +67,7 @@ fn pole<T: Real>(x: T, p: i32) -> (T, T) {
 }
 
 /// `x^p` for `|x| <= Y_MAX`, constant beyond (so `p <= 5` stays finite in f32).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn power<T: Real>(x: T, p: i32) -> (T, T) {
     let y = T::from_f64(Y_MAX);
     let c = x.max(-y).min(y);
@@ -88,6 +91,7 @@ thread_local! {
 
 /// Registers a native user function (tests and native embedders); returns its id.
 #[cfg(not(target_arch = "wasm32"))]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn register_native(f: fn(f64) -> f64) -> u16 {
     USER.with(|u| {
         u.borrow_mut().push(f);
@@ -95,6 +99,7 @@ pub fn register_native(f: fn(f64) -> f64) -> u16 {
     })
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn user_raw(id: u16, x: f64) -> f64 {
     #[cfg(target_arch = "wasm32")]
     // SAFETY: a plain host call with scalar arguments.
@@ -105,6 +110,7 @@ fn user_raw(id: u16, x: f64) -> f64 {
 }
 
 /// A user function's value and (central-difference) derivative; non-finite values become 0.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn user<T: Real>(id: u16, x: T) -> (T, T) {
     let xf = x.to_f64();
     let h = 1e-6 * (1.0 + xf.abs());
@@ -113,6 +119,7 @@ fn user<T: Real>(id: u16, x: T) -> (T, T) {
 }
 
 /// Value and derivative of function `id` at `x` (guarded: always finite).
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn eval<T: Real>(id: u16, x: T) -> (T, T) {
     if id >= USER_BASE {
         return user(id, x);
@@ -206,6 +213,7 @@ const SEARCH_SAMPLES: usize = 128;
 
 /// pykan's r2: squared correlation of `p` and `y` with `eps` added to the denominator,
 /// which pulls r2 down for edges that barely vary. 0 for non-finite values.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn r2(p: &[f64], y: &[f64], ym: f64, syy: f64, eps: f64) -> f64 {
     let n = p.len() as f64;
     let pm = p.iter().sum::<f64>() / n;
@@ -222,6 +230,7 @@ fn r2(p: &[f64], y: &[f64], ym: f64, syy: f64, eps: f64) -> f64 {
 /// `a in a_range`, `b in b_range` maximising r2, zooming `iterations` times into the
 /// neighbourhood of the best point (keeping a boundary side when the best lies on it),
 /// then `(c, d)` by linear regression. `f` must be the guarded function.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn fit_params(x: &[f64], y: &[f64], f: &dyn Fn(f64) -> f64, a_range: (f64, f64), b_range: (f64, f64), grid: usize, iterations: usize) -> Fit {
     let n = x.len();
     let stride = n.div_ceil(SEARCH_SAMPLES).max(1);
@@ -293,6 +302,7 @@ pub fn fit_params(x: &[f64], y: &[f64], f: &dyn Fn(f64) -> f64, a_range: (f64, f
 }
 
 /// pykan's ranking of candidates: lower is better.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn score(complexity: f64, r2: f64, weight_simple: f64) -> f64 {
     weight_simple * complexity + (1.0 - weight_simple) * (1.0 + 1e-5 - r2).log2()
 }
