@@ -617,6 +617,20 @@ pub extern "C" fn kw_fit_end(h: u32) -> i32 {
     }))
 }
 
+/// The forward spline kernel alone, `reps` times over every layer on `x (n, in)` (see
+/// `Model::kernel_forward`); writes the checksum to `out[0]`. For benchmarks.
+#[no_mangle]
+pub extern "C" fn kw_model_kernel_forward(h: u32, x: *const f64, n: usize, reps: u32, out: *mut f64) -> i32 {
+    status(with_model(h, |m| {
+        dispatch!(m, m => {
+            let xt = tensor(x, n, m.n_in())?;
+            let s = m.kernel_forward(&xt, reps as usize);
+            slice_mut(out, 1)?[0] = s.to_f64();
+            Ok(())
+        })
+    }))
+}
+
 /// Peak multiply-add probe for benchmarks: 64 flops per iteration.
 #[no_mangle]
 pub extern "C" fn kw_simd_peak_f32(iters: u32) -> f32 {

@@ -199,7 +199,7 @@ impl<T: Real> Layer<T> {
 
     /// Effective spline weights `coef * scale_sp * mask`, `(in, coeff, out)`, and base
     /// weights `scale_base * mask`, `(in, out)`.
-    fn effective(&self, p: &[T]) -> (Vec<T>, Vec<T>) {
+    pub fn effective(&self, p: &[T]) -> (Vec<T>, Vec<T>) {
         let (nb, no) = (self.nb(), self.n_out);
         let coef = &p[self.coef_off()..self.sb_off()];
         let sb = &p[self.sb_off()..self.sp_off()];
