@@ -547,18 +547,26 @@ pub struct KanOp<'a, T> {
     pub cache: SharedCache<T>,
     /// Whether the backward computes the gradient of the input (not for the data).
     pub need_dx: bool,
+    /// Whether the basis cache holds basis derivatives: for the input gradient, and for an
+    /// [`EdgeScaleOp`] sharing the cache.
+    pub need_der: bool,
 }
 
 impl<'a, T: Real> KanOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>) -> Self {
-        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true }
+        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true }
     }
 }
 
-fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T]) -> std::cell::Ref<'c, BasisCache<T>> {
-    if cache.borrow().is_none() {
-        let mut c = layer.basis_cache(x);
+fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T], with_der: bool) -> std::cell::Ref<'c, BasisCache<T>> {
+    let missing = match &*cache.borrow() {
+        None => true,
+        // basis derivatives asked for but not computed by the first user of the cache
+        Some(c) => with_der && c.der.is_empty() && !c.val.is_empty(),
+    };
+    if missing {
+        let mut c = layer.basis_cache_with(x, with_der);
         c.eff = Some(layer.effective(p));
         *cache.borrow_mut() = Some(c);
     }
@@ -570,11 +578,11 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
         "kan_layer"
     }
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
-        let c = cached(&self.cache, self.layer, ins[0], p);
+        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der);
         self.layer.forward_cached(ins[0], p, &c)
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
-        let c = cached(&self.cache, self.layer, ins[0], p);
+        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der);
         self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx);
     }
 }
@@ -653,7 +661,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
         let x = ins[0];
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
-        let c = cached(&self.cache, self.layer, x, p);
+        let c = cached(&self.cache, self.layer, x, p, false);
         let (w, wb) = self.layer.eff(&c, p);
         let (mean, sy) = self.moments(x, &c, &w, &wb);
         let sx = std_rows(x);
@@ -670,7 +678,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let x = ins[0];
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
-        let c = cached(&self.cache, l, x, p);
+        let c = cached(&self.cache, l, x, p, true);
         let (w, wb) = l.eff(&c, p);
         let (mean, sy) = match self.moments.borrow_mut().take() {
             Some(m) => m,

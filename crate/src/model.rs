@@ -398,15 +398,18 @@ impl<T: Real> Model<T> {
         self.activations(x).pop().unwrap()
     }
 
-    /// Builds the network on a tape; returns (output id, layer input ids).
+    /// Builds the network on a tape; returns (output id, layer input ids). `with_reg`: the
+    /// regulariser will follow and share the layers' basis caches.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>) -> (Id, Vec<(Id, SharedCache<T>)>) {
+    fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>, with_reg: bool) -> (Id, Vec<(Id, SharedCache<T>)>) {
         let mut h = t.input(x.clone());
         let mut ins = Vec::with_capacity(self.layers.len());
         for (l, layer) in self.layers.iter().enumerate() {
             let mut op = KanOp::new(layer);
             // the first layer's input is the data: no gradient needed there
             op.need_dx = l > 0;
+            // basis derivatives only where an input gradient or the regulariser needs them
+            op.need_der = op.need_dx || with_reg;
             ins.push((h, op.cache.clone()));
             h = t.fused(Box::new(op), vec![h]);
             let (s, m) = self.cfg.width[l + 1];
@@ -462,7 +465,7 @@ impl<T: Real> Model<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn objective(&self, params: &[T], data: &Data<T>, cfg: &FitConfig) -> (T, Vec<T>, T, T) {
         let mut t = Tape::borrowing(params);
-        let (out, ins) = self.build(&mut t, &data.x);
+        let (out, ins) = self.build(&mut t, &data.x, cfg.lamb > 0.0);
         let loss = Self::loss_node(&mut t, out, &data.y, cfg.loss);
         let (obj, reg) = if cfg.lamb > 0.0 {
             let r = self.reg(&mut t, &ins, cfg.lamb_l1, cfg.lamb_entropy);
