@@ -255,38 +255,68 @@ impl<T: Real> Layer<T> {
         let aff = &p[self.aff_off()..self.end()];
         let base = self.base != Base::Zero;
         let n = x.rows;
-        // Inputs go in blocks whose weights stay in cache; for every sample, the block's base
-        // rows and basis windows become one list of rows that the kernel sums into the
-        // sample's outputs while they sit in registers.
-        let ib = self.input_block();
-        let mut alpha: Vec<T> = Vec::with_capacity(ib * (w1 + 1));
-        let mut rows: Vec<&[T]> = Vec::with_capacity(ib * (w1 + 1));
-        for i0 in (0..ni).step_by(ib) {
-            let i1 = (i0 + ib).min(ni);
+        // Fewer outputs than a SIMD vector: the rows are summed in place, element by element,
+        // in the same order as the kernel (no lists to build).
+        if no < 4 {
             for s in 0..n {
-                alpha.clear();
-                rows.clear();
-                for i in i0..i1 {
+                let orow = &mut out.data[s * no..(s + 1) * no];
+                for i in 0..ni {
                     let q = i * n + s;
                     if base {
-                        alpha.push(c.b[q]);
-                        rows.push(&wb[i * no..(i + 1) * no]);
+                        let b = c.b[q];
+                        for (y, &wv) in orow.iter_mut().zip(&wb[i * no..(i + 1) * no]) {
+                            *y += b * wv;
+                        }
                     }
                     let st = c.start[q];
                     if st == OUTSIDE {
                         continue;
                     }
-                    let v = &c.val[q * w1..(q + 1) * w1];
-                    for (m, &vm) in v.iter().enumerate() {
+                    for (m, &vm) in c.val[q * w1..(q + 1) * w1].iter().enumerate() {
                         let j = st + m as isize;
                         if j >= 0 && (j as usize) < nb {
                             let r = (i * nb + j as usize) * no;
-                            alpha.push(vm);
-                            rows.push(&w[r..r + no]);
+                            for (y, &wv) in orow.iter_mut().zip(&w[r..r + no]) {
+                                *y += vm * wv;
+                            }
                         }
                     }
                 }
-                T::axpy_rows(&alpha, &rows, &mut out.data[s * no..(s + 1) * no]);
+            }
+        } else {
+            // Inputs go in blocks whose weights stay in cache; for every sample, the block's
+            // base rows and basis windows become one list of rows that the kernel sums into
+            // the sample's outputs while they sit in registers.
+            let ib = self.input_block();
+            let mut alpha: Vec<T> = Vec::with_capacity(ib * (w1 + 1));
+            let mut rows: Vec<&[T]> = Vec::with_capacity(ib * (w1 + 1));
+            for i0 in (0..ni).step_by(ib) {
+                let i1 = (i0 + ib).min(ni);
+                for s in 0..n {
+                    alpha.clear();
+                    rows.clear();
+                    for i in i0..i1 {
+                        let q = i * n + s;
+                        if base {
+                            alpha.push(c.b[q]);
+                            rows.push(&wb[i * no..(i + 1) * no]);
+                        }
+                        let st = c.start[q];
+                        if st == OUTSIDE {
+                            continue;
+                        }
+                        let v = &c.val[q * w1..(q + 1) * w1];
+                        for (m, &vm) in v.iter().enumerate() {
+                            let j = st + m as isize;
+                            if j >= 0 && (j as usize) < nb {
+                                let r = (i * nb + j as usize) * no;
+                                alpha.push(vm);
+                                rows.push(&w[r..r + no]);
+                            }
+                        }
+                    }
+                    T::axpy_rows(&alpha, &rows, &mut out.data[s * no..(s + 1) * no]);
+                }
             }
         }
         if sym {
@@ -420,7 +450,25 @@ impl<T: Real> Layer<T> {
         let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0), (st + k as isize).min(nb as isize - 1)) };
         let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
         let j0 = j0.max(0) as usize;
-        if cnt < 8 {
+        if no < 4 {
+            // fewer outputs than a SIMD vector: in place, in the order of the kernel below
+            let m0 = if cnt > 0 { (j0 as isize - st) as usize } else { 0 };
+            let mut acc = T::ZERO;
+            for (o, &go) in g.iter().enumerate() {
+                let mut wsum = T::ZERO;
+                if has_base {
+                    gwb[i * no + o] += c.b[q] * go;
+                    wsum += c.db[q] * wb[i * no + o];
+                }
+                for r in 0..cnt {
+                    let (m, e) = (q * w1 + m0 + r, (i * nb + j0 + r) * no + o);
+                    gw[e] += c.val[m] * go;
+                    wsum += c.der[m] * w[e];
+                }
+                acc += wsum * go;
+            }
+            dx += acc;
+        } else if cnt < 8 {
             let mut vs = [T::ZERO; 8];
             let mut ds = [T::ZERO; 8];
             let mut wr: [&[T]; 8] = [&[]; 8];
