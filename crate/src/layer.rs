@@ -204,14 +204,13 @@ impl<T: Real> Layer<T> {
         let coef = &p[self.coef_off()..self.sb_off()];
         let sb = &p[self.sb_off()..self.sp_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
-        let mut w = vec![T::ZERO; coef.len()];
+        // filled in layout order, so the buffer needs no zeroing first
+        let mut w = Vec::with_capacity(coef.len());
         for i in 0..self.n_in {
+            let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
             for j in 0..nb {
                 let base = (i * nb + j) * no;
-                for o in 0..no {
-                    let e = i * no + o;
-                    w[base + o] = coef[base + o] * sp[e] * self.mask[e];
-                }
+                w.extend(coef[base..base + no].iter().zip(spi).zip(mi).map(|((&c, &s), &m)| c * s * m));
             }
         }
         let wb = sb.iter().zip(&self.mask).map(|(&a, &m)| a * m).collect();

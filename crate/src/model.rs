@@ -136,6 +136,8 @@ struct FitState<T> {
     test: Option<Data<T>>,
     lbfgs: Lbfgs<T>,
     adam: Adam<T>,
+    /// The parameter vector before the last Adam step, reused for the next one.
+    spare: Vec<T>,
     rng: Rng,
     step: usize,
 }
@@ -167,6 +169,7 @@ impl<T: Real> Clone for Box<FitState<T>> {
             test: self.test.clone(),
             lbfgs: self.lbfgs.clone(),
             adam: self.adam.clone(),
+            spare: Vec::new(),
             rng: self.rng.clone(),
             step: self.step,
         })
@@ -637,6 +640,7 @@ impl<T: Real> Model<T> {
         self.fit = Some(Box::new(FitState {
             rng: Rng::new(cfg.seed),
             adam: Adam::new(n, cfg.lr),
+            spare: Vec::new(),
             lbfgs: lb,
             cfg,
             train,
@@ -684,8 +688,12 @@ impl<T: Real> Model<T> {
             saved = Some((self.params.clone(), self.layers.clone()));
             self.update_grid(&batch.x)?;
         }
-        let mut params = self.params.clone();
+        let mut params = match cfg.opt {
+            Opt::Lbfgs => self.params.clone(),
+            Opt::Adam => std::mem::take(&mut st.spare),
+        };
         let mut last_reg = T::ZERO;
+        let mut finite = None;
         // Adam reports the loss before its step (as pykan); LBFGS the loss where it ends
         let loss_before = match cfg.opt {
             Opt::Lbfgs => {
@@ -698,13 +706,14 @@ impl<T: Real> Model<T> {
                 None
             }
             Opt::Adam => {
-                let (_, g, l, r) = self.objective(&params, batch, &cfg);
+                let (_, g, l, r) = self.objective(&self.params, batch, &cfg);
                 last_reg = r;
-                st.adam.step(&mut params, &g);
+                params.resize(self.params.len(), T::ZERO);
+                finite = Some(st.adam.step_into(&self.params, &g, &mut params));
                 Some(l.to_f64())
             }
         };
-        let finite = params.iter().all(|v| v.is_finite());
+        let finite = finite.unwrap_or_else(|| params.iter().all(|v| v.is_finite()));
         if finite {
             // the new parameters go in; `params` keeps the old ones until the loss is known
             std::mem::swap(&mut self.params, &mut params);
@@ -727,6 +736,10 @@ impl<T: Real> Model<T> {
                 "fit: the loss became non-finite at step {}; the model keeps its parameters from before that step (try a smaller lr or enable lamb)",
                 st.step
             )));
+        }
+        if cfg.opt == Opt::Adam {
+            // the old parameters: the next Adam step writes over them
+            st.spare = params;
         }
         let test = st.test.as_ref().map(|d| self.metric(d, cfg.loss)).unwrap_or(f64::NAN);
         let reg = if cfg.lamb > 0.0 { last_reg.to_f64() } else { 0.0 };

@@ -34,20 +34,45 @@ impl<T: Real> Adam<T> {
         Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, m: vec![T::ZERO; n], v: vec![T::ZERO; n], t: 0 }
     }
 
-    /// One update of `params (n)` from `grad (n)`.
-    #[inline(never)]
-    pub fn step(&mut self, params: &mut [T], grad: &[T]) {
+    /// The step's constants: `(b1, b2, bias corrections 1 and 2, lr, eps)`.
+    fn begin(&mut self) -> [T; 6] {
         self.t += 1;
         let (b1, b2) = (T::from_f64(self.beta1), T::from_f64(self.beta2));
         let bc1 = T::from_f64(1.0 - self.beta1.powi(self.t));
         let bc2 = T::from_f64(1.0 - self.beta2.powi(self.t)).sqrt();
-        let (lr, eps) = (T::from_f64(self.lr), T::from_f64(self.eps));
-        for i in 0..params.len() {
-            let g = grad[i];
-            self.m[i] = b1 * self.m[i] + (T::ONE - b1) * g;
-            self.v[i] = b2 * self.v[i] + (T::ONE - b2) * g * g;
-            params[i] -= lr * (self.m[i] / bc1) / (self.v[i].sqrt() / bc2 + eps);
+        [b1, b2, bc1, bc2, T::from_f64(self.lr), T::from_f64(self.eps)]
+    }
+
+    /// Updates the moments of parameter `i` with gradient `g`; returns the change to
+    /// subtract from the parameter.
+    #[inline(always)]
+    fn delta(&mut self, i: usize, g: T, c: &[T; 6]) -> T {
+        let [b1, b2, bc1, bc2, lr, eps] = *c;
+        self.m[i] = b1 * self.m[i] + (T::ONE - b1) * g;
+        self.v[i] = b2 * self.v[i] + (T::ONE - b2) * g * g;
+        lr * (self.m[i] / bc1) / (self.v[i].sqrt() / bc2 + eps)
+    }
+
+    /// One update of `params (n)` from `grad (n)`.
+    #[inline(never)]
+    pub fn step(&mut self, params: &mut [T], grad: &[T]) {
+        let c = self.begin();
+        for (i, p) in params.iter_mut().enumerate() {
+            *p -= self.delta(i, grad[i], &c);
         }
+    }
+
+    /// [`Self::step`] that leaves `params` as they are and writes the updated values to
+    /// `out` (same length). Returns whether they are all finite.
+    #[inline(never)]
+    pub fn step_into(&mut self, params: &[T], grad: &[T], out: &mut [T]) -> bool {
+        let c = self.begin();
+        let mut finite = true;
+        for (i, (o, &p)) in out.iter_mut().zip(params).enumerate() {
+            *o = p - self.delta(i, grad[i], &c);
+            finite &= o.is_finite();
+        }
+        finite
     }
 }
 
