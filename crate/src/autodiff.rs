@@ -120,6 +120,12 @@ pub fn silu_grad<T: Real>(x: T) -> T {
     let s = sigmoid(x);
     s * (T::ONE + x * (T::ONE - s))
 }
+/// `(silu(x), silu'(x))` from one sigmoid.
+#[inline]
+pub fn silu_both<T: Real>(x: T) -> (T, T) {
+    let s = sigmoid(x);
+    (x * s, s * (T::ONE + x * (T::ONE - s)))
+}
 
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn bshape(a: &Tensor<impl Real>, b: &Tensor<impl Real>, op: &str) -> (usize, usize) {

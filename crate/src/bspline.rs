@@ -74,7 +74,6 @@ pub fn find_span<T: Real>(t: &[T], x: T) -> Option<usize> {
 }
 
 #[inline(always)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn ratio<T: Real>(num: T, den: T) -> T {
     if den == T::ZERO { T::ZERO } else { num / den }
 }
@@ -83,7 +82,6 @@ fn ratio<T: Real>(num: T, den: T) -> T {
 /// to order `p` (entries `j = i-p ..= i`). `deriv` applies the derivative recursion
 /// `B'_{j,p} = p/(t_{j+p}-t_j) B_{j,p-1} - p/(t_{j+p+1}-t_{j+1}) B_{j+1,p-1}`.
 #[inline(always)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN], new: &mut [T; WIN]) {
     let n = t.len();
     let pf = T::from_usize(p);
@@ -111,7 +109,6 @@ fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN]
 /// Writes `out[m]` for basis `start + m`, `m = 0..=k`, and returns `start` (which may be
 /// negative near the left end; such entries are 0, as are entries past the last basis).
 /// Returns `None` when `x` is outside the knot span (every basis is 0 there).
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn eval<T: Real>(t: &[T], k: usize, x: T, deriv: usize, out: &mut [T]) -> Option<isize> {
     debug_assert!(k <= MAX_K && out.len() > k);
     let i = find_span(t, x)?;
@@ -131,7 +128,6 @@ pub fn eval<T: Real>(t: &[T], k: usize, x: T, deriv: usize, out: &mut [T]) -> Op
 }
 
 /// Values and first derivatives together (one shared pass up to order `k-1`).
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn eval_with_deriv<T: Real>(t: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
     let mut a = [T::ZERO; WIN];
@@ -170,7 +166,6 @@ pub fn basis_dense<T: Real>(t: &[T], k: usize, xs: &[T], deriv: usize, out: &mut
 
 /// Adds a window returned by [`eval`] into a dense row, skipping entries that do not exist.
 #[inline]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn scatter<T: Real>(start: isize, w: &[T], row: &mut [T]) {
     for (m, &v) in w.iter().enumerate() {
         let j = start + m as isize;
@@ -218,7 +213,6 @@ pub fn eval_padded<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], de
 /// x's interval): writes the `k+1` values to `nv` and the last level's quotients to `quot`.
 /// Inlined with a constant `k`, the loops unroll.
 #[inline(always)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn triangle<T: Real>(tw: &[T], k: usize, x: T, nv: &mut [T], quot: &mut [T]) {
     let mut left = [T::ZERO; WIN];
     let mut right = [T::ZERO; WIN];
@@ -243,7 +237,6 @@ fn triangle<T: Real>(tw: &[T], k: usize, x: T, nv: &mut [T], quot: &mut [T]) {
 /// First derivatives of the window from the last level's quotients:
 /// `B'_m = k/h_scale * (quot[m-1] - quot[m])`, with `quot[-1] = quot[k] = 0`.
 #[inline(always)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn derivatives<T: Real>(k: usize, scale: T, quot: &[T], der: &mut [T]) {
     let kf = T::from_usize(k) * scale;
     for m in 0..=k {
@@ -254,7 +247,6 @@ fn derivatives<T: Real>(k: usize, scale: T, quot: &[T], der: &mut [T]) {
 }
 
 #[inline(always)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
     let mut nv = [T::ZERO; W];
@@ -265,7 +257,6 @@ fn eval_fixed<T: Real, const K: usize, const W: usize>(t: &[T], tp: &[T], x: T, 
     Some(i as isize - K as isize)
 }
 
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn eval_padded_any<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     let i = find_span(t, x)?;
     if k == 0 {
@@ -312,7 +303,6 @@ pub fn eval_uniform<T: Real>(t0: T, inv_h: T, n: usize, k: usize, x: T, val: &mu
 }
 
 #[inline(always)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, n: usize, x: T, val: &mut [T], der: Option<&mut [T]>) -> Option<isize> {
     let z = (x - t0) * inv_h;
     if !(z >= T::ZERO) || !(z < T::from_usize(n - 1)) {

@@ -21,7 +21,7 @@
 //! assert_eq!((y.rows, y.cols), (1, 3));
 //! ```
 
-use crate::autodiff::{silu, silu_grad, std_rows, std_rows_backward, Fused, Tensor};
+use crate::autodiff::{silu_both, std_rows, std_rows_backward, Fused, Tensor};
 use crate::bspline::{self, MAX_K};
 use crate::real::Real;
 use crate::symbolic;
@@ -49,7 +49,7 @@ impl Base {
     #[inline]
     pub fn eval<T: Real>(self, x: T) -> (T, T) {
         match self {
-            Base::Silu => (silu(x), silu_grad(x)),
+            Base::Silu => silu_both(x),
             Base::Identity => (x, T::ONE),
             Base::Zero => (T::ZERO, T::ZERO),
         }
@@ -772,7 +772,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
 mod tests {
     use super::*;
     use crate::autodiff::tests::gradcheck;
-    use crate::autodiff::{Axis, Tape};
+    use crate::autodiff::{silu, Axis, Tape};
     use crate::rng::Rng;
 
     fn setup(base: Base, with_sym: bool) -> (Layer<f64>, Vec<f64>) {
