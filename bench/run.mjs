@@ -19,6 +19,9 @@
 //   --only LIST   run only these of kanwasm, torch, tfjs
 //   --shapes LIST run only these shapes (1-based indices into SHAPES below)
 //   --no-write    do not write bench/RESULTS.md
+//   --passes N    measure every shape N times, in N passes over the list, and keep each
+//                 tool's best figure (default 2): on a shared machine a quiet moment for one
+//                 tool may be a busy one for the other, and more passes even that out
 //   --kernels     also run bench/kernels.mjs (SIMD dot vs scalar, bsplineBasis throughput)
 //   --wasm PATH   run kanwasm on another build of the module (e.g. to compare optimisation levels)
 //   env BENCH_PYTHON  the python with torch (default /usr/bin/python3, then python3 on PATH)
@@ -60,6 +63,8 @@ if (!(timeBox > 0)) throw new Error(`--time must be a positive number of seconds
 const only = new Set((opt("--only") ?? "kanwasm,torch,tfjs").split(","));
 const shapes = opt("--shapes") ? opt("--shapes").split(",").map((i) => SHAPES[Number(i) - 1]).filter(Boolean) : SHAPES;
 const write = !args.includes("--no-write");
+const passes = Number(opt("--passes") ?? 2);
+if (!(Number.isInteger(passes) && passes >= 1)) throw new Error(`--passes must be a positive integer, got ${opt("--passes")}`);
 const started = Date.now();
 const log = (...m) => console.error(...m);
 
@@ -235,6 +240,9 @@ function tfjsInstalled() {
 // ---- the run ---------------------------------------------------------------------------------
 const cpu = cpuInfo();
 const skipped = [];
+const skip = (m) => {
+  if (!skipped.includes(m)) skipped.push(m);
+};
 const warnings = [];
 const loadStart = os.loadavg()[0];
 if (loadStart > 0.5) log(`bench: the load average is ${loadStart.toFixed(2)}: other work on this machine will lower the numbers`);
@@ -243,7 +251,7 @@ log(`bench: ${shapes.length} shapes x ${DTYPES.join("/")}, ${timeBox} s per meas
 let peak;
 if (only.has("kanwasm")) {
   peak = simdPeak();
-  if (peak === undefined) skipped.push("wasm-SIMD peak: this dist/kanwasm.wasm has no kw_simd_peak_f32 export; rebuild with `npm run build`");
+  if (peak === undefined) skip("wasm-SIMD peak: this dist/kanwasm.wasm has no kw_simd_peak_f32 export; rebuild with `npm run build`");
   else log(`wasm-SIMD peak (f32x4 multiply-add, 1 thread): ${peak.toFixed(1)} GFLOP/s`);
 }
 
@@ -256,40 +264,53 @@ let torchInfo;
 let tfjsInfo;
 const torch = only.has("torch") ? setUpTorch() : undefined;
 const tfjs = only.has("tfjs") && tfjsInstalled();
-if (only.has("tfjs") && !tfjs) skipped.push("TF.js MLP: @tensorflow/tfjs or @tensorflow/tfjs-backend-wasm is not installed (npm install)");
+if (only.has("tfjs") && !tfjs) skip("TF.js MLP: @tensorflow/tfjs or @tensorflow/tfjs-backend-wasm is not installed (npm install)");
 
-for (const s of shapes) {
-  if (only.has("kanwasm")) {
-    for (const dtype of DTYPES) {
-      let r;
-      try {
-        r = await benchKanwasm(s, dtype);
-      } catch (e) {
-        skipped.push(`kanwasm ${s.id} ${dtype}: ${e?.code ?? ""} ${e?.message ?? e}`);
-        log(`kanwasm ${s.id} ${dtype}: failed: ${e?.message ?? e}`);
-        continue;
+/** Keeps, field by field, the higher throughput of two measurements of the same thing. */
+function best(prev, next) {
+  if (!prev) return next;
+  const out = { ...next };
+  for (const f of ["train", "infer", "kernel"]) {
+    if (typeof prev[f] === "number" && !(next[f] >= prev[f])) out[f] = prev[f];
+  }
+  return out;
+}
+
+for (let pass = 1; pass <= passes; pass++) {
+  if (passes > 1) log(`bench: pass ${pass} of ${passes}`);
+  for (const s of shapes) {
+    if (only.has("kanwasm")) {
+      for (const dtype of DTYPES) {
+        let r;
+        try {
+          r = await benchKanwasm(s, dtype);
+        } catch (e) {
+          skip(`kanwasm ${s.id} ${dtype}: ${e?.code ?? ""} ${e?.message ?? e}`);
+          log(`kanwasm ${s.id} ${dtype}: failed: ${e?.message ?? e}`);
+          continue;
+        }
+        kw.set(`${s.id}|${dtype}`, best(kw.get(`${s.id}|${dtype}`), r));
+        log(`kanwasm ${s.id} ${dtype}: train ${fmt(r.train)}/s, infer ${fmt(r.infer)}/s, forward kernels ${fmt(r.kernel)}/s (${r.params} params)`);
       }
-      kw.set(`${s.id}|${dtype}`, r);
-      log(`kanwasm ${s.id} ${dtype}: train ${fmt(r.train)}/s, infer ${fmt(r.infer)}/s, forward kernels ${fmt(r.kernel)}/s (${r.params} params)`);
     }
-  }
-  if (torch) {
-    const cfg = { timeBox, dtypes: DTYPES, shapes: [{ id: s.id, width: s.width, grid: s.grid, k: s.k, batch: s.batch }] };
-    const out = runChild(torch.py, [join(here, "torch_kan.py"), JSON.stringify(cfg)], torch.env);
-    if (out.error) skipped.push(`PyTorch reference ${s.id}: ${torch.py} bench/torch_kan.py ${out.error}`);
-    else {
-      if (!torchInfo) describeTorch(out, torch);
-      for (const r of out.results) pt.set(`${r.id}|${r.dtype}`, r);
+    if (torch) {
+      const cfg = { timeBox, dtypes: DTYPES, shapes: [{ id: s.id, width: s.width, grid: s.grid, k: s.k, batch: s.batch }] };
+      const out = runChild(torch.py, [join(here, "torch_kan.py"), JSON.stringify(cfg)], torch.env);
+      if (out.error) skip(`PyTorch reference ${s.id}: ${torch.py} bench/torch_kan.py ${out.error}`);
+      else {
+        if (!torchInfo) describeTorch(out, torch);
+        for (const r of out.results) pt.set(`${r.id}|${r.dtype}`, best(pt.get(`${r.id}|${r.dtype}`), r));
+      }
     }
-  }
-  if (tfjs) {
-    const params = kw.get(`${s.id}|float32`)?.params ?? kanParams(s);
-    const cfg = { timeBox, shapes: [{ id: s.id, mlp: mlpFor(s, params), batch: s.batch }] };
-    const out = runChild(process.execPath, [join(here, "tfjs_mlp.mjs"), JSON.stringify(cfg)], {});
-    if (out.error) skipped.push(`TF.js MLP ${s.id}: bench/tfjs_mlp.mjs ${out.error}`);
-    else {
-      tfjsInfo ??= out;
-      for (const r of out.results) tj.set(r.id, r);
+    if (tfjs) {
+      const params = kw.get(`${s.id}|float32`)?.params ?? kanParams(s);
+      const cfg = { timeBox, shapes: [{ id: s.id, mlp: mlpFor(s, params), batch: s.batch }] };
+      const out = runChild(process.execPath, [join(here, "tfjs_mlp.mjs"), JSON.stringify(cfg)], {});
+      if (out.error) skip(`TF.js MLP ${s.id}: bench/tfjs_mlp.mjs ${out.error}`);
+      else {
+        tfjsInfo ??= out;
+        for (const r of out.results) tj.set(r.id, best(tj.get(r.id), r));
+      }
     }
   }
 }
@@ -297,7 +318,7 @@ for (const s of shapes) {
 function setUpTorch() {
   const py = findTorchPython();
   if (!py) {
-    skipped.push(`PyTorch reference: no ${process.env.BENCH_PYTHON ?? "python3"} with torch (on Debian: apt-get install -y python3-torch libopenblas0-pthread)`);
+    skip(`PyTorch reference: no ${process.env.BENCH_PYTHON ?? "python3"} with torch (on Debian: apt-get install -y python3-torch libopenblas0-pthread)`);
     return undefined;
   }
   const env = { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
@@ -480,7 +501,8 @@ ${mlpLines.map((l) => `  ${l}`).join("\n")}
 - predict GFLOP/s: the same flops at the rate of whole predict calls, which add the basis
   evaluation, the layer-to-layer copies and the transfer in and out of wasm memory.
 - Shape by shape, kanwasm is measured first, then PyTorch, then TF.js, so each ratio compares
-  measurements taken within seconds of each other.
+  measurements taken within seconds of each other; the list of shapes is measured ${passes}
+  time${passes === 1 ? "" : "s"} (\`--passes\`) and every tool keeps its best figure.
 - Each rate is the best of timed rounds of about ${(timeBox / 5).toFixed(2)} s after a warm-up
   (the round least disturbed by other work on the machine).
 
