@@ -287,18 +287,19 @@ impl<T: Real> Layer<T> {
             // base rows and basis windows become one list of rows that the kernel sums into
             // the sample's outputs while they sit in registers.
             let ib = self.input_block();
-            let mut alpha: Vec<T> = Vec::with_capacity(ib * (w1 + 1));
-            let mut rows: Vec<&[T]> = Vec::with_capacity(ib * (w1 + 1));
+            let cap = ib * (w1 + 1);
+            let mut alpha: Vec<T> = vec![T::ZERO; cap];
+            let mut rows: Vec<&[T]> = vec![&[]; cap];
             for i0 in (0..ni).step_by(ib) {
                 let i1 = (i0 + ib).min(ni);
                 for s in 0..n {
-                    alpha.clear();
-                    rows.clear();
+                    let mut nr = 0;
                     for i in i0..i1 {
                         let q = i * n + s;
                         if base {
-                            alpha.push(c.b[q]);
-                            rows.push(&wb[i * no..(i + 1) * no]);
+                            alpha[nr] = c.b[q];
+                            rows[nr] = &wb[i * no..(i + 1) * no];
+                            nr += 1;
                         }
                         let st = c.start[q];
                         if st == OUTSIDE {
@@ -309,12 +310,13 @@ impl<T: Real> Layer<T> {
                             let j = st + m as isize;
                             if j >= 0 && (j as usize) < nb {
                                 let r = (i * nb + j as usize) * no;
-                                alpha.push(vm);
-                                rows.push(&w[r..r + no]);
+                                alpha[nr] = vm;
+                                rows[nr] = &w[r..r + no];
+                                nr += 1;
                             }
                         }
                     }
-                    T::axpy_rows(&alpha, &rows, &mut out.data[s * no..(s + 1) * no]);
+                    T::axpy_rows(&alpha[..nr], &rows[..nr], &mut out.data[s * no..(s + 1) * no]);
                 }
             }
         }
