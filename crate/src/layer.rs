@@ -451,65 +451,11 @@ impl<T: Real> Layer<T> {
         let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0), (st + k as isize).min(nb as isize - 1)) };
         let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
         let j0 = j0.max(0) as usize;
-        if no < 4 {
-            // fewer outputs than a SIMD vector: in place, in the order of the kernel below
-            let m0 = if cnt > 0 { (j0 as isize - st) as usize } else { 0 };
-            let mut acc = T::ZERO;
-            for (o, &go) in g.iter().enumerate() {
-                let mut wsum = T::ZERO;
-                if has_base {
-                    gwb[i * no + o] += c.b[q] * go;
-                    wsum += c.db[q] * wb[i * no + o];
-                }
-                for r in 0..cnt {
-                    let (m, e) = (q * w1 + m0 + r, (i * nb + j0 + r) * no + o);
-                    gw[e] += c.val[m] * go;
-                    wsum += c.der[m] * w[e];
-                }
-                acc += wsum * go;
-            }
-            dx += acc;
-        } else if cnt < 8 {
-            let mut vs = [T::ZERO; 8];
-            let mut ds = [T::ZERO; 8];
-            let mut wr: [&[T]; 8] = [&[]; 8];
-            let mut gr: [&mut [T]; 8] = Default::default();
-            let mut nr = 0;
-            if has_base {
-                vs[0] = c.b[q];
-                ds[0] = c.db[q];
-                wr[0] = &wb[i * no..(i + 1) * no];
-                gr[0] = &mut gwb[i * no..(i + 1) * no];
-                nr = 1;
-            }
-            if cnt > 0 {
-                let m0 = (j0 as isize - st) as usize;
-                let base = (i * nb + j0) * no;
-                vs[nr..nr + cnt].copy_from_slice(&c.val[q * w1 + m0..q * w1 + m0 + cnt]);
-                ds[nr..nr + cnt].copy_from_slice(&c.der[q * w1 + m0..q * w1 + m0 + cnt]);
-                for (r, row) in w[base..base + cnt * no].chunks_exact(no).enumerate() {
-                    wr[nr + r] = row;
-                }
-                for (r, row) in gw[base..base + cnt * no].chunks_exact_mut(no).enumerate() {
-                    gr[nr + r] = row;
-                }
-                nr += cnt;
-            }
-            if nr > 0 {
-                dx += T::grad_rows(g, &vs[..nr], &ds[..nr], &wr[..nr], &mut gr[..nr]);
-            }
-        } else {
-            if has_base {
-                T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
-                dx += c.db[q] * T::dot(&wb[i * no..(i + 1) * no], g);
-            }
-            // orders above 7: row by row
-            let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
-            self.window_rows(c, q, i, |m, r| {
-                T::axpy(v[m], g, &mut gw[r..r + no]);
-                dx += d[m] * T::dot(&w[r..r + no], g);
-            });
-        }
+        let m0 = if cnt > 0 { (j0 as isize - st) as usize } else { 0 };
+        let (v, d) = (&c.val[q * w1 + m0..q * w1 + m0 + cnt], &c.der[q * w1 + m0..q * w1 + m0 + cnt]);
+        let rows = (i * nb + j0) * no;
+        let base = if has_base { Some((c.b[q], c.db[q], &wb[i * no..(i + 1) * no], &mut gwb[i * no..(i + 1) * no])) } else { None };
+        dx += T::grad_window(g, base, v, d, &w[rows..rows + cnt * no], &mut gw[rows..rows + cnt * no]);
         dx
     }
 

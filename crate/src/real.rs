@@ -80,12 +80,13 @@ pub trait Real:
     /// `y += sum_r alpha[r] * rows[r]` in one pass (see `simd::fused`).
     fn axpy_rows(alpha: &[Self], rows: &[&[Self]], y: &mut [Self]);
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
-    fn grad_rows(g: &[Self], v: &[Self], d: &[Self], w: &[&[Self]], gw: &mut [&mut [Self]]) -> Self;
+    #[allow(clippy::type_complexity)]
+    fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self;
     fn ger_rows(v: &[Self], g: &[Self], gw: &mut [&mut [Self]]);
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_rows:ident, $ger_rows:ident) => {
+    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_window:ident, $ger_rows:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -180,11 +181,11 @@ macro_rules! impl_real {
                 crate::simd::fused_scalar::axpy_rows(alpha, rows, y)
             }
             #[inline(always)]
-            fn grad_rows(g: &[Self], v: &[Self], d: &[Self], w: &[&[Self]], gw: &mut [&mut [Self]]) -> Self {
+            fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$grad_rows(g, v, d, w, gw);
+                return crate::simd::fused_wasm::$grad_window(g, base, v, d, w, gw);
                 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::grad_rows(g, v, d, w, gw)
+                crate::simd::fused_scalar::grad_window(g, base, v, d, w, gw)
             }
             #[inline(always)]
             fn ger_rows(v: &[Self], g: &[Self], gw: &mut [&mut [Self]]) {
@@ -197,5 +198,5 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_rows_f32, ger_rows_f32);
-impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_rows_f64, ger_rows_f64);
+impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_window_f32, ger_rows_f32);
+impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_window_f64, ger_rows_f64);

@@ -225,11 +225,13 @@ pub mod fused {
         T::ger_rows(v, g, gw)
     }
 
-    /// For one (sample, input) of the backward pass: `gw[r] += v[r] * g` for every row, and
-    /// returns `sum_r d[r] * dot(w[r], g)`.
+    /// For one (sample, input) of the backward pass: the base row `(b, db, wb, gwb)` when
+    /// given and `v.len()` window rows stored `g.len()` apart in `w` and `gw` take their
+    /// gradients (`gw_r += v[r] * g`); returns `db * dot(wb, g) + sum_r d[r] * dot(w_r, g)`.
     #[inline]
-    pub fn grad_rows<T: Real>(g: &[T], v: &[T], d: &[T], w: &[&[T]], gw: &mut [&mut [T]]) -> T {
-        T::grad_rows(g, v, d, w, gw)
+    #[allow(clippy::type_complexity)]
+    pub fn grad_window<T: Real>(g: &[T], base: Option<(T, T, &[T], &mut [T])>, v: &[T], d: &[T], w: &[T], gw: &mut [T]) -> T {
+        T::grad_window(g, base, v, d, w, gw)
     }
 }
 
@@ -255,13 +257,19 @@ pub mod fused_scalar {
         }
     }
 
-    pub fn grad_rows<T: Real>(g: &[T], v: &[T], d: &[T], w: &[&[T]], gw: &mut [&mut [T]]) -> T {
+    #[allow(clippy::type_complexity)]
+    pub fn grad_window<T: Real>(g: &[T], mut base: Option<(T, T, &[T], &mut [T])>, v: &[T], d: &[T], w: &[T], gw: &mut [T]) -> T {
+        let no = g.len();
         let mut dx = T::ZERO;
         for (o, &go) in g.iter().enumerate() {
             let mut wsum = T::ZERO;
-            for r in 0..w.len() {
-                gw[r][o] += v[r] * go;
-                wsum += d[r] * w[r][o];
+            if let Some((b, db, wb, gwb)) = base.as_mut() {
+                gwb[o] += *b * go;
+                wsum += *db * wb[o];
+            }
+            for r in 0..v.len().min(d.len()) {
+                gw[r * no + o] += v[r] * go;
+                wsum += d[r] * w[r * no + o];
             }
             dx += wsum * go;
         }
@@ -389,24 +397,29 @@ pub mod fused_wasm {
                 }
             }
 
-            /// `V` vectors of `g` from `o` on, held in registers while every row takes its
-            /// gradient; returns the lanes of `sum_r d[r] * dot(w[r], g)` over the block.
+            /// `V` vectors of `g` from `o` on, held in registers while the base row and the
+            /// `v.len()` window rows (`no` apart in `w` and `gw`) take their gradients;
+            /// returns the lanes of the block's share of `d/dx`.
+            #[allow(clippy::too_many_arguments)]
             #[inline(always)]
-            unsafe fn $grad_n<const V: usize>(g: *const $t, v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]], o: usize) -> v128 {
+            unsafe fn $grad_n<const V: usize>(g: *const $t, base: Option<($t, $t, *const $t, *mut $t)>, v: &[$t], d: &[$t], w: *const $t, gw: *mut $t, no: usize, o: usize) -> v128 {
                 let mut gv = [$splat(0.0); V];
                 let mut ws = [$splat(0.0); V];
                 for l in 0..V {
                     gv[l] = v128_load(g.add(o + l * $lanes) as *const v128);
                 }
-                for r in 0..w.len() {
-                    let (va, vd) = ($splat(v[r]), $splat(d[r]));
-                    let pw = w[r].as_ptr().add(o);
-                    let pg = gw[r].as_mut_ptr().add(o);
+                let mut row = |va: v128, vd: v128, pw: *const $t, pg: *mut $t| {
                     for l in 0..V {
-                        let p = pg.add(l * $lanes) as *mut v128;
+                        let p = pg.add(o + l * $lanes) as *mut v128;
                         v128_store(p, $add(v128_load(p), $mul(va, gv[l])));
-                        ws[l] = $add(ws[l], $mul(vd, v128_load(pw.add(l * $lanes) as *const v128)));
+                        ws[l] = $add(ws[l], $mul(vd, v128_load(pw.add(o + l * $lanes) as *const v128)));
                     }
+                };
+                if let Some((b, db, wb, gwb)) = base {
+                    row($splat(b), $splat(db), wb, gwb);
+                }
+                for r in 0..v.len() {
+                    row($splat(v[r]), $splat(d[r]), w.add(r * no), gw.add(r * no));
                 }
                 let mut acc = $mul(ws[0], gv[0]);
                 for l in 1..V {
@@ -415,42 +428,53 @@ pub mod fused_wasm {
                 acc
             }
 
-            /// For every row: `gw[r] += v[r] * g`; returns `sum_r d[r] * dot(w[r], g)`.
-            pub fn $grad(g: &[$t], v: &[$t], d: &[$t], w: &[&[$t]], gw: &mut [&mut [$t]]) -> $t {
-                let n = g.len();
-                let nr = w.len().min(gw.len()).min(v.len()).min(d.len());
-                let (v, d, w, gw) = (&v[..nr], &d[..nr], &w[..nr], &mut gw[..nr]);
-                for r in 0..nr {
-                    assert!(w[r].len() >= n && gw[r].len() >= n);
-                }
-                let gp = g.as_ptr();
+            /// The gradients of one (sample, input): the base row `(b, db, wb, gwb)` when
+            /// given, then `v.len()` window rows stored `no = g.len()` apart in `w` and `gw`:
+            /// `gw_r += v[r] * g`, `gwb += b * g`; returns
+            /// `db * dot(wb, g) + sum_r d[r] * dot(w_r, g)`.
+            #[allow(clippy::type_complexity)]
+            pub fn $grad(g: &[$t], base: Option<($t, $t, &[$t], &mut [$t])>, v: &[$t], d: &[$t], w: &[$t], gw: &mut [$t]) -> $t {
+                let no = g.len();
+                let cnt = v.len().min(d.len());
+                assert!(w.len() >= cnt * no && gw.len() >= cnt * no);
+                let base = base.map(|(b, db, wb, gwb)| {
+                    assert!(wb.len() >= no && gwb.len() >= no);
+                    (b, db, wb.as_ptr(), gwb.as_mut_ptr())
+                });
+                let (v, d) = (&v[..cnt], &d[..cnt]);
+                let (gp, wp, gwp) = (g.as_ptr(), w.as_ptr(), gw.as_mut_ptr());
                 let mut acc = $splat(0.0);
                 let mut o = 0;
                 let mut dx: $t = 0.0;
-                // SAFETY: every row holds at least n elements (asserted); blocks end at or
-                // before n; the gradient rows are disjoint from w and g (separate buffers).
+                // SAFETY: w and gw hold cnt rows of no elements, the base rows no elements
+                // (asserted); blocks end at or before no; gradient rows are separate buffers
+                // from w, wb and g.
                 unsafe {
-                    while o + 4 * $lanes <= n {
-                        acc = $add(acc, $grad_n::<4>(gp, v, d, w, gw, o));
+                    while o + 4 * $lanes <= no {
+                        acc = $add(acc, $grad_n::<4>(gp, base, v, d, wp, gwp, no, o));
                         o += 4 * $lanes;
                     }
-                    if o + 2 * $lanes <= n {
-                        acc = $add(acc, $grad_n::<2>(gp, v, d, w, gw, o));
+                    if o + 2 * $lanes <= no {
+                        acc = $add(acc, $grad_n::<2>(gp, base, v, d, wp, gwp, no, o));
                         o += 2 * $lanes;
                     }
-                    if o + $lanes <= n {
-                        acc = $add(acc, $grad_n::<1>(gp, v, d, w, gw, o));
+                    if o + $lanes <= no {
+                        acc = $add(acc, $grad_n::<1>(gp, base, v, d, wp, gwp, no, o));
                         o += $lanes;
                     }
                     for l in 0..$lanes {
                         dx += $ext(acc, l);
                     }
-                    while o < n {
+                    while o < no {
                         let go = *gp.add(o);
                         let mut wsum = 0.0;
-                        for r in 0..nr {
-                            *gw[r].as_mut_ptr().add(o) += v[r] * go;
-                            wsum += d[r] * *w[r].as_ptr().add(o);
+                        if let Some((b, db, wb, gwb)) = base {
+                            *gwb.add(o) += b * go;
+                            wsum += db * *wb.add(o);
+                        }
+                        for r in 0..cnt {
+                            *gwp.add(r * no + o) += v[r] * go;
+                            wsum += d[r] * *wp.add(r * no + o);
                         }
                         dx += wsum * go;
                         o += 1;
@@ -475,6 +499,6 @@ pub mod fused_wasm {
         if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_rows_f32, ger_rows_f32, axpy_n_f32, grad_n_f32, ger_n_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_rows_f64, ger_rows_f64, axpy_n_f64, grad_n_f64, ger_n_f64);
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_window_f32, ger_rows_f32, axpy_n_f32, grad_n_f32, ger_n_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_window_f64, ger_rows_f64, axpy_n_f64, grad_n_f64, ger_n_f64);
 }
