@@ -410,31 +410,15 @@ impl<T: Real> Layer<T> {
     fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
         let (nb, no, k) = (self.nb(), self.n_out, self.k);
         let w1 = k + 1;
-        if self.base != Base::Zero {
-            T::axpy(c.b[q], g, &mut gwb[i * no..(i + 1) * no]);
-        }
         let st = c.start[q];
-        if st == OUTSIDE {
-            return;
-        }
         // the window's rows j0..=j1 are consecutive in gw
-        let (j0, j1) = (st.max(0), (st + k as isize).min(nb as isize - 1));
-        if j0 > j1 {
-            return;
-        }
-        let (j0, j1) = (j0 as usize, j1 as usize);
-        let m0 = (j0 as isize - st) as usize;
-        let cnt = j1 - j0 + 1;
-        let base = (i * nb + j0) * no;
-        let mut gr: [&mut [T]; 8] = Default::default();
-        for (chunk, v) in gw[base..base + cnt * no].chunks_mut(8 * no).zip(c.val[q * w1 + m0..q * w1 + m0 + cnt].chunks(8)) {
-            let mut nr = 0;
-            for row in chunk.chunks_exact_mut(no) {
-                gr[nr] = row;
-                nr += 1;
-            }
-            T::ger_rows(v, g, &mut gr[..nr]);
-        }
+        let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0), (st + k as isize).min(nb as isize - 1)) };
+        let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
+        let j0 = j0.max(0) as usize;
+        let m0 = if cnt > 0 { (j0 as isize - st) as usize } else { 0 };
+        let rows = (i * nb + j0) * no;
+        let base = if self.base != Base::Zero { Some((c.b[q], &mut gwb[i * no..(i + 1) * no])) } else { None };
+        T::ger_window(g, base, &c.val[q * w1 + m0..q * w1 + m0 + cnt], &mut gw[rows..rows + cnt * no]);
     }
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight

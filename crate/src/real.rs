@@ -82,11 +82,11 @@ pub trait Real:
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
     #[allow(clippy::type_complexity)]
     fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self;
-    fn ger_rows(v: &[Self], g: &[Self], gw: &mut [&mut [Self]]);
+    fn ger_window(g: &[Self], base: Option<(Self, &mut [Self])>, v: &[Self], gw: &mut [Self]);
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_window:ident, $ger_rows:ident) => {
+    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_window:ident, $ger_window:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -188,15 +188,15 @@ macro_rules! impl_real {
                 crate::simd::fused_scalar::grad_window(g, base, v, d, w, gw)
             }
             #[inline(always)]
-            fn ger_rows(v: &[Self], g: &[Self], gw: &mut [&mut [Self]]) {
+            fn ger_window(g: &[Self], base: Option<(Self, &mut [Self])>, v: &[Self], gw: &mut [Self]) {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$ger_rows(v, g, gw);
+                return crate::simd::fused_wasm::$ger_window(g, base, v, gw);
                 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::ger_rows(v, g, gw)
+                crate::simd::fused_scalar::ger_window(g, base, v, gw)
             }
         }
     };
 }
 
-impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_window_f32, ger_rows_f32);
-impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_window_f64, ger_rows_f64);
+impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_window_f32, ger_window_f32);
+impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_window_f64, ger_window_f64);

@@ -219,10 +219,11 @@ pub mod fused {
         T::axpy_rows(alpha, rows, y)
     }
 
-    /// `gw[r] += v[r] * g` for every row. Shapes: every row at least as long as `g`.
+    /// `gwb += b * g` for the base row `(b, gwb)` when given, and `gw_r += v[r] * g` for the
+    /// `v.len()` rows stored `g.len()` apart in `gw`.
     #[inline]
-    pub fn ger_rows<T: Real>(v: &[T], g: &[T], gw: &mut [&mut [T]]) {
-        T::ger_rows(v, g, gw)
+    pub fn ger_window<T: Real>(g: &[T], base: Option<(T, &mut [T])>, v: &[T], gw: &mut [T]) {
+        T::ger_window(g, base, v, gw)
     }
 
     /// For one (sample, input) of the backward pass: the base row `(b, db, wb, gwb)` when
@@ -249,10 +250,14 @@ pub mod fused_scalar {
         }
     }
 
-    pub fn ger_rows<T: Real>(v: &[T], g: &[T], gw: &mut [&mut [T]]) {
-        for (a, row) in v.iter().zip(gw.iter_mut()) {
-            for (r, &go) in row.iter_mut().zip(g) {
-                *r += *a * go;
+    pub fn ger_window<T: Real>(g: &[T], mut base: Option<(T, &mut [T])>, v: &[T], gw: &mut [T]) {
+        let no = g.len();
+        for (o, &go) in g.iter().enumerate() {
+            if let Some((b, gwb)) = base.as_mut() {
+                gwb[o] += *b * go;
+            }
+            for (r, a) in v.iter().enumerate() {
+                gw[r * no + o] += *a * go;
             }
         }
     }
@@ -345,52 +350,61 @@ pub mod fused_wasm {
                 }
             }
 
-            /// `V` vectors of `g` from `o` on, held in registers while every row takes its
-            /// multiple.
+            /// `V` vectors of `g` from `o` on, held in registers while the base row and the
+            /// `v.len()` rows stored `no` apart in `gw` take their multiples.
             #[inline(always)]
-            unsafe fn $ger_n<const V: usize>(v: &[$t], g: *const $t, gw: &mut [&mut [$t]], o: usize) {
+            unsafe fn $ger_n<const V: usize>(g: *const $t, base: Option<($t, *mut $t)>, v: &[$t], gw: *mut $t, no: usize, o: usize) {
                 let mut gv = [$splat(0.0); V];
                 for l in 0..V {
                     gv[l] = v128_load(g.add(o + l * $lanes) as *const v128);
                 }
-                for (a, row) in v.iter().zip(gw.iter_mut()) {
-                    let va = $splat(*a);
-                    let p = row.as_mut_ptr().add(o);
+                let row = |va: v128, p: *mut $t| {
                     for l in 0..V {
-                        let pl = p.add(l * $lanes) as *mut v128;
+                        let pl = p.add(o + l * $lanes) as *mut v128;
                         v128_store(pl, $add(v128_load(pl), $mul(va, gv[l])));
                     }
+                };
+                if let Some((b, gwb)) = base {
+                    row($splat(b), gwb);
+                }
+                for (r, a) in v.iter().enumerate() {
+                    row($splat(*a), gw.add(r * no));
                 }
             }
 
-            /// `gw[r] += v[r] * g` for every row.
-            pub fn $ger(v: &[$t], g: &[$t], gw: &mut [&mut [$t]]) {
-                let n = g.len();
-                let nr = gw.len().min(v.len());
-                let (v, gw) = (&v[..nr], &mut gw[..nr]);
-                for row in gw.iter() {
-                    assert!(row.len() >= n);
-                }
-                let gp = g.as_ptr();
+            /// `gwb += b * g` for the base row `(b, gwb)` when given, and `gw_r += v[r] * g`
+            /// for the `v.len()` rows stored `no = g.len()` apart in `gw`.
+            pub fn $ger(g: &[$t], base: Option<($t, &mut [$t])>, v: &[$t], gw: &mut [$t]) {
+                let no = g.len();
+                assert!(gw.len() >= v.len() * no);
+                let base = base.map(|(b, gwb)| {
+                    assert!(gwb.len() >= no);
+                    (b, gwb.as_mut_ptr())
+                });
+                let (gp, gwp) = (g.as_ptr(), gw.as_mut_ptr());
                 let mut o = 0;
-                // SAFETY: every row holds at least n elements (asserted); blocks end at or
-                // before n; the rows are disjoint from g.
+                // SAFETY: gw holds v.len() rows of no elements and the base row no elements
+                // (asserted); blocks end at or before no; the rows are separate from g.
                 unsafe {
-                    while o + 4 * $lanes <= n {
-                        $ger_n::<4>(v, gp, gw, o);
+                    while o + 4 * $lanes <= no {
+                        $ger_n::<4>(gp, base, v, gwp, no, o);
                         o += 4 * $lanes;
                     }
-                    if o + 2 * $lanes <= n {
-                        $ger_n::<2>(v, gp, gw, o);
+                    if o + 2 * $lanes <= no {
+                        $ger_n::<2>(gp, base, v, gwp, no, o);
                         o += 2 * $lanes;
                     }
-                    if o + $lanes <= n {
-                        $ger_n::<1>(v, gp, gw, o);
+                    if o + $lanes <= no {
+                        $ger_n::<1>(gp, base, v, gwp, no, o);
                         o += $lanes;
                     }
-                    while o < n {
-                        for (a, row) in v.iter().zip(gw.iter_mut()) {
-                            *row.as_mut_ptr().add(o) += *a * *gp.add(o);
+                    while o < no {
+                        let go = *gp.add(o);
+                        if let Some((b, gwb)) = base {
+                            *gwb.add(o) += b * go;
+                        }
+                        for (r, a) in v.iter().enumerate() {
+                            *gwp.add(r * no + o) += *a * go;
                         }
                         o += 1;
                     }
@@ -499,6 +513,6 @@ pub mod fused_wasm {
         if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_window_f32, ger_rows_f32, axpy_n_f32, grad_n_f32, ger_n_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_window_f64, ger_rows_f64, axpy_n_f64, grad_n_f64, ger_n_f64);
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_window_f32, ger_window_f32, axpy_n_f32, grad_n_f32, ger_n_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_window_f64, ger_window_f64, axpy_n_f64, grad_n_f64, ger_n_f64);
 }
