@@ -449,20 +449,24 @@ impl<T: Real> Layer<T> {
         let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
         let coef = &p[self.coef_off()..self.sb_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
-        let (co, sbo, spo) = (self.coef_off(), self.sb_off(), self.sp_off());
+        // the three gradient blocks as separate slices, so the loops below vectorise
+        let (g_coef, rest) = pg[self.coef_off()..self.aff_off()].split_at_mut(self.sb_off() - self.coef_off());
+        let (g_sb, g_sp) = rest.split_at_mut(ni * no);
         for i in 0..ni {
+            let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
+            let g_spi = &mut g_sp[i * no..(i + 1) * no];
             for j in 0..nb {
-                let base = (i * nb + j) * no;
+                let r = (i * nb + j) * no..(i * nb + j + 1) * no;
+                let (gwr, cr, gcr) = (&gw[r.clone()], &coef[r.clone()], &mut g_coef[r]);
                 for o in 0..no {
-                    let e = i * no + o;
-                    let gm = gw[base + o] * self.mask[e];
-                    pg[co + base + o] += gm * sp[e];
-                    pg[spo + e] += gm * coef[base + o];
+                    let gm = gwr[o] * mi[o];
+                    gcr[o] += gm * spi[o];
+                    g_spi[o] += gm * cr[o];
                 }
             }
         }
-        for e in 0..ni * no {
-            pg[sbo + e] += gwb[e] * self.mask[e];
+        for ((g, &a), &m) in g_sb.iter_mut().zip(gwb).zip(&self.mask) {
+            *g += a * m;
         }
     }
 

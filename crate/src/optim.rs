@@ -66,10 +66,14 @@ impl<T: Real> Adam<T> {
     /// `out` (same length). Returns whether they are all finite.
     #[inline(never)]
     pub fn step_into(&mut self, params: &[T], grad: &[T], out: &mut [T]) -> bool {
-        let c = self.begin();
+        let [b1, b2, bc1, bc2, lr, eps] = self.begin();
         let mut finite = true;
-        for (i, (o, &p)) in out.iter_mut().zip(params).enumerate() {
-            *o = p - self.delta(i, grad[i], &c);
+        // zipped slices (no index checks), so the loop vectorises
+        let rows = out.iter_mut().zip(params).zip(grad).zip(self.m.iter_mut().zip(self.v.iter_mut()));
+        for (((o, &p), &g), (m, v)) in rows {
+            *m = b1 * *m + (T::ONE - b1) * g;
+            *v = b2 * *v + (T::ONE - b2) * g * g;
+            *o = p - lr * (*m / bc1) / (v.sqrt() / bc2 + eps);
             finite &= o.is_finite();
         }
         finite
