@@ -340,29 +340,66 @@ impl<T: Real> Layer<T> {
 
     /// Adds the gradients of `sum(gy * forward(x))` to `gx (n, in)` and `pg` (flat).
     pub fn backward(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
-        self.backward_cached(x, p, gy, gx, pg, &self.basis_cache(x), true)
+        self.backward_cached(x, p, gy, gx, pg, &self.basis_cache(x), true, false)
     }
 
     /// The backward pass from a [`BasisCache`] of `x`.
     /// `need_dx: false` skips the gradient with respect to `x` (a layer fed by the data).
+    /// `exclusive`: no other op adds to this layer's gradient blocks in `pg`, which are still
+    /// zero, so the effective-weight gradients build up there in place of scratch buffers.
     #[allow(clippy::too_many_arguments)]
-    pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool) {
+    pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool, exclusive: bool) {
         let (w, wb) = self.eff(c, p);
-        let mut gw = vec![T::ZERO; w.len()];
-        let mut gwb = vec![T::ZERO; wb.len()];
+        let (ni, no, nb) = (self.n_in, self.n_out, self.nb());
+        // pg's blocks of this layer: coef (in, nb, out), sb, sp (in, out), affine (in, out, 4)
+        let (g_coef, rest) = pg[self.coef_off()..self.end()].split_at_mut(ni * nb * no);
+        let (g_sb, rest) = rest.split_at_mut(ni * no);
+        let (g_sp, g_aff) = rest.split_at_mut(ni * no);
+        if exclusive {
+            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, g_coef, g_sb, g_aff);
+            // chain in place: d coef = gw * mask * sp, d sp += gw * mask * coef, d sb = gwb * mask
+            let coef = &p[self.coef_off()..self.sb_off()];
+            let sp = &p[self.sp_off()..self.aff_off()];
+            for i in 0..ni {
+                let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
+                let g_spi = &mut g_sp[i * no..(i + 1) * no];
+                for j in 0..nb {
+                    let r = (i * nb + j) * no..(i * nb + j + 1) * no;
+                    let (cr, gcr) = (&coef[r.clone()], &mut g_coef[r]);
+                    for o in 0..no {
+                        let gm = gcr[o] * mi[o];
+                        g_spi[o] += gm * cr[o];
+                        gcr[o] = gm * spi[o];
+                    }
+                }
+            }
+            for (g, &m) in g_sb.iter_mut().zip(&self.mask) {
+                *g *= m;
+            }
+        } else {
+            let mut gw = vec![T::ZERO; w.len()];
+            let mut gwb = vec![T::ZERO; wb.len()];
+            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, &mut gw, &mut gwb, g_aff);
+            self.chain_effective(p, &gw, &gwb, pg);
+        }
+    }
+
+    /// The gradients of the effective weights into `gw`, `gwb`, of the symbolic edges'
+    /// affine parameters into `g_aff`, and (with `need_dx`) of the inputs into `gx`.
+    #[allow(clippy::too_many_arguments)]
+    fn accumulate(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], c: &BasisCache<T>, need_dx: bool, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T], g_aff: &mut [T]) {
         let (no, ni) = (self.n_out, self.n_in);
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
-        let aoff = self.aff_off();
         let n = x.rows;
         for i in 0..ni {
             for s in 0..n {
                 let grow = &gy.data[s * no..(s + 1) * no];
                 let q = i * n + s;
                 let mut dx = if need_dx {
-                    self.edge_grads(q, i, grow, c, &w, &wb, &mut gw, &mut gwb)
+                    self.edge_grads(q, i, grow, c, w, wb, gw, gwb)
                 } else {
-                    self.weight_grads(q, i, grow, c, &mut gw, &mut gwb);
+                    self.weight_grads(q, i, grow, c, gw, gwb);
                     T::ZERO
                 };
                 if sym {
@@ -374,10 +411,10 @@ impl<T: Real> Layer<T> {
                             let a = &aff[e..e + 4];
                             let (f, df) = sym_eval(id, a[0] * xv + a[1]);
                             let g = grow[o];
-                            pg[aoff + e] += g * a[2] * df * xv;
-                            pg[aoff + e + 1] += g * a[2] * df;
-                            pg[aoff + e + 2] += g * f;
-                            pg[aoff + e + 3] += g;
+                            g_aff[e] += g * a[2] * df * xv;
+                            g_aff[e + 1] += g * a[2] * df;
+                            g_aff[e + 2] += g * f;
+                            g_aff[e + 3] += g;
                             dx += g * a[2] * df * a[0];
                         }
                     }
@@ -385,7 +422,6 @@ impl<T: Real> Layer<T> {
                 gx[s * ni + i] += dx;
             }
         }
-        self.chain_effective(p, &gw, &gwb, pg);
     }
 
     /// Calls `f(m, r)` for every basis `m` of the window of entry `q` (input `i`) that
@@ -533,12 +569,15 @@ pub struct KanOp<'a, T> {
     /// Whether the basis cache holds basis derivatives: for the input gradient, and for an
     /// [`EdgeScaleOp`] sharing the cache.
     pub need_der: bool,
+    /// Whether this op is the only one that adds to the layer's parameter gradients (no
+    /// regulariser on the tape): they then build up in place (see `backward_cached`).
+    pub exclusive: bool,
 }
 
 impl<'a, T: Real> KanOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>) -> Self {
-        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true }
+        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true, exclusive: false }
     }
 }
 
@@ -566,7 +605,7 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
         let c = cached(&self.cache, self.layer, ins[0], p, self.need_der);
-        self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx);
+        self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx, self.exclusive);
     }
 }
 

@@ -413,6 +413,7 @@ impl<T: Real> Model<T> {
             op.need_dx = l > 0;
             // basis derivatives only where an input gradient or the regulariser needs them
             op.need_der = op.need_dx || with_reg;
+            op.exclusive = !with_reg;
             ins.push((h, op.cache.clone()));
             h = t.fused(Box::new(op), vec![h]);
             let (s, m) = self.cfg.width[l + 1];
@@ -1238,7 +1239,7 @@ mod perf {
             let mut gx = vec![0.0f32; n * ni];
             let mut pg = vec![0.0f32; m.params.len()];
             let t = std::time::Instant::now();
-            for _ in 0..reps { l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c, false); }
+            for _ in 0..reps { l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c, false, false); }
             let tb = t.elapsed() / reps;
             let y = Tensor::from_vec(n, m.n_out(), vec![0.0; n * m.n_out()]);
             let d = Data { x: x.clone(), y };
