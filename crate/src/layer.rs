@@ -350,38 +350,27 @@ impl<T: Real> Layer<T> {
     #[allow(clippy::too_many_arguments)]
     pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool, exclusive: bool) {
         let (w, wb) = self.eff(c, p);
-        let (ni, no, nb) = (self.n_in, self.n_out, self.nb());
-        // pg's blocks of this layer: coef (in, nb, out), sb, sp (in, out), affine (in, out, 4)
-        let (g_coef, rest) = pg[self.coef_off()..self.end()].split_at_mut(ni * nb * no);
-        let (g_sb, rest) = rest.split_at_mut(ni * no);
-        let (g_sp, g_aff) = rest.split_at_mut(ni * no);
+        let (g_coef, g_sb, g_sp, g_aff) = self.grad_blocks(pg);
         if exclusive {
             self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, g_coef, g_sb, g_aff);
-            // chain in place: d coef = gw * mask * sp, d sp += gw * mask * coef, d sb = gwb * mask
-            let coef = &p[self.coef_off()..self.sb_off()];
-            let sp = &p[self.sp_off()..self.aff_off()];
-            for i in 0..ni {
-                let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
-                let g_spi = &mut g_sp[i * no..(i + 1) * no];
-                for j in 0..nb {
-                    let r = (i * nb + j) * no..(i * nb + j + 1) * no;
-                    let (cr, gcr) = (&coef[r.clone()], &mut g_coef[r]);
-                    for o in 0..no {
-                        let gm = gcr[o] * mi[o];
-                        g_spi[o] += gm * cr[o];
-                        gcr[o] = gm * spi[o];
-                    }
-                }
-            }
-            for (g, &m) in g_sb.iter_mut().zip(&self.mask) {
-                *g *= m;
-            }
+            self.chain_effective(p, None, g_coef, g_sb, g_sp);
         } else {
             let mut gw = vec![T::ZERO; w.len()];
             let mut gwb = vec![T::ZERO; wb.len()];
             self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, &mut gw, &mut gwb, g_aff);
-            self.chain_effective(p, &gw, &gwb, pg);
+            self.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
         }
+    }
+
+    /// This layer's blocks of the flat parameter gradient: coef `(in, coeff, out)`,
+    /// scale_base and scale_sp `(in, out)`, affine `(in, out, 4)`.
+    #[allow(clippy::type_complexity)]
+    fn grad_blocks<'g>(&self, pg: &'g mut [T]) -> (&'g mut [T], &'g mut [T], &'g mut [T], &'g mut [T]) {
+        let e = self.n_in * self.n_out;
+        let (g_coef, rest) = pg[self.coef_off()..self.end()].split_at_mut(e * self.nb());
+        let (g_sb, rest) = rest.split_at_mut(e);
+        let (g_sp, g_aff) = rest.split_at_mut(e);
+        (g_coef, g_sb, g_sp, g_aff)
     }
 
     /// The gradients of the effective weights into `gw`, `gwb`, of the symbolic edges'
@@ -441,18 +430,27 @@ impl<T: Real> Layer<T> {
         }
     }
 
+    /// The part of entry `q`'s window (input `i`) that lies inside the basis:
+    /// `(first basis of the window in it, how many, offset of its first row in w / gw)`.
+    /// Those rows are consecutive, `n_out` apart.
+    #[inline(always)]
+    fn window(&self, c: &BasisCache<T>, q: usize, i: usize) -> (usize, usize, usize) {
+        let (nb, k) = (self.nb() as isize, self.k as isize);
+        let st = c.start[q];
+        if st == OUTSIDE {
+            return (0, 0, i * self.nb() * self.n_out);
+        }
+        let (j0, j1) = (st.max(0), (st + k).min(nb - 1));
+        let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
+        ((j0 - st) as usize, cnt, (i * self.nb() + j0 as usize) * self.n_out)
+    }
+
     /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
     #[inline]
     fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
-        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let (no, k) = (self.n_out, self.k);
         let w1 = k + 1;
-        let st = c.start[q];
-        // the window's rows j0..=j1 are consecutive in gw
-        let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0), (st + k as isize).min(nb as isize - 1)) };
-        let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
-        let j0 = j0.max(0) as usize;
-        let m0 = if cnt > 0 { (j0 as isize - st) as usize } else { 0 };
-        let rows = (i * nb + j0) * no;
+        let (m0, cnt, rows) = self.window(c, q, i);
         let base = if self.base != Base::Zero { Some((c.b[q], &mut gwb[i * no..(i + 1) * no])) } else { None };
         T::ger_window(g, base, &c.val[q * w1 + m0..q * w1 + m0 + cnt], &mut gw[rows..rows + cnt * no]);
     }
@@ -462,47 +460,62 @@ impl<T: Real> Layer<T> {
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn edge_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T]) -> T {
-        let (nb, no, k) = (self.nb(), self.n_out, self.k);
+        let (no, k) = (self.n_out, self.k);
         let w1 = k + 1;
         let mut dx = T::ZERO;
         let has_base = self.base != Base::Zero;
-        let st = c.start[q];
-        // the window's rows j0..=j1 are consecutive in w and gw; the base row joins them
-        let (j0, j1) = if st == OUTSIDE { (1, 0) } else { (st.max(0), (st + k as isize).min(nb as isize - 1)) };
-        let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
-        let j0 = j0.max(0) as usize;
-        let m0 = if cnt > 0 { (j0 as isize - st) as usize } else { 0 };
+        let (m0, cnt, rows) = self.window(c, q, i);
         let (v, d) = (&c.val[q * w1 + m0..q * w1 + m0 + cnt], &c.der[q * w1 + m0..q * w1 + m0 + cnt]);
-        let rows = (i * nb + j0) * no;
         let base = if has_base { Some((c.b[q], c.db[q], &wb[i * no..(i + 1) * no], &mut gwb[i * no..(i + 1) * no])) } else { None };
         dx += T::grad_window(g, base, v, d, &w[rows..rows + cnt * no], &mut gw[rows..rows + cnt * no]);
         dx
     }
 
     /// Chains gradients of the effective weights `w = coef * sp * mask`, `wb = sb * mask`
-    /// into the parameters.
-    fn chain_effective(&self, p: &[T], gw: &[T], gwb: &[T], pg: &mut [T]) {
+    /// into the parameter gradient blocks: `d coef += gw * mask * sp`, `d sp += gw * mask * coef`,
+    /// `d sb += gwb * mask`. `raw` holds `(gw, gwb)`; `None` means they were accumulated in
+    /// `g_coef` and `g_sb` themselves (otherwise zero), which are then overwritten.
+    fn chain_effective(&self, p: &[T], raw: Option<(&[T], &[T])>, g_coef: &mut [T], g_sb: &mut [T], g_sp: &mut [T]) {
         let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
         let coef = &p[self.coef_off()..self.sb_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
-        // the three gradient blocks as separate slices, so the loops below vectorise
-        let (g_coef, rest) = pg[self.coef_off()..self.aff_off()].split_at_mut(self.sb_off() - self.coef_off());
-        let (g_sb, g_sp) = rest.split_at_mut(ni * no);
+        // separate slices per row, so the loops vectorise
         for i in 0..ni {
             let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
             let g_spi = &mut g_sp[i * no..(i + 1) * no];
             for j in 0..nb {
                 let r = (i * nb + j) * no..(i * nb + j + 1) * no;
-                let (gwr, cr, gcr) = (&gw[r.clone()], &coef[r.clone()], &mut g_coef[r]);
-                for o in 0..no {
-                    let gm = gwr[o] * mi[o];
-                    gcr[o] += gm * spi[o];
-                    g_spi[o] += gm * cr[o];
+                let (cr, gcr) = (&coef[r.clone()], &mut g_coef[r.clone()]);
+                match raw {
+                    Some((gw, _)) => {
+                        let gwr = &gw[r];
+                        for o in 0..no {
+                            let gm = gwr[o] * mi[o];
+                            gcr[o] += gm * spi[o];
+                            g_spi[o] += gm * cr[o];
+                        }
+                    }
+                    None => {
+                        for o in 0..no {
+                            let gm = gcr[o] * mi[o];
+                            g_spi[o] += gm * cr[o];
+                            gcr[o] = gm * spi[o];
+                        }
+                    }
                 }
             }
         }
-        for ((g, &a), &m) in g_sb.iter_mut().zip(gwb).zip(&self.mask) {
-            *g += a * m;
+        match raw {
+            Some((_, gwb)) => {
+                for ((g, &a), &m) in g_sb.iter_mut().zip(gwb).zip(&self.mask) {
+                    *g += a * m;
+                }
+            }
+            None => {
+                for (g, &m) in g_sb.iter_mut().zip(&self.mask) {
+                    *g *= m;
+                }
+            }
         }
     }
 
@@ -739,7 +752,8 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         for (a, b) in gs[0].data.iter_mut().zip(&gx) {
             *a += *b;
         }
-        l.chain_effective(p, &gw, &gwb, pg);
+        let (g_coef, g_sb, g_sp, _) = l.grad_blocks(pg);
+        l.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
     }
 }
 
