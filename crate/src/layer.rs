@@ -246,7 +246,7 @@ impl<T: Real> Layer<T> {
 
     /// Forward pass from a [`BasisCache`] of `x`.
     pub fn forward_cached(&self, x: &Tensor<T>, p: &[T], c: &BasisCache<T>) -> Tensor<T> {
-        let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
+        let (no, ni) = (self.n_out, self.n_in);
         let w1 = self.k + 1;
         let (w, wb) = self.eff(c, p);
         let mut out = Tensor::zeros(x.rows, no);
@@ -267,17 +267,11 @@ impl<T: Real> Layer<T> {
                             *y += b * wv;
                         }
                     }
-                    let st = c.start[q];
-                    if st == OUTSIDE {
-                        continue;
-                    }
-                    for (m, &vm) in c.val[q * w1..(q + 1) * w1].iter().enumerate() {
-                        let j = st + m as isize;
-                        if j >= 0 && (j as usize) < nb {
-                            let r = (i * nb + j as usize) * no;
-                            for (y, &wv) in orow.iter_mut().zip(&w[r..r + no]) {
-                                *y += vm * wv;
-                            }
+                    let (m0, cnt, rows) = self.window(c, q, i);
+                    for r in 0..cnt {
+                        let vm = c.val[q * w1 + m0 + r];
+                        for (y, &wv) in orow.iter_mut().zip(&w[rows + r * no..rows + (r + 1) * no]) {
+                            *y += vm * wv;
                         }
                     }
                 }
@@ -301,19 +295,11 @@ impl<T: Real> Layer<T> {
                             rows[nr] = &wb[i * no..(i + 1) * no];
                             nr += 1;
                         }
-                        let st = c.start[q];
-                        if st == OUTSIDE {
-                            continue;
-                        }
-                        let v = &c.val[q * w1..(q + 1) * w1];
-                        for (m, &vm) in v.iter().enumerate() {
-                            let j = st + m as isize;
-                            if j >= 0 && (j as usize) < nb {
-                                let r = (i * nb + j as usize) * no;
-                                alpha[nr] = vm;
-                                rows[nr] = &w[r..r + no];
-                                nr += 1;
-                            }
+                        let (m0, cnt, r0) = self.window(c, q, i);
+                        for r in 0..cnt {
+                            alpha[nr] = c.val[q * w1 + m0 + r];
+                            rows[nr] = &w[r0 + r * no..r0 + (r + 1) * no];
+                            nr += 1;
                         }
                     }
                     T::axpy_rows(&alpha[..nr], &rows[..nr], &mut out.data[s * no..(s + 1) * no]);
@@ -409,23 +395,6 @@ impl<T: Real> Layer<T> {
                     }
                 }
                 gx[s * ni + i] += dx;
-            }
-        }
-    }
-
-    /// Calls `f(m, r)` for every basis `m` of the window of entry `q` (input `i`) that
-    /// exists, with `r` the offset of its row in `w` / `gw`.
-    #[inline(always)]
-    fn window_rows(&self, c: &BasisCache<T>, q: usize, i: usize, mut f: impl FnMut(usize, usize)) {
-        let (nb, no) = (self.nb(), self.n_out);
-        let st = c.start[q];
-        if st == OUTSIDE {
-            return;
-        }
-        for m in 0..=self.k {
-            let j = st + m as isize;
-            if j >= 0 && (j as usize) < nb {
-                f(m, (i * nb + j as usize) * no);
             }
         }
     }
@@ -652,7 +621,10 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
                 let q = i * n + s;
                 y.iter_mut().for_each(|e| *e = T::ZERO);
                 T::axpy(c.b[q], &wb[i * no..(i + 1) * no], &mut y);
-                l.window_rows(c, q, i, |m, r| T::axpy(c.val[q * w1 + m], &w[r..r + no], &mut y));
+                let (m0, cnt, rows) = l.window(c, q, i);
+                for r in 0..cnt {
+                    T::axpy(c.val[q * w1 + m0 + r], &w[rows + r * no..rows + (r + 1) * no], &mut y);
+                }
                 f(s, i, &y);
             }
         }

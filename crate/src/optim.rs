@@ -43,22 +43,22 @@ impl<T: Real> Adam<T> {
         [b1, b2, bc1, bc2, T::from_f64(self.lr), T::from_f64(self.eps)]
     }
 
-    /// Updates the moments of parameter `i` with gradient `g`; returns the change to
-    /// subtract from the parameter.
+    /// Updates the moments `m`, `v` of one parameter with its gradient `g`; returns the
+    /// change to subtract from the parameter. `c` from [`Self::begin`].
     #[inline(always)]
-    fn delta(&mut self, i: usize, g: T, c: &[T; 6]) -> T {
+    fn delta(c: &[T; 6], m: &mut T, v: &mut T, g: T) -> T {
         let [b1, b2, bc1, bc2, lr, eps] = *c;
-        self.m[i] = b1 * self.m[i] + (T::ONE - b1) * g;
-        self.v[i] = b2 * self.v[i] + (T::ONE - b2) * g * g;
-        lr * (self.m[i] / bc1) / (self.v[i].sqrt() / bc2 + eps)
+        *m = b1 * *m + (T::ONE - b1) * g;
+        *v = b2 * *v + (T::ONE - b2) * g * g;
+        lr * (*m / bc1) / (v.sqrt() / bc2 + eps)
     }
 
     /// One update of `params (n)` from `grad (n)`.
     #[inline(never)]
     pub fn step(&mut self, params: &mut [T], grad: &[T]) {
         let c = self.begin();
-        for (i, p) in params.iter_mut().enumerate() {
-            *p -= self.delta(i, grad[i], &c);
+        for ((p, &g), (m, v)) in params.iter_mut().zip(grad).zip(self.m.iter_mut().zip(self.v.iter_mut())) {
+            *p -= Self::delta(&c, m, v, g);
         }
     }
 
@@ -66,14 +66,12 @@ impl<T: Real> Adam<T> {
     /// `out` (same length). Returns whether they are all finite.
     #[inline(never)]
     pub fn step_into(&mut self, params: &[T], grad: &[T], out: &mut [T]) -> bool {
-        let [b1, b2, bc1, bc2, lr, eps] = self.begin();
+        let c = self.begin();
         let mut finite = true;
         // zipped slices (no index checks), so the loop vectorises
         let rows = out.iter_mut().zip(params).zip(grad).zip(self.m.iter_mut().zip(self.v.iter_mut()));
         for (((o, &p), &g), (m, v)) in rows {
-            *m = b1 * *m + (T::ONE - b1) * g;
-            *v = b2 * *v + (T::ONE - b2) * g * g;
-            *o = p - lr * (*m / bc1) / (v.sqrt() / bc2 + eps);
+            *o = p - Self::delta(&c, m, v, g);
             finite &= o.is_finite();
         }
         finite

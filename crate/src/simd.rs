@@ -207,35 +207,6 @@ pub fn peak_probe_f32(iters: u32) -> f32 {
     acc.iter().sum::<f32>() / 4.0
 }
 
-/// Fused kernels of the KAN layer: several rows combined in one pass over the outputs, so
-/// each output element is loaded and stored once instead of once per row.
-pub mod fused {
-    use crate::real::Real;
-
-    /// `y += sum_r alpha[r] * rows[r]` (any number of rows). Shapes: every row and `y` have the
-    /// same length.
-    #[inline]
-    pub fn axpy_rows<T: Real>(alpha: &[T], rows: &[&[T]], y: &mut [T]) {
-        T::axpy_rows(alpha, rows, y)
-    }
-
-    /// `gwb += b * g` for the base row `(b, gwb)` when given, and `gw_r += v[r] * g` for the
-    /// `v.len()` rows stored `g.len()` apart in `gw`.
-    #[inline]
-    pub fn ger_window<T: Real>(g: &[T], base: Option<(T, &mut [T])>, v: &[T], gw: &mut [T]) {
-        T::ger_window(g, base, v, gw)
-    }
-
-    /// For one (sample, input) of the backward pass: the base row `(b, db, wb, gwb)` when
-    /// given and `v.len()` window rows stored `g.len()` apart in `w` and `gw` take their
-    /// gradients (`gw_r += v[r] * g`); returns `db * dot(wb, g) + sum_r d[r] * dot(w_r, g)`.
-    #[inline]
-    #[allow(clippy::type_complexity)]
-    pub fn grad_window<T: Real>(g: &[T], base: Option<(T, T, &[T], &mut [T])>, v: &[T], d: &[T], w: &[T], gw: &mut [T]) -> T {
-        T::grad_window(g, base, v, d, w, gw)
-    }
-}
-
 /// Scalar twins of the fused kernels.
 pub mod fused_scalar {
     use crate::real::Real;
