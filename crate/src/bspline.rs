@@ -19,7 +19,7 @@ use crate::real::Real;
 
 /// The largest supported order; windows live on the stack.
 pub const MAX_K: usize = 24;
-const WIN: usize = MAX_K + 1;
+pub const WIN: usize = MAX_K + 1;
 
 /// Knots of a uniform grid. Shapes: returns `G + 2k + 1` knots.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]

@@ -631,7 +631,7 @@ pub extern "C" fn kw_model_kernel_forward(h: u32, x: *const f64, n: usize, reps:
     }))
 }
 
-/// Peak multiply-add probe for benchmarks: 64 flops per iteration.
+/// Peak multiply-add probe for benchmarks: 96 flops per iteration (12 f32x4 chains).
 #[no_mangle]
 pub extern "C" fn kw_simd_peak_f32(iters: u32) -> f32 {
     crate::simd::peak_probe_f32(iters)

@@ -99,6 +99,23 @@ pub struct BasisCache<T> {
     pub db: Vec<T>,
 }
 
+/// Scratch of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases: each sample's
+/// group, the groups' bounds, and the samples sorted by group with their 5 factors (base,
+/// then the window) and output-gradient offsets.
+struct Groups<T> {
+    key: Vec<u32>,
+    start: Vec<usize>,
+    next: Vec<usize>,
+    alpha: Vec<T>,
+    goff: Vec<u32>,
+}
+
+impl<T: Real> Groups<T> {
+    fn new(n: usize, nb: usize) -> Self {
+        Groups { key: vec![0; n], start: vec![0; nb + 2], next: vec![0; nb + 1], alpha: vec![T::ZERO; 5 * n], goff: vec![0; n] }
+    }
+}
+
 /// A window start meaning "outside the knot span: every basis is 0".
 pub const OUTSIDE: isize = isize::MIN;
 
@@ -115,40 +132,42 @@ impl<T: Real> Layer<T> {
         let (ni, k, nt) = (self.n_in, self.k, self.nt());
         let n = x.rows;
         let w = k + 1;
+        // Entries are appended in (input, sample) order, so nothing is zero-filled first.
         let mut c = BasisCache {
             eff: None,
             n,
-            start: vec![OUTSIDE; n * ni],
-            val: vec![T::ZERO; n * ni * w],
-            der: if with_der { vec![T::ZERO; n * ni * w] } else { Vec::new() },
-            b: vec![T::ZERO; n * ni],
-            db: vec![T::ZERO; n * ni],
+            start: Vec::with_capacity(n * ni),
+            val: Vec::with_capacity(n * ni * w),
+            der: Vec::with_capacity(if with_der { n * ni * w } else { 0 }),
+            b: Vec::with_capacity(n * ni),
+            db: Vec::with_capacity(n * ni),
         };
         let mut tp = Vec::new();
-        let mut scratch = vec![T::ZERO; w];
-        let mut col = vec![T::ZERO; n];
+        let mut val = [T::ZERO; bspline::WIN];
+        let mut der = [T::ZERO; bspline::WIN];
         for i in 0..ni {
             let t = self.knots_of(i);
             bspline::pad_knots(t, k, &mut tp);
             // uniform knots (no grid update yet) take the division-free path
             let uniform = if (1..=5).contains(&k) { bspline::uniform_step(t).map(|h| T::ONE / h) } else { None };
             debug_assert_eq!(t.len(), nt);
-            for (s, v) in col.iter_mut().enumerate() {
-                *v = x.data[s * ni + i];
-            }
-            for (s, &xv) in col.iter().enumerate() {
-                let q = i * n + s;
+            for s in 0..n {
+                let xv = x.data[s * ni + i];
                 let (b, db) = self.base.eval(xv);
-                c.b[q] = b;
-                c.db[q] = db;
-                let val = &mut c.val[q * w..(q + 1) * w];
-                let der = if with_der { &mut c.der[q * w..(q + 1) * w] } else { &mut scratch[..] };
+                c.b.push(b);
+                c.db.push(db);
                 let st = match uniform {
-                    Some(inv_h) => bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, if with_der { Some(der) } else { None }),
-                    None => bspline::eval_padded(t, &tp, k, xv, val, der),
+                    Some(inv_h) => bspline::eval_uniform(t[0], inv_h, nt, k, xv, &mut val, if with_der { Some(&mut der[..]) } else { None }),
+                    None => bspline::eval_padded(t, &tp, k, xv, &mut val, &mut der),
                 };
-                if let Some(st) = st {
-                    c.start[q] = st;
+                if st.is_none() {
+                    val[..w].fill(T::ZERO);
+                    der[..w].fill(T::ZERO);
+                }
+                c.start.push(st.unwrap_or(OUTSIDE));
+                c.val.extend_from_slice(&val[..w]);
+                if with_der {
+                    c.der.extend_from_slice(&der[..w]);
                 }
             }
         }
@@ -367,14 +386,22 @@ impl<T: Real> Layer<T> {
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let n = x.rows;
+        // Without d/dx, cubic windows with a base branch go in groups of samples that share
+        // a window, whose gradient rows then stay in registers (see `Real::ger_group`).
+        let mut groups = (!need_dx && self.k == 3 && self.base != Base::Zero).then(|| Groups::new(n, self.nb()));
         for i in 0..ni {
+            if let Some(gr) = groups.as_mut() {
+                self.weight_grads_grouped(i, gy, c, gw, gwb, gr);
+            }
             for s in 0..n {
                 let grow = &gy.data[s * no..(s + 1) * no];
                 let q = i * n + s;
                 let mut dx = if need_dx {
                     self.edge_grads(q, i, grow, c, w, wb, gw, gwb)
-                } else {
+                } else if groups.is_none() {
                     self.weight_grads(q, i, grow, c, gw, gwb);
+                    T::ZERO
+                } else {
                     T::ZERO
                 };
                 if sym {
@@ -412,6 +439,47 @@ impl<T: Real> Layer<T> {
         let (j0, j1) = (st.max(0), (st + k).min(nb - 1));
         let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
         ((j0 - st) as usize, cnt, (i * self.nb() + j0 as usize) * self.n_out)
+    }
+
+    /// [`Self::weight_grads`] for every sample of input `i`: samples whose window holds all
+    /// 4 cubic bases are sorted by window (stable, so sums keep sample order) and each group
+    /// goes to [`Real::ger_group`]; the others (outside the grid, clipped windows) go one by one.
+    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &mut Groups<T>) {
+        let (no, nb, n) = (self.n_out, self.nb(), c.n);
+        gr.start.iter_mut().for_each(|v| *v = 0);
+        for s in 0..n {
+            let (_, cnt, rows) = self.window(c, i * n + s, i);
+            let key = if cnt == 4 { rows / no - i * nb } else { nb };
+            gr.key[s] = key as u32;
+            gr.start[key + 1] += 1;
+        }
+        for j in 0..=nb {
+            gr.start[j + 1] += gr.start[j];
+        }
+        gr.next.copy_from_slice(&gr.start[..=nb]);
+        for s in 0..n {
+            let key = gr.key[s] as usize;
+            let pos = gr.next[key];
+            gr.next[key] += 1;
+            let q = i * n + s;
+            gr.goff[pos] = (s * no) as u32;
+            if key < nb {
+                gr.alpha[5 * pos] = c.b[q];
+                gr.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
+            }
+        }
+        let gwb_i = &mut gwb[i * no..(i + 1) * no];
+        for j in 0..nb {
+            let (a, b) = (gr.start[j], gr.start[j + 1]);
+            if a < b {
+                let rows = (i * nb + j) * no;
+                T::ger_group(&gr.alpha[5 * a..5 * b], &gr.goff[a..b], &gy.data, gwb_i, &mut gw[rows..rows + 4 * no]);
+            }
+        }
+        for pos in gr.start[nb]..n {
+            let s = gr.goff[pos] as usize / no.max(1);
+            self.weight_grads(i * n + s, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
+        }
     }
 
     /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
@@ -774,6 +842,30 @@ mod tests {
                     }
                 }
                 assert!((y.at(s, o) - want).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_weight_gradients_match_per_sample_ones() {
+        // the data layer's path (no d/dx: samples grouped by window) against the path that
+        // also takes d/dx (one sample at a time, checked by gradcheck below)
+        let mut l: Layer<f64> = Layer::new(3, 6, 4, 3, -1.0, 1.0, Base::Silu, 0);
+        l.sym[4] = symbolic::lookup("sin").unwrap();
+        let mut r = Rng::new(9);
+        let p: Vec<f64> = (0..l.end()).map(|_| r.uniform() * 2.0 - 1.0).collect();
+        let n = 41;
+        // inputs spread past both ends of the grid, so some samples fall outside
+        let x = Tensor::from_vec(n, 3, (0..n * 3).map(|_| r.uniform() * 2.6 - 1.3).collect());
+        let gy = Tensor::from_vec(n, 6, (0..n * 6).map(|_| r.uniform() - 0.5).collect());
+        let c = l.basis_cache_with(&x, true);
+        for exclusive in [false, true] {
+            let mut gx = vec![0.0; n * 3];
+            let (mut grouped, mut single) = (vec![0.0; l.end()], vec![0.0; l.end()]);
+            l.backward_cached(&x, &p, &gy, &mut gx, &mut grouped, &c, false, exclusive);
+            l.backward_cached(&x, &p, &gy, &mut gx, &mut single, &c, true, exclusive);
+            for (j, (a, b)) in grouped.iter().zip(&single).enumerate() {
+                assert!((a - b).abs() <= 1e-13 * a.abs().max(1.0), "param {j}: {a} vs {b}");
             }
         }
     }

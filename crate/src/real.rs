@@ -83,10 +83,14 @@ pub trait Real:
     #[allow(clippy::type_complexity)]
     fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self;
     fn ger_window(g: &[Self], base: Option<(Self, &mut [Self])>, v: &[Self], gw: &mut [Self]);
+    /// Weight gradients of samples sharing one cubic window: for sample `m`,
+    /// `gwb += alpha[5m] * g_m` and `gw_r += alpha[5m+1+r] * g_m` (4 rows `gwb.len()` apart),
+    /// `g_m = g[goff[m]..][..gwb.len()]`.
+    fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]);
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_window:ident, $ger_window:ident) => {
+    ($t:ty, $name:expr, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -194,9 +198,16 @@ macro_rules! impl_real {
                 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
                 crate::simd::fused_scalar::ger_window(g, base, v, gw)
             }
+            #[inline(always)]
+            fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]) {
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                return crate::simd::fused_wasm::$ger_group(alpha, goff, g, gwb, gw);
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                crate::simd::fused_scalar::ger_group(alpha, goff, g, gwb, gw)
+            }
         }
     };
 }
 
-impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_window_f32, ger_window_f32);
-impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_window_f64, ger_window_f64);
+impl_real!(f32, "F32", dot_f32, axpy_f32, axpy_rows_f32, grad_window_f32, ger_window_f32, ger_group_f32);
+impl_real!(f64, "F64", dot_f64, axpy_f64, axpy_rows_f64, grad_window_f64, ger_window_f64, ger_group_f64);

@@ -173,16 +173,20 @@ mod tests {
     }
 }
 
-/// A peak-throughput probe: `iters` rounds of multiply-add on 8 independent f32x4
-/// accumulators (64 flops a round). Returns a value that depends on every round so the
-/// loop cannot be removed. Benchmarks divide 64 * iters by the time taken.
+/// A peak-throughput probe: `iters` rounds of multiply-add on 12 independent f32x4
+/// accumulators (96 flops a round). Returns a value that depends on every round so the
+/// loop cannot be removed. Benchmarks divide 96 * iters by the time taken.
+///
+/// Twelve chains, because a multiply-add chain has the latency of a multiply plus an add:
+/// with 8 chains the loop waits on latency and reads about 30% below what the vector units
+/// do; 12 keep them busy and still fit V8's 15 vector registers on x64 (14 spill).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(never)]
 pub fn peak_probe_f32(iters: u32) -> f32 {
     use core::arch::wasm32::*;
     let a = f32x4_splat(0.999_999);
     let b = f32x4_splat(1e-7);
-    let mut acc = [f32x4_splat(1.0); 8];
+    let mut acc = [f32x4_splat(1.0); 12];
     for _ in 0..iters {
         for v in acc.iter_mut() {
             *v = f32x4_add(f32x4_mul(*v, a), b);
@@ -198,7 +202,7 @@ pub fn peak_probe_f32(iters: u32) -> f32 {
 /// The scalar twin of the probe (one lane, same arithmetic).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub fn peak_probe_f32(iters: u32) -> f32 {
-    let mut acc = [1.0f32; 32];
+    let mut acc = [1.0f32; 48];
     for _ in 0..iters {
         for v in acc.iter_mut() {
             *v = *v * 0.999_999 + 1e-7;
@@ -233,6 +237,23 @@ pub mod fused_scalar {
         }
     }
 
+    pub fn ger_group<T: Real>(alpha: &[T], goff: &[u32], g: &[T], gwb: &mut [T], gw: &mut [T]) {
+        let no = gwb.len();
+        for o in 0..no {
+            let mut acc = [gwb[o], gw[o], gw[no + o], gw[2 * no + o], gw[3 * no + o]];
+            for (a, &go) in alpha.chunks_exact(5).zip(goff) {
+                let gv = g[go as usize + o];
+                for r in 0..5 {
+                    acc[r] += a[r] * gv;
+                }
+            }
+            gwb[o] = acc[0];
+            for r in 0..4 {
+                gw[r * no + o] = acc[r + 1];
+            }
+        }
+    }
+
     #[allow(clippy::type_complexity)]
     pub fn grad_window<T: Real>(g: &[T], mut base: Option<(T, T, &[T], &mut [T])>, v: &[T], d: &[T], w: &[T], gw: &mut [T]) -> T {
         let no = g.len();
@@ -258,7 +279,110 @@ pub mod fused_wasm {
     use core::arch::wasm32::*;
 
     macro_rules! kernels {
-        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $axpy:ident, $grad:ident, $ger:ident, $axpy_n:ident, $grad_n:ident, $ger_n:ident) => {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $axpy:ident, $grad:ident, $ger:ident, $axpy_n:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident) => {
+            /// `V` vectors from `o` on of the 4 window rows (`no` apart in `gw`), held in
+            /// registers while every sample of the group adds its multiples of its output
+            /// gradient; the base row `gwb`, when given, takes its share in a second pass.
+            #[inline(always)]
+            unsafe fn $group_n<const V: usize>(alpha: &[[$t; 5]], goff: &[u32], g: *const $t, gw: *mut $t, no: usize, o: usize) {
+                let mut acc = [[$splat(0.0); V]; 4];
+                for r in 0..4 {
+                    for l in 0..V {
+                        acc[r][l] = v128_load(gw.add(r * no + o + l * $lanes) as *const v128);
+                    }
+                }
+                for (a, &go) in alpha.iter().zip(goff) {
+                    let p = g.add(go as usize + o);
+                    let mut gv = [$splat(0.0); V];
+                    for l in 0..V {
+                        gv[l] = v128_load(p.add(l * $lanes) as *const v128);
+                    }
+                    for r in 0..4 {
+                        let va = $splat(a[r + 1]);
+                        for l in 0..V {
+                            acc[r][l] = $add(acc[r][l], $mul(va, gv[l]));
+                        }
+                    }
+                }
+                for r in 0..4 {
+                    for l in 0..V {
+                        v128_store(gw.add(r * no + o + l * $lanes) as *mut v128, acc[r][l]);
+                    }
+                }
+            }
+
+            /// The base row's share: `V` vectors of `gwb` from `o` on in registers.
+            #[inline(always)]
+            unsafe fn $base_n<const V: usize>(alpha: &[[$t; 5]], goff: &[u32], g: *const $t, gwb: *mut $t, o: usize) {
+                let mut acc = [$splat(0.0); V];
+                for l in 0..V {
+                    acc[l] = v128_load(gwb.add(o + l * $lanes) as *const v128);
+                }
+                for (a, &go) in alpha.iter().zip(goff) {
+                    let p = g.add(go as usize + o);
+                    let va = $splat(a[0]);
+                    for l in 0..V {
+                        acc[l] = $add(acc[l], $mul(va, v128_load(p.add(l * $lanes) as *const v128)));
+                    }
+                }
+                for l in 0..V {
+                    v128_store(gwb.add(o + l * $lanes) as *mut v128, acc[l]);
+                }
+            }
+
+            /// The weight gradients of a group of samples that share one full window of 4
+            /// bases (cubic splines): for each sample `m`, with `a = alpha[5m..5m+5]` and its
+            /// output gradient `g[goff[m]..][..no]`, `gwb += a[0] * g` and
+            /// `gw_r += a[1 + r] * g` for the 4 rows stored `no = gwb.len()` apart in `gw`.
+            /// Blocks of the rows stay in registers across the whole group.
+            pub fn $group(alpha: &[$t], goff: &[u32], g: &[$t], gwb: &mut [$t], gw: &mut [$t]) {
+                let no = gwb.len();
+                let (alpha, _) = alpha.as_chunks::<5>();
+                let m = alpha.len().min(goff.len());
+                let (alpha, goff) = (&alpha[..m], &goff[..m]);
+                assert!(gw.len() >= 4 * no);
+                for &go in goff {
+                    assert!(go as usize + no <= g.len());
+                }
+                let (gp, gbp, gwp) = (g.as_ptr(), gwb.as_mut_ptr(), gw.as_mut_ptr());
+                let mut o = 0;
+                // SAFETY: every sample's gradient row holds no elements from its offset, the
+                // base row no and gw 4 rows of no (asserted); blocks end at or before no.
+                unsafe {
+                    while o + 2 * $lanes <= no {
+                        $group_n::<2>(alpha, goff, gp, gwp, no, o);
+                        o += 2 * $lanes;
+                    }
+                    if o + $lanes <= no {
+                        $group_n::<1>(alpha, goff, gp, gwp, no, o);
+                        o += $lanes;
+                    }
+                    let tail = o;
+                    o = 0;
+                    while o + 4 * $lanes <= no {
+                        $base_n::<4>(alpha, goff, gp, gbp, o);
+                        o += 4 * $lanes;
+                    }
+                    while o + $lanes <= no {
+                        $base_n::<1>(alpha, goff, gp, gbp, o);
+                        o += $lanes;
+                    }
+                    for o in tail..no {
+                        let mut acc = [*gbp.add(o), *gwp.add(o), *gwp.add(no + o), *gwp.add(2 * no + o), *gwp.add(3 * no + o)];
+                        for (a, &go) in alpha.iter().zip(goff) {
+                            let gv = *gp.add(go as usize + o);
+                            for r in 0..5 {
+                                acc[r] += a[r] * gv;
+                            }
+                        }
+                        *gbp.add(o) = acc[0];
+                        for r in 0..4 {
+                            *gwp.add(r * no + o) = acc[r + 1];
+                        }
+                    }
+                }
+            }
+
             /// `V` vectors of `y` from `o` on, held in registers while every row is added.
             #[inline(always)]
             unsafe fn $axpy_n<const V: usize>(alpha: &[$t], rows: &[&[$t]], y: *mut $t, o: usize) {
@@ -484,6 +608,6 @@ pub mod fused_wasm {
         if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_window_f32, ger_window_f32, axpy_n_f32, grad_n_f32, ger_n_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_window_f64, ger_window_f64, axpy_n_f64, grad_n_f64, ger_n_f64);
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, axpy_rows_f32, grad_window_f32, ger_window_f32, axpy_n_f32, grad_n_f32, ger_n_f32, ger_group_f32, group_n_f32, base_n_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, axpy_rows_f64, grad_window_f64, ger_window_f64, axpy_n_f64, grad_n_f64, ger_n_f64, ger_group_f64, group_n_f64, base_n_f64);
 }
