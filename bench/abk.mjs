@@ -1,7 +1,7 @@
 // interleaved A/B of kw_model_kernel_forward (and optionally predict) across wasm builds in one process
 import { readFileSync } from "node:fs";
 const [widthS, gridS, ...files] = process.argv.slice(2);
-const width = JSON.parse(widthS), grid = Number(gridS), batch = 512;
+const width = JSON.parse(widthS), grid = Number(gridS), batch = Number(process.env.BATCH ?? 512);
 const flops = width.slice(1).reduce((a, o, l) => a + 8 * width[l] * o, 0) / (process.env.DT === "1" ? 0.5 : 1);
 const inst = [];
 for (const f of files) {

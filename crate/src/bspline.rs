@@ -302,8 +302,9 @@ pub fn eval_uniform<T: Real>(t0: T, inv_h: T, n: usize, k: usize, x: T, val: &mu
     }
 }
 
+/// [`eval_uniform`] for the order `K` (`W = K + 1`), for callers that know it in advance.
 #[inline(always)]
-fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, n: usize, x: T, val: &mut [T], der: Option<&mut [T]>) -> Option<isize> {
+pub fn eval_uniform_fixed<T: Real, const K: usize, const W: usize>(t0: T, inv_h: T, n: usize, x: T, val: &mut [T], der: Option<&mut [T]>) -> Option<isize> {
     let z = (x - t0) * inv_h;
     if !(z >= T::ZERO) || !(z < T::from_usize(n - 1)) {
         return None;

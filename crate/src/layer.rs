@@ -143,31 +143,19 @@ impl<T: Real> Layer<T> {
             db: Vec::with_capacity(n * ni),
         };
         let mut tp = Vec::new();
-        let mut val = [T::ZERO; bspline::WIN];
-        let mut der = [T::ZERO; bspline::WIN];
         for i in 0..ni {
             let t = self.knots_of(i);
-            bspline::pad_knots(t, k, &mut tp);
-            // uniform knots (no grid update yet) take the division-free path
-            let uniform = if (1..=5).contains(&k) { bspline::uniform_step(t).map(|h| T::ONE / h) } else { None };
             debug_assert_eq!(t.len(), nt);
-            for s in 0..n {
-                let xv = x.data[s * ni + i];
-                let (b, db) = self.base.eval(xv);
-                c.b.push(b);
-                c.db.push(db);
-                let st = match uniform {
-                    Some(inv_h) => bspline::eval_uniform(t[0], inv_h, nt, k, xv, &mut val, if with_der { Some(&mut der[..]) } else { None }),
-                    None => bspline::eval_padded(t, &tp, k, xv, &mut val, &mut der),
-                };
-                if st.is_none() {
-                    val[..w].fill(T::ZERO);
-                    der[..w].fill(T::ZERO);
-                }
-                c.start.push(st.unwrap_or(OUTSIDE));
-                c.val.extend_from_slice(&val[..w]);
-                if with_der {
-                    c.der.extend_from_slice(&der[..w]);
+            let xs = x.data[i..].iter().step_by(ni.max(1)).take(n).copied();
+            // uniform knots (no grid update yet) take the division-free path; the common
+            // cubic case gets a loop of its own
+            match bspline::uniform_step(t).filter(|_| (1..=5).contains(&k)).map(|h| T::ONE / h) {
+                Some(inv_h) if k == 3 => self.push_input(&mut c, xs, with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t[0], inv_h, nt, xv, val, der)),
+                Some(inv_h) => self.push_input(&mut c, xs, with_der, |xv, val, der| bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, der)),
+                None => {
+                    bspline::pad_knots(t, k, &mut tp);
+                    let mut scratch = [T::ZERO; bspline::WIN];
+                    self.push_input(&mut c, xs, with_der, |xv, val, der| bspline::eval_padded(t, &tp, k, xv, val, der.unwrap_or(&mut scratch)))
                 }
             }
         }
@@ -176,6 +164,30 @@ impl<T: Real> Layer<T> {
 }
 
 impl<T: Real> Layer<T> {
+    /// Appends one input's entries for the samples `xs` to `c`; `eval(x, val, der)` writes
+    /// the window (and, given `der`, its derivatives) and returns its start.
+    #[inline(always)]
+    fn push_input(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T>, with_der: bool, mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>) {
+        let w = self.k + 1;
+        let mut val = [T::ZERO; bspline::WIN];
+        let mut der = [T::ZERO; bspline::WIN];
+        for xv in xs {
+            let (b, db) = self.base.eval(xv);
+            c.b.push(b);
+            c.db.push(db);
+            let st = eval(xv, &mut val[..w], if with_der { Some(&mut der[..w]) } else { None });
+            if st.is_none() {
+                val[..w].fill(T::ZERO);
+                der[..w].fill(T::ZERO);
+            }
+            c.start.push(st.unwrap_or(OUTSIDE));
+            c.val.extend_from_slice(&val[..w]);
+            if with_der {
+                c.der.extend_from_slice(&der[..w]);
+            }
+        }
+    }
+
     /// A layer on the uniform grid of `g` intervals over `[a, b]`, all edges numeric.
     #[allow(clippy::too_many_arguments)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
@@ -392,6 +404,9 @@ impl<T: Real> Layer<T> {
         for i in 0..ni {
             if let Some(gr) = groups.as_mut() {
                 self.weight_grads_grouped(i, gy, c, gw, gwb, gr);
+                if !sym {
+                    continue;
+                }
             }
             for s in 0..n {
                 let grow = &gy.data[s * no..(s + 1) * no];

@@ -767,7 +767,15 @@ fn sort_samples(v: &mut [f64]) {
 /// Orders suggestions best (lowest score) first; ties keep the library's order.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn rank_suggestions(v: &mut [Suggestion]) {
-    v.sort_by(|a, b| a.score.total_cmp(&b.score));
+    // insertion sort, stable: the list is the symbolic library, a few dozen entries, and
+    // this keeps a general sort's code out of the module
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1].score.total_cmp(&v[j].score) == core::cmp::Ordering::Greater {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Attribution scores: per node layer (`L + 1`), and per layer `(out, in)` row-major.
