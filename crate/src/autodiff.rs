@@ -106,7 +106,7 @@ pub struct Tape<'a, T: Real> {
 
 #[inline]
 fn sigmoid<T: Real>(x: T) -> T {
-    T::ONE / (T::ONE + (-x).exp())
+    x.sigmoid()
 }
 
 /// `x * sigmoid(x)` and its derivative.

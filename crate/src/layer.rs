@@ -74,11 +74,14 @@ pub struct Layer<T> {
     pub off: usize,
 }
 
-/// User-defined symbolic functions are evaluated by the caller's table; built-ins here.
+/// Value and derivative of symbolic function `id` at `x`. Evaluated in f64 for either
+/// element type (one copy of the library in the module; float32 models round the result).
+/// User-defined functions are evaluated by the caller's table; built-ins here.
 #[inline]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
-    symbolic::eval(id, x)
+    let (f, df) = symbolic::eval::<f64>(id, x.to_f64());
+    (T::from_f64(f), T::from_f64(df))
 }
 
 /// Everything a layer needs per (sample, input), computed once per batch and shared by
@@ -167,14 +170,28 @@ impl<T: Real> Layer<T> {
     /// Appends one input's entries for the samples `xs` to `c`; `eval(x, val, der)` writes
     /// the window (and, given `der`, its derivatives) and returns its start.
     #[inline(always)]
-    fn push_input(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T>, with_der: bool, mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>) {
+    fn push_input(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T> + Clone, with_der: bool, mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>) {
         let w = self.k + 1;
         let mut val = [T::ZERO; bspline::WIN];
         let mut der = [T::ZERO; bspline::WIN];
+        // the base function first, in a loop of its own over contiguous memory (it vectorises)
+        let m0 = c.b.len();
+        c.b.extend(xs.clone());
+        c.db.resize(c.b.len(), T::ZERO);
+        let (bs, dbs) = (&mut c.b[m0..], &mut c.db[m0..]);
+        match self.base {
+            Base::Silu => {
+                for (b, db) in bs.iter_mut().zip(dbs.iter_mut()) {
+                    (*b, *db) = silu_both(*b);
+                }
+            }
+            base => {
+                for (b, db) in bs.iter_mut().zip(dbs.iter_mut()) {
+                    (*b, *db) = base.eval(*b);
+                }
+            }
+        }
         for xv in xs {
-            let (b, db) = self.base.eval(xv);
-            c.b.push(b);
-            c.db.push(db);
             let st = eval(xv, &mut val[..w], if with_der { Some(&mut der[..w]) } else { None });
             if st.is_none() {
                 val[..w].fill(T::ZERO);

@@ -279,4 +279,4 @@ export const cases = [
 ];
 
 // Regenerate after an intended change of the numerics: the digests printed by a failing run.
-const EXPECTED_DIGESTS = "d4f502ec 1c2b7b4b";
+const EXPECTED_DIGESTS = "d4f502ec d45936ba";
