@@ -20,8 +20,10 @@
 //   --shapes LIST run only these shapes (1-based indices into SHAPES below)
 //   --no-write    do not write bench/RESULTS.md
 //   --passes N    measure every shape N times, in N passes over the list, and keep each
-//                 tool's best figure (default 2): on a shared machine a quiet moment for one
-//                 tool may be a busy one for the other, and more passes even that out
+//                 tool's best figure (default 3): on a shared machine a quiet moment for one
+//                 tool may be a busy one for the other (on the VM the bench was written on,
+//                 the same build on the same pinned core ran at 16k or 25k samples/s,
+//                 depending on the minute), and more passes even that out
 //   --kernels     also run bench/kernels.mjs (SIMD dot vs scalar, bsplineBasis throughput)
 //   --wasm PATH   run kanwasm on another build of the module (e.g. to compare optimisation levels)
 //   env BENCH_PYTHON  the python with torch (default /usr/bin/python3, then python3 on PATH)
@@ -63,7 +65,7 @@ if (!(timeBox > 0)) throw new Error(`--time must be a positive number of seconds
 const only = new Set((opt("--only") ?? "kanwasm,torch,tfjs").split(","));
 const shapes = opt("--shapes") ? opt("--shapes").split(",").map((i) => SHAPES[Number(i) - 1]).filter(Boolean) : SHAPES;
 const write = !args.includes("--no-write");
-const passes = Number(opt("--passes") ?? 2);
+const passes = Number(opt("--passes") ?? 3);
 if (!(Number.isInteger(passes) && passes >= 1)) throw new Error(`--passes must be a positive integer, got ${opt("--passes")}`);
 const started = Date.now();
 const log = (...m) => console.error(...m);

@@ -103,8 +103,8 @@ pub struct BasisCache<T> {
 }
 
 /// Scratch of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases: each sample's
-/// group, the groups' bounds, and the samples sorted by group with their 5 factors (base,
-/// then the window) and output-gradient offsets.
+/// group (its window's first basis, or none), the groups' bounds, and the grouped samples
+/// in group order with their 5 factors (base, then the window) and output-gradient offsets.
 struct Groups<T> {
     key: Vec<u32>,
     start: Vec<usize>,
@@ -115,7 +115,7 @@ struct Groups<T> {
 
 impl<T: Real> Groups<T> {
     fn new(n: usize, nb: usize) -> Self {
-        Groups { key: vec![0; n], start: vec![0; nb + 2], next: vec![0; nb + 1], alpha: vec![T::ZERO; 5 * n], goff: vec![0; n] }
+        Groups { key: vec![0; n], start: vec![0; nb + 1], next: vec![0; nb], alpha: vec![T::ZERO; 5 * n], goff: vec![0; n] }
     }
 }
 
@@ -475,30 +475,35 @@ impl<T: Real> Layer<T> {
 
     /// [`Self::weight_grads`] for every sample of input `i`: samples whose window holds all
     /// 4 cubic bases are sorted by window (stable, so sums keep sample order) and each group
-    /// goes to [`Real::ger_group`]; the others (outside the grid, clipped windows) go one by one.
+    /// goes to [`Real::ger_group`]; the others (outside the grid, clipped windows) are done
+    /// one by one as they come.
     fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &mut Groups<T>) {
         let (no, nb, n) = (self.n_out, self.nb(), c.n);
         gr.start.iter_mut().for_each(|v| *v = 0);
         for s in 0..n {
-            let (_, cnt, rows) = self.window(c, i * n + s, i);
-            let key = if cnt == 4 { rows / no - i * nb } else { nb };
-            gr.key[s] = key as u32;
-            gr.start[key + 1] += 1;
+            let q = i * n + s;
+            let (_, cnt, rows) = self.window(c, q, i);
+            if cnt == 4 {
+                let j = rows / no - i * nb;
+                gr.key[s] = j as u32;
+                gr.start[j + 1] += 1;
+            } else {
+                gr.key[s] = u32::MAX;
+                self.weight_grads(q, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
+            }
         }
-        for j in 0..=nb {
+        for j in 0..nb {
             gr.start[j + 1] += gr.start[j];
         }
-        gr.next.copy_from_slice(&gr.start[..=nb]);
-        for s in 0..n {
-            let key = gr.key[s] as usize;
-            let pos = gr.next[key];
-            gr.next[key] += 1;
+        gr.next.copy_from_slice(&gr.start[..nb]);
+        for s in (0..n).filter(|&s| gr.key[s] != u32::MAX) {
+            let j = gr.key[s] as usize;
+            let pos = gr.next[j];
+            gr.next[j] += 1;
             let q = i * n + s;
             gr.goff[pos] = (s * no) as u32;
-            if key < nb {
-                gr.alpha[5 * pos] = c.b[q];
-                gr.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
-            }
+            gr.alpha[5 * pos] = c.b[q];
+            gr.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
         }
         let gwb_i = &mut gwb[i * no..(i + 1) * no];
         for j in 0..nb {
@@ -507,10 +512,6 @@ impl<T: Real> Layer<T> {
                 let rows = (i * nb + j) * no;
                 T::ger_group(&gr.alpha[5 * a..5 * b], &gr.goff[a..b], &gy.data, gwb_i, &mut gw[rows..rows + 4 * no]);
             }
-        }
-        for pos in gr.start[nb]..n {
-            let s = gr.goff[pos] as usize / no.max(1);
-            self.weight_grads(i * n + s, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
         }
     }
 

@@ -230,7 +230,7 @@ fn sigmoid_f64(x: f64) -> f64 {
 /// sigmoid stay normal numbers (no subnormals in the hot loops, no overflow); the sigmoid
 /// then differs from the exact one by less than 2e-35 in absolute terms.
 #[inline(always)]
-pub fn sigmoid_f32(x: f32) -> f32 {
+fn sigmoid_f32(x: f32) -> f32 {
     let y = -x;
     // comparisons, not min/max, so that NaN passes through
     let y = if y < -87.0 { -87.0 } else if y > 80.0 { 80.0 } else { y };

@@ -279,4 +279,4 @@ export const cases = [
 ];
 
 // Regenerate after an intended change of the numerics: the digests printed by a failing run.
-const EXPECTED_DIGESTS = "d4f502ec d45936ba";
+const EXPECTED_DIGESTS = "198a8266 19ff05a8";
