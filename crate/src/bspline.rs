@@ -19,6 +19,7 @@ use crate::real::Real;
 
 /// The largest supported order; windows live on the stack.
 pub const MAX_K: usize = 24;
+/// The length of a window buffer: `k + 1` values for any supported order.
 pub const WIN: usize = MAX_K + 1;
 
 /// Knots of a uniform grid. Shapes: returns `G + 2k + 1` knots.

@@ -174,7 +174,8 @@ impl<T: Real> Layer<T> {
         let w = self.k + 1;
         let mut val = [T::ZERO; bspline::WIN];
         let mut der = [T::ZERO; bspline::WIN];
-        // the base function first, in a loop of its own over contiguous memory (it vectorises)
+        // the base function first, in a loop of its own over contiguous memory (in float32
+        // it vectorises: see `Real::sigmoid`)
         let m0 = c.b.len();
         c.b.extend(xs.clone());
         c.db.resize(c.b.len(), T::ZERO);
