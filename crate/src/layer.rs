@@ -309,20 +309,7 @@ impl<T: Real> Layer<T> {
             for s in 0..n {
                 let orow = &mut out.data[s * no..(s + 1) * no];
                 for i in 0..ni {
-                    let q = i * n + s;
-                    if base {
-                        let b = c.b[q];
-                        for (y, &wv) in orow.iter_mut().zip(&wb[i * no..(i + 1) * no]) {
-                            *y += b * wv;
-                        }
-                    }
-                    let (m0, cnt, rows) = self.window(c, q, i);
-                    for r in 0..cnt {
-                        let vm = c.val[q * w1 + m0 + r];
-                        for (y, &wv) in orow.iter_mut().zip(&w[rows + r * no..rows + (r + 1) * no]) {
-                            *y += vm * wv;
-                        }
-                    }
+                    self.add_edge_rows(c, i * n + s, i, &w, &wb, orow);
                 }
             }
         } else {
@@ -429,14 +416,12 @@ impl<T: Real> Layer<T> {
             for s in 0..n {
                 let grow = &gy.data[s * no..(s + 1) * no];
                 let q = i * n + s;
-                let mut dx = if need_dx {
-                    self.edge_grads(q, i, grow, c, w, wb, gw, gwb)
+                let mut dx = T::ZERO;
+                if need_dx {
+                    dx = self.edge_grads(q, i, grow, c, w, wb, gw, gwb);
                 } else if groups.is_none() {
                     self.weight_grads(q, i, grow, c, gw, gwb);
-                    T::ZERO
-                } else {
-                    T::ZERO
-                };
+                }
                 if sym {
                     let xv = x.data[s * ni + i];
                     for o in 0..no {
@@ -456,6 +441,27 @@ impl<T: Real> Layer<T> {
                 }
                 gx[s * ni + i] += dx;
             }
+        }
+    }
+
+    /// `y (out) += b * wb_i + sum_r B_r * w_r` for entry `q` (input `i`): the numeric edges'
+    /// outputs of one (sample, input), the base row first, then the window rows.
+    #[inline]
+    fn add_edge_rows(&self, c: &BasisCache<T>, q: usize, i: usize, w: &[T], wb: &[T], y: &mut [T]) {
+        let (no, w1) = (self.n_out, self.k + 1);
+        // plain loops: no call overhead for the few outputs of the forward's small layers,
+        // and the compiler vectorises them for many
+        let mut add = |a: T, row: &[T]| {
+            for (e, &wv) in y.iter_mut().zip(row) {
+                *e += a * wv;
+            }
+        };
+        if self.base != Base::Zero {
+            add(c.b[q], &wb[i * no..(i + 1) * no]);
+        }
+        let (m0, cnt, rows) = self.window(c, q, i);
+        for r in 0..cnt {
+            add(c.val[q * w1 + m0 + r], &w[rows + r * no..rows + (r + 1) * no]);
         }
     }
 
@@ -714,19 +720,13 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
     /// input by input.
     fn for_each_edge(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T], mut f: impl FnMut(usize, usize, &[T])) {
         let l = self.layer;
-        let (ni, no, k) = (l.n_in, l.n_out, l.k);
-        let w1 = k + 1;
+        let (ni, no) = (l.n_in, l.n_out);
         let n = x.rows;
         let mut y = vec![T::ZERO; no];
         for i in 0..ni {
             for s in 0..n {
-                let q = i * n + s;
                 y.iter_mut().for_each(|e| *e = T::ZERO);
-                T::axpy(c.b[q], &wb[i * no..(i + 1) * no], &mut y);
-                let (m0, cnt, rows) = l.window(c, q, i);
-                for r in 0..cnt {
-                    T::axpy(c.val[q * w1 + m0 + r], &w[rows + r * no..rows + (r + 1) * no], &mut y);
-                }
+                l.add_edge_rows(c, i * n + s, i, w, wb, &mut y);
                 f(s, i, &y);
             }
         }

@@ -53,17 +53,9 @@ impl<T: Real> Adam<T> {
         lr * (*m / bc1) / (v.sqrt() / bc2 + eps)
     }
 
-    /// One update of `params (n)` from `grad (n)`.
-    #[inline(never)]
-    pub fn step(&mut self, params: &mut [T], grad: &[T]) {
-        let c = self.begin();
-        for ((p, &g), (m, v)) in params.iter_mut().zip(grad).zip(self.m.iter_mut().zip(self.v.iter_mut())) {
-            *p -= Self::delta(&c, m, v, g);
-        }
-    }
-
-    /// [`Self::step`] that leaves `params` as they are and writes the updated values to
-    /// `out` (same length). Returns whether they are all finite.
+    /// One update of `params (n)` from `grad (n)`: `params` stay as they are and the updated
+    /// values go to `out` (same length), so a caller can keep both. Returns whether the
+    /// updated values are all finite.
     #[inline(never)]
     pub fn step_into(&mut self, params: &[T], grad: &[T], out: &mut [T]) -> bool {
         let c = self.begin();
@@ -408,7 +400,9 @@ mod tests {
                 adam.lr = 0.005;
             }
             let (_, g) = lsq_obj(&a, &b, m, n, &p);
-            adam.step(&mut p, &g);
+            let mut next = vec![0.0; n];
+            assert!(adam.step_into(&p, &g, &mut next));
+            p = next;
         }
         for j in 0..n {
             assert!((p[j] - x[j]).abs() < 1e-5, "adam j{j}: {} vs {}", p[j], x[j]);
@@ -417,9 +411,13 @@ mod tests {
 
     #[test]
     fn adam_first_step_is_lr_times_sign() {
-        let mut p = vec![1.0f64, -2.0];
+        let p = vec![1.0f64, -2.0];
         let mut adam = Adam::new(2, 0.1);
-        adam.step(&mut p, &[3.0, -0.5]);
-        assert!((p[0] - 0.9).abs() < 1e-7 && (p[1] + 1.9).abs() < 1e-7, "{p:?}");
+        let mut next = vec![0.0; 2];
+        assert!(adam.step_into(&p, &[3.0, -0.5], &mut next));
+        assert!((next[0] - 0.9).abs() < 1e-7 && (next[1] + 1.9).abs() < 1e-7, "{next:?}");
+        assert_eq!(p, [1.0, -2.0]);
+        // a step to infinity is reported
+        assert!(!adam.step_into(&p, &[f64::NAN, 0.0], &mut next));
     }
 }
