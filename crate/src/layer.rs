@@ -88,14 +88,20 @@ pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
 /// the forward, the backward and the regulariser: the basis window (values and first
 /// derivatives) and the base function with its derivative.
 /// Input-major, so a pass over one input's samples reads memory in order:
-/// `start (in, n)`, `val`/`der (in, n, k+1)`, `b`/`db (in, n)`; entry `q = i * n + s`.
+/// `row (in, n)`, `val`/`der (in, n, k+1)`, `b`/`db (in, n)`; entry `q = i * n + s`.
+/// Every window holds `k+1` bases inside the basis: where an entry's non-zero bases run
+/// past either end of it (or `x` lies outside the knots), the window is moved inside and
+/// the bases that do not exist get the value 0, so kernels need no special cases.
 #[derive(Clone, Debug, Default)]
 pub struct BasisCache<T> {
     /// The effective weights `(w, wb)` of the parameters the cache was built with (a tape
     /// evaluates one parameter vector), so forward, backward and regulariser share them.
     pub eff: Option<(Vec<T>, Vec<T>)>,
     pub n: usize,
-    pub start: Vec<isize>,
+    /// The offset of the window's first row in the effective weights `(in, coeff, out)`.
+    pub row: Vec<usize>,
+    /// The entries whose windows were moved inside (or lie outside the knots), ascending.
+    pub moved: Vec<usize>,
     pub val: Vec<T>,
     pub der: Vec<T>,
     pub b: Vec<T>,
@@ -119,9 +125,6 @@ impl<T: Real> Groups<T> {
     }
 }
 
-/// A window start meaning "outside the knot span: every basis is 0".
-pub const OUTSIDE: isize = isize::MIN;
-
 impl<T: Real> Layer<T> {
     /// The basis windows and base values of `x (n, in)`, with the derivatives a backward
     /// pass needs.
@@ -139,7 +142,8 @@ impl<T: Real> Layer<T> {
         let mut c = BasisCache {
             eff: None,
             n,
-            start: Vec::with_capacity(n * ni),
+            row: Vec::with_capacity(n * ni),
+            moved: Vec::new(),
             val: Vec::with_capacity(n * ni * w),
             der: Vec::with_capacity(if with_der { n * ni * w } else { 0 }),
             b: Vec::with_capacity(n * ni),
@@ -153,12 +157,12 @@ impl<T: Real> Layer<T> {
             // uniform knots (no grid update yet) take the division-free path; the common
             // cubic case gets a loop of its own
             match bspline::uniform_step(t).filter(|_| (1..=5).contains(&k)).map(|h| T::ONE / h) {
-                Some(inv_h) if k == 3 => self.push_input(&mut c, xs, with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t[0], inv_h, nt, xv, val, der)),
-                Some(inv_h) => self.push_input(&mut c, xs, with_der, |xv, val, der| bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, der)),
+                Some(inv_h) if k == 3 => self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t[0], inv_h, nt, xv, val, der)),
+                Some(inv_h) => self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, der)),
                 None => {
                     bspline::pad_knots(t, k, &mut tp);
                     let mut scratch = [T::ZERO; bspline::WIN];
-                    self.push_input(&mut c, xs, with_der, |xv, val, der| bspline::eval_padded(t, &tp, k, xv, val, der.unwrap_or(&mut scratch)))
+                    self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_padded(t, &tp, k, xv, val, der.unwrap_or(&mut scratch)))
                 }
             }
         }
@@ -167,11 +171,15 @@ impl<T: Real> Layer<T> {
 }
 
 impl<T: Real> Layer<T> {
-    /// Appends one input's entries for the samples `xs` to `c`; `eval(x, val, der)` writes
-    /// the window (and, given `der`, its derivatives) and returns its start.
+    /// Appends input `i`'s entries for the samples `xs` to `c`; `eval(x, val, der)` writes
+    /// the window (and, given `der`, its derivatives) and returns its first basis, which
+    /// may lie outside `0..nb` (`None`: no basis is non-zero).
     #[inline(always)]
-    fn push_input(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T> + Clone, with_der: bool, mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>) {
+    fn push_input(&self, c: &mut BasisCache<T>, i: usize, xs: impl Iterator<Item = T> + Clone, with_der: bool, mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>) {
         let w = self.k + 1;
+        // the last first basis of a window inside the basis (nb = g + k >= k + 1)
+        let top = (self.nb() - w) as isize;
+        let (rows0, no) = (i * self.nb() * self.n_out, self.n_out);
         let mut val = [T::ZERO; bspline::WIN];
         let mut der = [T::ZERO; bspline::WIN];
         // the base function first, in a loop of its own over contiguous memory (in float32
@@ -194,11 +202,26 @@ impl<T: Real> Layer<T> {
         }
         for xv in xs {
             let st = eval(xv, &mut val[..w], if with_der { Some(&mut der[..w]) } else { None });
-            if st.is_none() {
-                val[..w].fill(T::ZERO);
-                der[..w].fill(T::ZERO);
-            }
-            c.start.push(st.unwrap_or(OUTSIDE));
+            let j0 = match st {
+                Some(st) if (0..=top).contains(&st) => st,
+                // moved inside, keeping the bases that exist (none when x is outside)
+                st => {
+                    c.moved.push(c.row.len());
+                    let (st, j0) = match st {
+                        Some(st) => (st, st.clamp(0, top)),
+                        None => (isize::MIN / 2, 0),
+                    };
+                    let (v0, d0) = (val, der);
+                    for r in 0..w {
+                        let src = j0 + r as isize - st;
+                        let inside = (0..w as isize).contains(&src);
+                        val[r] = if inside { v0[src as usize] } else { T::ZERO };
+                        der[r] = if inside { d0[src as usize] } else { T::ZERO };
+                    }
+                    j0
+                }
+            };
+            c.row.push(rows0 + j0 as usize * no);
             c.val.extend_from_slice(&val[..w]);
             if with_der {
                 c.der.extend_from_slice(&der[..w]);
@@ -296,49 +319,30 @@ impl<T: Real> Layer<T> {
     /// Forward pass from a [`BasisCache`] of `x`.
     pub fn forward_cached(&self, x: &Tensor<T>, p: &[T], c: &BasisCache<T>) -> Tensor<T> {
         let (no, ni) = (self.n_out, self.n_in);
-        let w1 = self.k + 1;
         let (w, wb) = self.eff(c, p);
         let mut out = Tensor::zeros(x.rows, no);
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
-        let base = self.base != Base::Zero;
         let n = x.rows;
-        // Fewer outputs than a SIMD vector: the rows are summed in place, element by element,
-        // in the same order as the kernel (no lists to build).
-        if no < 4 {
+        if no >= 4 && self.k == 3 {
+            // Inputs go in blocks whose weights stay in cache; for every sample, the kernel
+            // sums the block's base rows and windows into the sample's outputs while they
+            // sit in registers, reading the cache entries where they lie.
+            let ib = self.input_block();
+            for i0 in (0..ni).step_by(ib) {
+                let m = (i0 + ib).min(ni) - i0;
+                for s in 0..n {
+                    let q = i0 * n + s;
+                    T::axpy_windows(&c.b[q..], &c.val[4 * q..], &c.row[q..], n, m, &wb[i0 * no..], &w, &mut out.data[s * no..(s + 1) * no]);
+                }
+            }
+        } else {
+            // Fewer outputs than a SIMD vector, or another order: each (sample, input) adds
+            // its rows into the sample's outputs, in the kernel's order.
             for s in 0..n {
                 let orow = &mut out.data[s * no..(s + 1) * no];
                 for i in 0..ni {
                     self.add_edge_rows(c, i * n + s, i, &w, &wb, orow);
-                }
-            }
-        } else {
-            // Inputs go in blocks whose weights stay in cache; for every sample, the block's
-            // base rows and basis windows become one list of rows that the kernel sums into
-            // the sample's outputs while they sit in registers.
-            let ib = self.input_block();
-            let cap = ib * (w1 + 1);
-            let mut alpha: Vec<T> = vec![T::ZERO; cap];
-            let mut rows: Vec<&[T]> = vec![&[]; cap];
-            for i0 in (0..ni).step_by(ib) {
-                let i1 = (i0 + ib).min(ni);
-                for s in 0..n {
-                    let mut nr = 0;
-                    for i in i0..i1 {
-                        let q = i * n + s;
-                        if base {
-                            alpha[nr] = c.b[q];
-                            rows[nr] = &wb[i * no..(i + 1) * no];
-                            nr += 1;
-                        }
-                        let (m0, cnt, r0) = self.window(c, q, i);
-                        for r in 0..cnt {
-                            alpha[nr] = c.val[q * w1 + m0 + r];
-                            rows[nr] = &w[r0 + r * no..r0 + (r + 1) * no];
-                            nr += 1;
-                        }
-                    }
-                    T::axpy_rows(&alpha[..nr], &rows[..nr], &mut out.data[s * no..(s + 1) * no]);
                 }
             }
         }
@@ -459,44 +463,30 @@ impl<T: Real> Layer<T> {
         if self.base != Base::Zero {
             add(c.b[q], &wb[i * no..(i + 1) * no]);
         }
-        let (m0, cnt, rows) = self.window(c, q, i);
-        for r in 0..cnt {
-            add(c.val[q * w1 + m0 + r], &w[rows + r * no..rows + (r + 1) * no]);
+        let rows = c.row[q];
+        for r in 0..w1 {
+            add(c.val[q * w1 + r], &w[rows + r * no..rows + (r + 1) * no]);
         }
     }
 
-    /// The part of entry `q`'s window (input `i`) that lies inside the basis:
-    /// `(first basis of the window in it, how many, offset of its first row in w / gw)`.
-    /// Those rows are consecutive, `n_out` apart.
-    #[inline(always)]
-    fn window(&self, c: &BasisCache<T>, q: usize, i: usize) -> (usize, usize, usize) {
-        let (nb, k) = (self.nb() as isize, self.k as isize);
-        let st = c.start[q];
-        if st == OUTSIDE {
-            return (0, 0, i * self.nb() * self.n_out);
-        }
-        let (j0, j1) = (st.max(0), (st + k).min(nb - 1));
-        let cnt = if j0 <= j1 { (j1 - j0 + 1) as usize } else { 0 };
-        ((j0 - st) as usize, cnt, (i * self.nb() + j0 as usize) * self.n_out)
-    }
-
-    /// [`Self::weight_grads`] for every sample of input `i`: samples whose window holds all
-    /// 4 cubic bases are sorted by window (stable, so sums keep sample order) and each group
-    /// goes to [`Real::ger_group`]; the others (outside the grid, clipped windows) are done
-    /// one by one as they come.
+    /// [`Self::weight_grads`] for every sample of input `i` (cubic windows): samples whose
+    /// window lies wholly inside the basis are sorted by window (stable, so sums keep sample
+    /// order) and each group goes to [`Real::ger_group`]; the others (moved windows) are
+    /// done one by one as they come.
     fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &mut Groups<T>) {
         let (no, nb, n) = (self.n_out, self.nb(), c.n);
         gr.start.iter_mut().for_each(|v| *v = 0);
+        let mut m = c.moved.partition_point(|&q| q < i * n);
         for s in 0..n {
             let q = i * n + s;
-            let (_, cnt, rows) = self.window(c, q, i);
-            if cnt == 4 {
-                let j = rows / no - i * nb;
-                gr.key[s] = j as u32;
-                gr.start[j + 1] += 1;
-            } else {
+            if c.moved.get(m) == Some(&q) {
+                m += 1;
                 gr.key[s] = u32::MAX;
                 self.weight_grads(q, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
+            } else {
+                let j = c.row[q] / no - i * nb;
+                gr.key[s] = j as u32;
+                gr.start[j + 1] += 1;
             }
         }
         for j in 0..nb {
@@ -527,9 +517,9 @@ impl<T: Real> Layer<T> {
     fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
         let (no, k) = (self.n_out, self.k);
         let w1 = k + 1;
-        let (m0, cnt, rows) = self.window(c, q, i);
+        let rows = c.row[q];
         let base = if self.base != Base::Zero { Some((c.b[q], &mut gwb[i * no..(i + 1) * no])) } else { None };
-        T::ger_window(g, base, &c.val[q * w1 + m0..q * w1 + m0 + cnt], &mut gw[rows..rows + cnt * no]);
+        T::ger_window(g, base, &c.val[q * w1..(q + 1) * w1], &mut gw[rows..rows + w1 * no]);
     }
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
@@ -541,10 +531,10 @@ impl<T: Real> Layer<T> {
         let w1 = k + 1;
         let mut dx = T::ZERO;
         let has_base = self.base != Base::Zero;
-        let (m0, cnt, rows) = self.window(c, q, i);
-        let (v, d) = (&c.val[q * w1 + m0..q * w1 + m0 + cnt], &c.der[q * w1 + m0..q * w1 + m0 + cnt]);
+        let rows = c.row[q];
+        let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
         let base = if has_base { Some((c.b[q], c.db[q], &wb[i * no..(i + 1) * no], &mut gwb[i * no..(i + 1) * no])) } else { None };
-        dx += T::grad_window(g, base, v, d, &w[rows..rows + cnt * no], &mut gw[rows..rows + cnt * no]);
+        dx += T::grad_window(g, base, v, d, &w[rows..rows + w1 * no], &mut gw[rows..rows + w1 * no]);
         dx
     }
 
@@ -876,6 +866,43 @@ mod tests {
                     }
                 }
                 assert!((y.at(s, o) - want).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn forward_matches_dense_definition_past_the_grid_ends() {
+        // windows that run past either end of the basis (or lie wholly outside the knots)
+        // are moved inside with zero values for the bases that do not exist: on uniform
+        // knots and on uneven ones (as after a grid update), for cubic and other orders
+        for (k, uneven) in [(3, false), (3, true), (2, true), (1, false)] {
+            let (ni, no, g) = (2, 6, 4);
+            let mut l: Layer<f64> = Layer::new(ni, no, g, k, -1.0, 1.0, Base::Silu, 0);
+            if uneven {
+                let nt = l.nt();
+                let t: Vec<f64> = (0..nt).map(|j| -1.6 + 3.2 * (j as f64 / (nt - 1) as f64).powf(1.3)).collect();
+                for i in 0..ni {
+                    l.knots[i * nt..(i + 1) * nt].copy_from_slice(&t);
+                }
+            }
+            let mut r = Rng::new(11);
+            let p: Vec<f64> = (0..l.end()).map(|_| r.uniform() * 2.0 - 1.0).collect();
+            let n = 61;
+            let x = Tensor::from_vec(n, ni, (0..n * ni).map(|q| -2.6 + 5.2 * q as f64 / (n * ni - 1) as f64).collect());
+            let y = l.forward(&x, &p);
+            let nb = l.nb();
+            let mut row = vec![0.0; nb];
+            for s in 0..n {
+                for o in 0..no {
+                    let mut want = 0.0;
+                    for i in 0..ni {
+                        let (xv, e) = (x.at(s, i), i * no + o);
+                        bspline::basis_dense(l.knots_of(i), k, &[xv], 0, &mut row);
+                        let spl: f64 = (0..nb).map(|j| row[j] * p[l.coef_off() + (i * nb + j) * no + o]).sum();
+                        want += p[l.sb_off() + e] * silu(xv) + p[l.sp_off() + e] * spl;
+                    }
+                    assert!((y.at(s, o) - want).abs() < 1e-12, "k {k}, uneven {uneven}, x {:?}: {} vs {want}", (x.at(s, 0), x.at(s, 1)), y.at(s, o));
+                }
             }
         }
     }

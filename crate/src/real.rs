@@ -79,8 +79,10 @@ pub trait Real:
     fn dot(a: &[Self], b: &[Self]) -> Self;
     /// `y += alpha * x`, SIMD on wasm32.
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
-    /// `y += sum_r alpha[r] * rows[r]` in one pass (see `simd::fused`).
-    fn axpy_rows(alpha: &[Self], rows: &[&[Self]], y: &mut [Self]);
+    /// One sample's outputs from a block of `m` inputs with cubic windows, their cache
+    /// entries `n` apart (see `simd::fused`): base row and 4 window rows per input.
+    #[allow(clippy::too_many_arguments)]
+    fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, wb: &[Self], w: &[Self], y: &mut [Self]);
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
     #[allow(clippy::type_complexity)]
     fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self;
@@ -92,7 +94,7 @@ pub trait Real:
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $axpy_rows:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident) => {
+    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -184,11 +186,11 @@ macro_rules! impl_real {
                 crate::simd::$axpy(alpha, x, y)
             }
             #[inline(always)]
-            fn axpy_rows(alpha: &[Self], rows: &[&[Self]], y: &mut [Self]) {
+            fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, wb: &[Self], w: &[Self], y: &mut [Self]) {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$axpy_rows(alpha, rows, y);
+                return crate::simd::fused_wasm::$axpy_windows(b, val, row, n, m, wb, w, y);
                 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::axpy_rows(alpha, rows, y)
+                crate::simd::fused_scalar::axpy_windows(b, val, row, n, m, wb, w, y)
             }
             #[inline(always)]
             fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self {
@@ -215,8 +217,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, axpy_rows_f32, grad_window_f32, ger_window_f32, ger_group_f32);
-impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, axpy_rows_f64, grad_window_f64, ger_window_f64, ger_group_f64);
+impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32);
+impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64);
 
 #[inline(always)]
 fn sigmoid_f64(x: f64) -> f64 {
