@@ -324,21 +324,21 @@ impl<T: Real> Layer<T> {
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let n = x.rows;
-        if no >= 4 && self.k == 3 {
+        if no >= 4 {
             // Inputs go in blocks whose weights stay in cache; for every sample, the kernel
             // sums the block's base rows and windows into the sample's outputs while they
             // sit in registers, reading the cache entries where they lie.
-            let ib = self.input_block();
+            let (ib, w1) = (self.input_block(), self.k + 1);
             for i0 in (0..ni).step_by(ib) {
                 let m = (i0 + ib).min(ni) - i0;
                 for s in 0..n {
                     let q = i0 * n + s;
-                    T::axpy_windows(&c.b[q..], &c.val[4 * q..], &c.row[q..], n, m, &wb[i0 * no..], &w, &mut out.data[s * no..(s + 1) * no]);
+                    T::axpy_windows(&c.b[q..], &c.val[w1 * q..], &c.row[q..], n, m, w1, &wb[i0 * no..], &w, &mut out.data[s * no..(s + 1) * no]);
                 }
             }
         } else {
-            // Fewer outputs than a SIMD vector, or another order: each (sample, input) adds
-            // its rows into the sample's outputs, in the kernel's order.
+            // Fewer outputs than a SIMD vector: each (sample, input) adds its rows into the
+            // sample's outputs in place, in the kernel's order.
             for s in 0..n {
                 let orow = &mut out.data[s * no..(s + 1) * no];
                 for i in 0..ni {
@@ -513,7 +513,7 @@ impl<T: Real> Layer<T> {
     }
 
     /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
-    #[inline]
+    #[inline(never)]
     fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
         let (no, k) = (self.n_out, self.k);
         let w1 = k + 1;

@@ -218,15 +218,15 @@ pub mod fused_scalar {
     use crate::real::Real;
 
     #[allow(clippy::too_many_arguments)]
-    pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, wb: &[T], w: &[T], y: &mut [T]) {
+    pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, w1: usize, wb: &[T], w: &[T], y: &mut [T]) {
         let no = y.len();
         for (o, yo) in y.iter_mut().enumerate() {
             let mut acc = *yo;
             for j in 0..m {
                 let q = j * n;
                 acc += b[q] * wb[j * no + o];
-                for r in 0..4 {
-                    acc += val[4 * q + r] * w[row[q] + r * no + o];
+                for r in 0..w1 {
+                    acc += val[w1 * q + r] * w[row[q] + r * no + o];
                 }
             }
             *yo = acc;
@@ -287,7 +287,7 @@ pub mod fused_wasm {
     use core::arch::wasm32::*;
 
     macro_rules! kernels {
-        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $grad:ident, $ger:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident, $win:ident, $win_n:ident) => {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $grad:ident, $ger:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident, $win:ident, $win_w:ident, $win_n:ident) => {
             /// `V` vectors from `o` on of the 4 window rows (`no` apart in `gw`), held in
             /// registers while every sample of the group adds its multiples of its output
             /// gradient; the base row `gwb`, when given, takes its share in a second pass.
@@ -392,10 +392,13 @@ pub mod fused_wasm {
             }
 
             /// `V` vectors of `y` from `o` on, held in registers while the block's base rows
-            /// and windows stream by (see the public kernel below).
+            /// and windows stream by (see the public kernel below). `W`: the window length
+            /// when fixed (cubic, 4: all of a window's rows in one pass per vector), else 0
+            /// and `w1` gives it.
             #[inline(always)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn $win_n<const V: usize>(b: *const $t, val: *const $t, row: *const usize, n: usize, m: usize, wb: *const $t, w: *const $t, y: *mut $t, no: usize, o: usize) {
+            unsafe fn $win_n<const V: usize, const W: usize>(b: *const $t, val: *const $t, row: *const usize, n: usize, m: usize, w1: usize, wb: *const $t, w: *const $t, y: *mut $t, no: usize, o: usize) {
+                let wl = if W > 0 { W } else { w1 };
                 let mut acc = [$splat(0.0); V];
                 for v in 0..V {
                     acc[v] = v128_load(y.add(o + v * $lanes) as *const v128);
@@ -403,16 +406,30 @@ pub mod fused_wasm {
                 for j in 0..m {
                     let q = j * n;
                     let ab = $splat(*b.add(q));
-                    let vq = val.add(4 * q);
-                    let a = [$splat(*vq), $splat(*vq.add(1)), $splat(*vq.add(2)), $splat(*vq.add(3))];
+                    let vq = val.add(wl * q);
                     let pb = wb.add(j * no + o);
                     let pw = w.add(*row.add(q) + o);
-                    for v in 0..V {
-                        let mut t = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
-                        for r in 0..4 {
-                            t = $add(t, $mul(a[r], v128_load(pw.add(r * no + v * $lanes) as *const v128)));
+                    if W == 4 {
+                        let a = [$splat(*vq), $splat(*vq.add(1)), $splat(*vq.add(2)), $splat(*vq.add(3))];
+                        for v in 0..V {
+                            let mut t = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
+                            for r in 0..4 {
+                                t = $add(t, $mul(a[r], v128_load(pw.add(r * no + v * $lanes) as *const v128)));
+                            }
+                            acc[v] = t;
                         }
-                        acc[v] = t;
+                    } else {
+                        // the same sums in the same order, a row at a time
+                        for v in 0..V {
+                            acc[v] = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
+                        }
+                        for r in 0..wl {
+                            let a = $splat(*vq.add(r));
+                            let p = pw.add(r * no);
+                            for v in 0..V {
+                                acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
+                            }
+                        }
                     }
                 }
                 for v in 0..V {
@@ -420,37 +437,46 @@ pub mod fused_wasm {
                 }
             }
 
-            /// One sample's outputs from a block of `m` inputs with cubic windows:
-            /// `y += sum_j (b[j n] * wb_j + sum_r val[4 j n + r] * w[row[j n] + r no..][..no])`
-            /// with `wb_j = wb[j no..][..no]`, `r < 4`, `no = y.len()`. The inputs' cache
+            /// One sample's outputs from a block of `m` inputs with windows of `w1` bases:
+            /// `y += sum_j (b[j n] * wb_j + sum_r val[w1 j n + r] * w[row[j n] + r no..][..no])`
+            /// with `wb_j = wb[j no..][..no]`, `r < w1`, `no = y.len()`. The inputs' cache
             /// entries lie `n` apart. Blocks of `y` stay in registers while the rows stream by,
-            /// each (sample, input) taking its base row, then its 4 window rows, in order.
+            /// each (sample, input) taking its base row, then its window rows, in order.
             #[allow(clippy::too_many_arguments)]
-            pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, wb: &[$t], w: &[$t], y: &mut [$t]) {
+            pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], y: &mut [$t]) {
+                if w1 == 4 {
+                    $win_w::<4>(b, val, row, n, m, w1, wb, w, y)
+                } else {
+                    $win_w::<0>(b, val, row, n, m, w1, wb, w, y)
+                }
+            }
+
+            #[allow(clippy::too_many_arguments)]
+            fn $win_w<const W: usize>(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], y: &mut [$t]) {
                 let no = y.len();
                 if m == 0 {
                     return;
                 }
                 let last = (m - 1) * n;
-                assert!(b.len() > last && row.len() > last && val.len() >= 4 * last + 4 && wb.len() >= m * no);
+                assert!(b.len() > last && row.len() > last && val.len() >= w1 * (last + 1) && wb.len() >= m * no);
                 for j in 0..m {
-                    assert!(row[j * n] + 4 * no <= w.len());
+                    assert!(row[j * n] + w1 * no <= w.len());
                 }
                 let (bp, vp, rp, wbp, wp, yp) = (b.as_ptr(), val.as_ptr(), row.as_ptr(), wb.as_ptr(), w.as_ptr(), y.as_mut_ptr());
                 let mut o = 0;
-                // SAFETY: every entry read and every row (4 from each window start, one of
+                // SAFETY: every entry read and every row (w1 from each window start, one of
                 // wb per input) lies within its slice (asserted); blocks end at or before no.
                 unsafe {
                     while o + 4 * $lanes <= no {
-                        $win_n::<4>(bp, vp, rp, n, m, wbp, wp, yp, no, o);
+                        $win_n::<4, W>(bp, vp, rp, n, m, w1, wbp, wp, yp, no, o);
                         o += 4 * $lanes;
                     }
                     if o + 2 * $lanes <= no {
-                        $win_n::<2>(bp, vp, rp, n, m, wbp, wp, yp, no, o);
+                        $win_n::<2, W>(bp, vp, rp, n, m, w1, wbp, wp, yp, no, o);
                         o += 2 * $lanes;
                     }
                     if o + $lanes <= no {
-                        $win_n::<1>(bp, vp, rp, n, m, wbp, wp, yp, no, o);
+                        $win_n::<1, W>(bp, vp, rp, n, m, w1, wbp, wp, yp, no, o);
                         o += $lanes;
                     }
                     while o < no {
@@ -458,8 +484,8 @@ pub mod fused_wasm {
                         for j in 0..m {
                             let q = j * n;
                             acc += *bp.add(q) * *wbp.add(j * no + o);
-                            for r in 0..4 {
-                                acc += *vp.add(4 * q + r) * *wp.add(*rp.add(q) + r * no + o);
+                            for r in 0..w1 {
+                                acc += *vp.add(w1 * q + r) * *wp.add(*rp.add(q) + r * no + o);
                             }
                         }
                         *yp.add(o) = acc;
@@ -631,6 +657,6 @@ pub mod fused_wasm {
         if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, grad_window_f32, ger_window_f32, grad_n_f32, ger_n_f32, ger_group_f32, group_n_f32, base_n_f32, axpy_windows_f32, win_n_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, grad_window_f64, ger_window_f64, grad_n_f64, ger_n_f64, ger_group_f64, group_n_f64, base_n_f64, axpy_windows_f64, win_n_f64);
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, grad_window_f32, ger_window_f32, grad_n_f32, ger_n_f32, ger_group_f32, group_n_f32, base_n_f32, axpy_windows_f32, win_w_f32, win_n_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, grad_window_f64, ger_window_f64, grad_n_f64, ger_n_f64, ger_group_f64, group_n_f64, base_n_f64, axpy_windows_f64, win_w_f64, win_n_f64);
 }
