@@ -392,9 +392,9 @@ pub mod fused_wasm {
             }
 
             /// `V` vectors of `y` from `o` on, held in registers while the block's base rows
-            /// and windows stream by (see the public kernel below). `W`: the window length
-            /// when fixed (cubic, 4: all of a window's rows in one pass per vector), else 0
-            /// and `w1` gives it.
+            /// and windows stream by (see the public kernel below), a row at a time: each
+            /// row's vectors at constant offsets from one address. `W`: the window length when
+            /// fixed (cubic: 4, its loop unrolled), else 0 and `w1` gives it.
             #[inline(always)]
             #[allow(clippy::too_many_arguments)]
             unsafe fn $win_n<const V: usize, const W: usize>(b: *const $t, val: *const $t, row: *const usize, n: usize, m: usize, w1: usize, wb: *const $t, w: *const $t, y: *mut $t, no: usize, o: usize) {
@@ -409,26 +409,14 @@ pub mod fused_wasm {
                     let vq = val.add(wl * q);
                     let pb = wb.add(j * no + o);
                     let pw = w.add(*row.add(q) + o);
-                    if W == 4 {
-                        let a = [$splat(*vq), $splat(*vq.add(1)), $splat(*vq.add(2)), $splat(*vq.add(3))];
+                    for v in 0..V {
+                        acc[v] = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
+                    }
+                    for r in 0..wl {
+                        let a = $splat(*vq.add(r));
+                        let p = pw.add(r * no);
                         for v in 0..V {
-                            let mut t = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
-                            for r in 0..4 {
-                                t = $add(t, $mul(a[r], v128_load(pw.add(r * no + v * $lanes) as *const v128)));
-                            }
-                            acc[v] = t;
-                        }
-                    } else {
-                        // the same sums in the same order, a row at a time
-                        for v in 0..V {
-                            acc[v] = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
-                        }
-                        for r in 0..wl {
-                            let a = $splat(*vq.add(r));
-                            let p = pw.add(r * no);
-                            for v in 0..V {
-                                acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
-                            }
+                            acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
                         }
                     }
                 }
