@@ -207,16 +207,13 @@ impl<T: Real> Layer<T> {
                 // moved inside, keeping the bases that exist (none when x is outside)
                 st => {
                     c.moved.push(c.row.len());
-                    let (st, j0) = match st {
-                        Some(st) => (st, st.clamp(0, top)),
-                        None => (isize::MIN / 2, 0),
-                    };
+                    let j0 = st.map_or(0, |st| st.clamp(0, top));
                     let (v0, d0) = (val, der);
                     for r in 0..w {
-                        let src = j0 + r as isize - st;
-                        let inside = (0..w as isize).contains(&src);
-                        val[r] = if inside { v0[src as usize] } else { T::ZERO };
-                        der[r] = if inside { d0[src as usize] } else { T::ZERO };
+                        // basis j0 + r is the evaluated window's entry j0 + r - st, if any
+                        let src = st.map(|st| j0 + r as isize - st).filter(|src| (0..w as isize).contains(src));
+                        val[r] = src.map_or(T::ZERO, |src| v0[src as usize]);
+                        der[r] = src.map_or(T::ZERO, |src| d0[src as usize]);
                     }
                     j0
                 }
