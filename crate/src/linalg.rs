@@ -51,6 +51,7 @@ pub fn lstsq(a: &[f64], m: usize, n: usize, b: &[f64], r: usize) -> Result<Vec<f
 /// Afterwards the strict upper triangle of `q` and `diag` hold `R`.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn householder(q: &mut [f64], m: usize, n: usize, y: &mut [f64], r: usize, diag: &mut [f64]) {
+    let (mut v, mut f) = (Vec::with_capacity(m), Vec::with_capacity(n.max(r)));
     for j in 0..n {
         let mut norm = 0.0;
         for i in j..m {
@@ -69,19 +70,32 @@ fn householder(q: &mut [f64], m: usize, n: usize, y: &mut [f64], r: usize, diag:
         if vnorm2 == 0.0 {
             continue;
         }
-        for c in j + 1..n {
-            let s: f64 = (j..m).map(|i| q[i * n + j] * q[i * n + c]).sum();
-            let f = 2.0 * s / vnorm2;
-            for i in j..m {
-                q[i * n + c] -= f * q[i * n + j];
-            }
+        v.clear();
+        v.extend((j..m).map(|i| q[i * n + j]));
+        reflect(&v, vnorm2, &mut q[j * n..], n, j + 1, n, &mut f);
+        reflect(&v, vnorm2, &mut y[j * r..], r, 0, r, &mut f);
+    }
+}
+
+/// `a -= v (2 v^T a / vnorm2)` on the columns `c0..c1` of `a` (rows `ld` apart, one row per
+/// entry of `v`). Row by row, so memory is read in order; each column's dot product still
+/// adds its rows in order, from -0.0 as `sum` does, so the result is the same to the bit as
+/// a column-by-column pass.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn reflect(v: &[f64], vnorm2: f64, a: &mut [f64], ld: usize, c0: usize, c1: usize, f: &mut Vec<f64>) {
+    f.clear();
+    f.resize(c1 - c0, -0.0);
+    for (i, &vi) in v.iter().enumerate() {
+        for (s, &x) in f.iter_mut().zip(&a[i * ld + c0..i * ld + c1]) {
+            *s += vi * x;
         }
-        for c in 0..r {
-            let s: f64 = (j..m).map(|i| q[i * n + j] * y[i * r + c]).sum();
-            let f = 2.0 * s / vnorm2;
-            for i in j..m {
-                y[i * r + c] -= f * q[i * n + j];
-            }
+    }
+    for s in f.iter_mut() {
+        *s = 2.0 * *s / vnorm2;
+    }
+    for (i, &vi) in v.iter().enumerate() {
+        for (x, &s) in a[i * ld + c0..i * ld + c1].iter_mut().zip(f.iter()) {
+            *x -= s * vi;
         }
     }
 }
@@ -188,6 +202,26 @@ mod tests {
             atb[i] = (0..m).map(|s| a[s * n + i] * b[s]).sum();
         }
         cholesky_solve(&ata, n, &atb, 1).unwrap()
+    }
+
+    #[test]
+    fn reflect_row_by_row_equals_column_by_column_to_the_bit() {
+        let mut rng = Rng::new(5);
+        let (m, ld, c0, c1) = (37, 9, 2, 9);
+        let v: Vec<f64> = (0..m).map(|i| if i == 3 { -0.0 } else { rng.normal() }).collect();
+        let vnorm2: f64 = v.iter().map(|x| x * x).sum();
+        let mut a: Vec<f64> = (0..m * ld).map(|_| rng.normal()).collect();
+        a[4 * ld + 5] = -0.0;
+        let mut want = a.clone();
+        for c in c0..c1 {
+            let s: f64 = (0..m).map(|i| v[i] * want[i * ld + c]).sum();
+            let f = 2.0 * s / vnorm2;
+            for i in 0..m {
+                want[i * ld + c] -= f * v[i];
+            }
+        }
+        reflect(&v, vnorm2, &mut a, ld, c0, c1, &mut Vec::new());
+        assert!(a.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()));
     }
 
     #[test]
