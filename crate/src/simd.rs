@@ -295,8 +295,9 @@ pub mod fused_wasm {
             unsafe fn $group_n<const V: usize>(alpha: &[[$t; 5]], goff: &[u32], g: *const $t, gw: *mut $t, no: usize, o: usize) {
                 let mut acc = [[$splat(0.0); V]; 4];
                 for r in 0..4 {
+                    let p = gw.add(r * no + o);
                     for l in 0..V {
-                        acc[r][l] = v128_load(gw.add(r * no + o + l * $lanes) as *const v128);
+                        acc[r][l] = v128_load(p.add(l * $lanes) as *const v128);
                     }
                 }
                 for (a, &go) in alpha.iter().zip(goff) {
@@ -313,8 +314,9 @@ pub mod fused_wasm {
                     }
                 }
                 for r in 0..4 {
+                    let p = gw.add(r * no + o);
                     for l in 0..V {
-                        v128_store(gw.add(r * no + o + l * $lanes) as *mut v128, acc[r][l]);
+                        v128_store(p.add(l * $lanes) as *mut v128, acc[r][l]);
                     }
                 }
             }
@@ -487,20 +489,22 @@ pub mod fused_wasm {
             #[inline(always)]
             unsafe fn $ger_n<const V: usize>(g: *const $t, base: Option<($t, *mut $t)>, v: &[$t], gw: *mut $t, no: usize, o: usize) {
                 let mut gv = [$splat(0.0); V];
+                let gp = g.add(o);
                 for l in 0..V {
-                    gv[l] = v128_load(g.add(o + l * $lanes) as *const v128);
+                    gv[l] = v128_load(gp.add(l * $lanes) as *const v128);
                 }
+                // each row's vectors at constant offsets from one address
                 let row = |va: v128, p: *mut $t| {
                     for l in 0..V {
-                        let pl = p.add(o + l * $lanes) as *mut v128;
+                        let pl = p.add(l * $lanes) as *mut v128;
                         v128_store(pl, $add(v128_load(pl), $mul(va, gv[l])));
                     }
                 };
                 if let Some((b, gwb)) = base {
-                    row($splat(b), gwb);
+                    row($splat(b), gwb.add(o));
                 }
                 for (r, a) in v.iter().enumerate() {
-                    row($splat(*a), gw.add(r * no));
+                    row($splat(*a), gw.add(r * no + o));
                 }
             }
 
@@ -551,21 +555,23 @@ pub mod fused_wasm {
             unsafe fn $grad_n<const V: usize>(g: *const $t, base: Option<($t, $t, *const $t, *mut $t)>, v: &[$t], d: &[$t], w: *const $t, gw: *mut $t, no: usize, o: usize) -> v128 {
                 let mut gv = [$splat(0.0); V];
                 let mut ws = [$splat(0.0); V];
+                let gp = g.add(o);
                 for l in 0..V {
-                    gv[l] = v128_load(g.add(o + l * $lanes) as *const v128);
+                    gv[l] = v128_load(gp.add(l * $lanes) as *const v128);
                 }
+                // each row's vectors at constant offsets from one address
                 let mut row = |va: v128, vd: v128, pw: *const $t, pg: *mut $t| {
                     for l in 0..V {
-                        let p = pg.add(o + l * $lanes) as *mut v128;
+                        let p = pg.add(l * $lanes) as *mut v128;
                         v128_store(p, $add(v128_load(p), $mul(va, gv[l])));
-                        ws[l] = $add(ws[l], $mul(vd, v128_load(pw.add(o + l * $lanes) as *const v128)));
+                        ws[l] = $add(ws[l], $mul(vd, v128_load(pw.add(l * $lanes) as *const v128)));
                     }
                 };
                 if let Some((b, db, wb, gwb)) = base {
-                    row($splat(b), $splat(db), wb, gwb);
+                    row($splat(b), $splat(db), wb.add(o), gwb.add(o));
                 }
                 for r in 0..v.len() {
-                    row($splat(v[r]), $splat(d[r]), w.add(r * no), gw.add(r * no));
+                    row($splat(v[r]), $splat(d[r]), w.add(r * no + o), gw.add(r * no + o));
                 }
                 let mut acc = $mul(ws[0], gv[0]);
                 for l in 1..V {
