@@ -323,15 +323,12 @@ impl<T: Real> Layer<T> {
         let n = x.rows;
         if no >= 4 {
             // Inputs go in blocks whose weights stay in cache; for every sample, the kernel
-            // sums the block's base rows and windows into the sample's outputs while they
-            // sit in registers, reading the cache entries where they lie.
+            // lists the block's base rows and window rows with their factors once, then sums
+            // them into the sample's outputs, a block of outputs in registers at a time.
             let (ib, w1) = (self.input_block(), self.k + 1);
             for i0 in (0..ni).step_by(ib) {
-                let m = (i0 + ib).min(ni) - i0;
-                for s in 0..n {
-                    let q = i0 * n + s;
-                    T::axpy_windows(&c.b[q..], &c.val[w1 * q..], &c.row[q..], n, m, w1, &wb[i0 * no..], &w, &mut out.data[s * no..(s + 1) * no]);
-                }
+                let (m, q) = ((i0 + ib).min(ni) - i0, i0 * n);
+                T::axpy_windows(&c.b[q..], &c.val[w1 * q..], &c.row[q..], n, m, w1, &wb[i0 * no..], &w, no, &mut out.data);
             }
         } else {
             // Fewer outputs than a SIMD vector: each (sample, input) adds its rows into the

@@ -79,10 +79,10 @@ pub trait Real:
     fn dot(a: &[Self], b: &[Self]) -> Self;
     /// `y += alpha * x`, SIMD on wasm32.
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
-    /// One sample's outputs from a block of `m` inputs, their cache entries `n` apart (see
-    /// `simd::fused`): the base row and the `w1` window rows of each input.
+    /// Every sample's outputs `y (n, no)` from a block of `m` inputs, their cache entries
+    /// `n` apart (see `simd::fused_wasm`): the base row and the `w1` window rows of each input.
     #[allow(clippy::too_many_arguments)]
-    fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], y: &mut [Self]);
+    fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]);
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
     #[allow(clippy::type_complexity)]
     fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self;
@@ -186,11 +186,11 @@ macro_rules! impl_real {
                 crate::simd::$axpy(alpha, x, y)
             }
             #[inline(always)]
-            fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], y: &mut [Self]) {
+            fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]) {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$axpy_windows(b, val, row, n, m, w1, wb, w, y);
+                return crate::simd::fused_wasm::$axpy_windows(b, val, row, n, m, w1, wb, w, no, y);
                 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::axpy_windows(b, val, row, n, m, w1, wb, w, y)
+                crate::simd::fused_scalar::axpy_windows(b, val, row, n, m, w1, wb, w, no, y)
             }
             #[inline(always)]
             fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self {

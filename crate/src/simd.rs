@@ -218,18 +218,19 @@ pub mod fused_scalar {
     use crate::real::Real;
 
     #[allow(clippy::too_many_arguments)]
-    pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, w1: usize, wb: &[T], w: &[T], y: &mut [T]) {
-        let no = y.len();
-        for (o, yo) in y.iter_mut().enumerate() {
-            let mut acc = *yo;
-            for j in 0..m {
-                let q = j * n;
-                acc += b[q] * wb[j * no + o];
-                for r in 0..w1 {
-                    acc += val[w1 * q + r] * w[row[q] + r * no + o];
+    pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, w1: usize, wb: &[T], w: &[T], no: usize, y: &mut [T]) {
+        for (s, ys) in y.chunks_exact_mut(no).take(n).enumerate() {
+            for (o, yo) in ys.iter_mut().enumerate() {
+                let mut acc = *yo;
+                for j in 0..m {
+                    let q = j * n + s;
+                    acc += b[q] * wb[j * no + o];
+                    for r in 0..w1 {
+                        acc += val[w1 * q + r] * w[row[q] + r * no + o];
+                    }
                 }
+                *yo = acc;
             }
-            *yo = acc;
         }
     }
 
@@ -287,7 +288,7 @@ pub mod fused_wasm {
     use core::arch::wasm32::*;
 
     macro_rules! kernels {
-        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $grad:ident, $ger:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident, $win:ident, $win_w:ident, $win_n:ident) => {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $grad:ident, $ger:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident, $win:ident, $win_n:ident) => {
             /// `V` vectors from `o` on of the 4 window rows (`no` apart in `gw`), held in
             /// registers while every sample of the group adds its multiples of its output
             /// gradient; the base row `gwb`, when given, takes its share in a second pass.
@@ -393,33 +394,19 @@ pub mod fused_wasm {
                 }
             }
 
-            /// `V` vectors of `y` from `o` on, held in registers while the block's base rows
-            /// and windows stream by (see the public kernel below), a row at a time: each
-            /// row's vectors at constant offsets from one address. `W`: the window length when
-            /// fixed (cubic: 4, its loop unrolled), else 0 and `w1` gives it.
+            /// `V` vectors of `y` from `o` on, held in registers while the `len` listed rows
+            /// stream by, one per step: row `t` starts at `adr[t]` and is scaled by `fac[t]`.
             #[inline(always)]
-            #[allow(clippy::too_many_arguments)]
-            unsafe fn $win_n<const V: usize, const W: usize>(b: *const $t, val: *const $t, row: *const usize, n: usize, m: usize, w1: usize, wb: *const $t, w: *const $t, y: *mut $t, no: usize, o: usize) {
-                let wl = if W > 0 { W } else { w1 };
+            unsafe fn $win_n<const V: usize>(fac: *const $t, adr: *const *const $t, len: usize, y: *mut $t, o: usize) {
                 let mut acc = [$splat(0.0); V];
                 for v in 0..V {
                     acc[v] = v128_load(y.add(o + v * $lanes) as *const v128);
                 }
-                for j in 0..m {
-                    let q = j * n;
-                    let ab = $splat(*b.add(q));
-                    let vq = val.add(wl * q);
-                    let pb = wb.add(j * no + o);
-                    let pw = w.add(*row.add(q) + o);
+                for t in 0..len {
+                    let a = $splat(*fac.add(t));
+                    let p = (*adr.add(t)).add(o);
                     for v in 0..V {
-                        acc[v] = $add(acc[v], $mul(ab, v128_load(pb.add(v * $lanes) as *const v128)));
-                    }
-                    for r in 0..wl {
-                        let a = $splat(*vq.add(r));
-                        let p = pw.add(r * no);
-                        for v in 0..V {
-                            acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
-                        }
+                        acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
                     }
                 }
                 for v in 0..V {
@@ -427,59 +414,95 @@ pub mod fused_wasm {
                 }
             }
 
-            /// One sample's outputs from a block of `m` inputs with windows of `w1` bases:
-            /// `y += sum_j (b[j n] * wb_j + sum_r val[w1 j n + r] * w[row[j n] + r no..][..no])`
-            /// with `wb_j = wb[j no..][..no]`, `r < w1`, `no = y.len()`. The inputs' cache
-            /// entries lie `n` apart. Blocks of `y` stay in registers while the rows stream by,
-            /// each (sample, input) taking its base row, then its window rows, in order.
+            /// Every sample's outputs from a block of `m` inputs with windows of `w1` bases:
+            /// for sample `s < n`, `y_s += sum_j (b[q] * wb_j + sum_r val[w1 q + r] *
+            /// w[row[q] + r no..][..no])` with `q = j n + s`, `wb_j = wb[j no..][..no]`,
+            /// `r < w1`, `y_s = y[s no..][..no]`. Per sample, the rows of a run of inputs (base
+            /// row, then window rows, input by input) are listed once with their factors; then
+            /// blocks of `y_s` stay in registers while the listed rows stream by, a row a step.
             #[allow(clippy::too_many_arguments)]
-            pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], y: &mut [$t]) {
-                if w1 == 4 {
-                    $win_w::<4>(b, val, row, n, m, w1, wb, w, y)
-                } else {
-                    $win_w::<0>(b, val, row, n, m, w1, wb, w, y)
-                }
-            }
-
-            #[allow(clippy::too_many_arguments)]
-            fn $win_w<const W: usize>(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], y: &mut [$t]) {
-                let no = y.len();
-                if m == 0 {
+            pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
+                const LIST: usize = 160;
+                if m == 0 || n == 0 {
                     return;
                 }
-                let last = (m - 1) * n;
-                assert!(b.len() > last && row.len() > last && val.len() >= w1 * (last + 1) && wb.len() >= m * no);
-                for j in 0..m {
-                    assert!(row[j * n] + w1 * no <= w.len());
-                }
-                let (bp, vp, rp, wbp, wp, yp) = (b.as_ptr(), val.as_ptr(), row.as_ptr(), wb.as_ptr(), w.as_ptr(), y.as_mut_ptr());
-                let mut o = 0;
-                // SAFETY: every entry read and every row (w1 from each window start, one of
-                // wb per input) lies within its slice (asserted); blocks end at or before no.
-                unsafe {
-                    while o + 4 * $lanes <= no {
-                        $win_n::<4, W>(bp, vp, rp, n, m, w1, wbp, wp, yp, no, o);
-                        o += 4 * $lanes;
-                    }
-                    if o + 2 * $lanes <= no {
-                        $win_n::<2, W>(bp, vp, rp, n, m, w1, wbp, wp, yp, no, o);
-                        o += 2 * $lanes;
-                    }
-                    if o + $lanes <= no {
-                        $win_n::<1, W>(bp, vp, rp, n, m, w1, wbp, wp, yp, no, o);
-                        o += $lanes;
-                    }
-                    while o < no {
-                        let mut acc = *yp.add(o);
-                        for j in 0..m {
-                            let q = j * n;
-                            acc += *bp.add(q) * *wbp.add(j * no + o);
-                            for r in 0..w1 {
-                                acc += *vp.add(w1 * q + r) * *wp.add(*rp.add(q) + r * no + o);
+                let last = (m - 1) * n + n - 1;
+                assert!(w1 < LIST && b.len() > last && row.len() > last && val.len() >= w1 * (last + 1) && wb.len() >= m * no && y.len() >= n * no);
+                // output blocks of at most 6 vectors, as even as they can be: their count and
+                // how many of them take one vector more
+                let nv = no / $lanes;
+                let nblk = nv.div_ceil(6);
+                let (vlo, nhi) = if nblk > 0 { (nv / nblk, nv % nblk) } else { (0, 0) };
+                let per = LIST / (w1 + 1);
+                let wmax = w.len().saturating_sub(w1 * no);
+                // written before they are read: entries `..len` of each run
+                let mut fac = [core::mem::MaybeUninit::<$t>::uninit(); LIST];
+                let mut adr = [core::mem::MaybeUninit::<*const $t>::uninit(); LIST];
+                let (bp, vp, rp, wbp, wp) = (b.as_ptr(), val.as_ptr(), row.as_ptr(), wb.as_ptr(), w.as_ptr());
+                let (fp, ap) = (fac.as_mut_ptr() as *mut $t, adr.as_mut_ptr() as *mut *const $t);
+                for s in 0..n {
+                    let yp = y[s * no..].as_mut_ptr();
+                    let mut j0 = 0;
+                    while j0 < m {
+                        let j1 = (j0 + per).min(m);
+                        let mut len = 0;
+                        for j in j0..j1 {
+                            let q = j * n + s;
+                            // SAFETY: q <= last, so the entries read lie within b, val and
+                            // row (asserted above); at most LIST entries are written.
+                            unsafe {
+                                let r0 = *rp.add(q);
+                                assert!(r0 <= wmax && w1 * no <= w.len());
+                                *fp.add(len) = *bp.add(q);
+                                *ap.add(len) = wbp.add(j * no);
+                                let (vq, pw, f) = (vp.add(w1 * q), wp.add(r0), fp.add(len + 1));
+                                if w1 == 4 {
+                                    // cubic: the window's values go over as whole vectors
+                                    for c in 0..4 / $lanes {
+                                        v128_store(f.add(c * $lanes) as *mut v128, v128_load(vq.add(c * $lanes) as *const v128));
+                                    }
+                                    for r in 0..4 {
+                                        *ap.add(len + 1 + r) = pw.add(r * no);
+                                    }
+                                } else {
+                                    for r in 0..w1 {
+                                        // one by one (a copy of a few values is not worth a
+                                        // call to memory.copy)
+                                        *f.add(r) = core::ptr::read_volatile(vq.add(r));
+                                        *ap.add(len + 1 + r) = pw.add(r * no);
+                                    }
+                                }
+                            }
+                            len += w1 + 1;
+                        }
+                        let (fp, ap) = (fp as *const $t, ap as *const *const $t);
+                        let mut o = 0;
+                        // SAFETY: every listed row holds `no` entries from its address (its
+                        // window within w, its base row within wb: asserted); the blocks end
+                        // at or before no, within y_s.
+                        unsafe {
+                            for k in 0..nblk {
+                                let v = vlo + usize::from(k < nhi);
+                                match v {
+                                    6 => $win_n::<6>(fp, ap, len, yp, o),
+                                    5 => $win_n::<5>(fp, ap, len, yp, o),
+                                    4 => $win_n::<4>(fp, ap, len, yp, o),
+                                    3 => $win_n::<3>(fp, ap, len, yp, o),
+                                    2 => $win_n::<2>(fp, ap, len, yp, o),
+                                    _ => $win_n::<1>(fp, ap, len, yp, o),
+                                }
+                                o += v * $lanes;
+                            }
+                            while o < no {
+                                let mut acc = *yp.add(o);
+                                for t in 0..len {
+                                    acc += *fp.add(t) * *(*ap.add(t)).add(o);
+                                }
+                                *yp.add(o) = acc;
+                                o += 1;
                             }
                         }
-                        *yp.add(o) = acc;
-                        o += 1;
+                        j0 = j1;
                     }
                 }
             }
@@ -651,6 +674,6 @@ pub mod fused_wasm {
         if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, grad_window_f32, ger_window_f32, grad_n_f32, ger_n_f32, ger_group_f32, group_n_f32, base_n_f32, axpy_windows_f32, win_w_f32, win_n_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, grad_window_f64, ger_window_f64, grad_n_f64, ger_n_f64, ger_group_f64, group_n_f64, base_n_f64, axpy_windows_f64, win_w_f64, win_n_f64);
+    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, grad_window_f32, ger_window_f32, grad_n_f32, ger_n_f32, ger_group_f32, group_n_f32, base_n_f32, axpy_windows_f32, win_n_f32);
+    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, grad_window_f64, ger_window_f64, grad_n_f64, ger_n_f64, ger_group_f64, group_n_f64, base_n_f64, axpy_windows_f64, win_n_f64);
 }

@@ -18,6 +18,60 @@ function digest(...arrays) {
   return h.toString(16).padStart(8, "0");
 }
 
+/** Cox-de Boor: the `t.length - k - 1` B-splines of order k on knots t at x (0 outside). */
+function bsplines(t, k, x) {
+  let b = t.slice(0, -1).map((_, j) => (t[j] <= x && x < t[j + 1] ? 1 : 0));
+  for (let d = 1; d <= k; d++) {
+    const next = [];
+    for (let j = 0; j + d + 1 < t.length; j++) {
+      const l = t[j + d] > t[j] ? ((x - t[j]) / (t[j + d] - t[j])) * b[j] : 0;
+      const r = t[j + d + 1] > t[j + 1] ? ((t[j + d + 1] - x) / (t[j + d + 1] - t[j + 1])) * b[j + 1] : 0;
+      next.push(l + r);
+    }
+    b = next;
+  }
+  return b;
+}
+
+/**
+ * The network's outputs from its saved parameters alone (toJSON), in float64:
+ * y_o = sum_i mask (scale_base silu(x_i) + scale_sp sum_j coef_ijo B_j(x_i)) per layer.
+ * Returns the outputs and, per output, the sum of the terms' magnitudes (for tolerances).
+ */
+function referenceForward(json, rows) {
+  const width = json.config.width.map(([w]) => w);
+  let h = rows.map((r) => r.slice());
+  let mag = [];
+  json.layers.forEach((L, l) => {
+    const [ni, no] = [width[l], width[l + 1]];
+    const k = json.config.k[l];
+    const nk = L.knots.length / ni;
+    const nb = nk - k - 1;
+    const out = [];
+    mag = [];
+    for (const x of h) {
+      const y = new Array(no).fill(0);
+      const m = new Array(no).fill(0);
+      for (let i = 0; i < ni; i++) {
+        const B = bsplines(L.knots.slice(i * nk, (i + 1) * nk), k, x[i]);
+        const silu = x[i] / (1 + Math.exp(-x[i]));
+        for (let o = 0; o < no; o++) {
+          const e = i * no + o;
+          const terms = [L.scaleBase[e] * silu, ...B.map((v, j) => L.scaleSp[e] * L.coef[(i * nb + j) * no + o] * v)].map((v) => L.mask[e] * v);
+          for (const v of terms) {
+            y[o] += v;
+            m[o] += Math.abs(v);
+          }
+        }
+      }
+      out.push(y);
+      mag.push(m);
+    }
+    h = out;
+  });
+  return { out: h, mag };
+}
+
 const bad = (name, code, fn) => ({ name: `misuse: ${name} → ${code}`, fn: () => throwsKan(fn, code, name) });
 
 export const cases = [
@@ -63,6 +117,36 @@ export const cases = [
   bad("fit with an unknown option", "UNKNOWN_OPTION", () => new KAN({ width: [2, 1] }).fit(small(), { step: 3 })),
   bad("fit with batch 0", "INVALID_ARGUMENT", () => new KAN({ width: [2, 1] }).fit(small(), { batch: 0 })),
   bad("refine to grid 0", "INVALID_ARGUMENT", () => new KAN({ width: [2, 1] }).refine(0)),
+  {
+    name: "predict equals an evaluation from the saved parameters (orders 1-4, odd widths, x past the grid)",
+    fn: () => {
+      // widths that leave SIMD blocks of every size and a scalar tail, more inputs than one
+      // pass of the forward kernel takes, and inputs up to 0.6 past the grid on both sides
+      const shapes = [
+        { width: [40, 5], grid: 5, k: 3 },
+        { width: [6, 27, 13], grid: 4, k: 3 },
+        { width: [7, 13, 6], grid: 4, k: 2 },
+        { width: [5, 9, 4], grid: 6, k: 4 },
+        { width: [3, 11], grid: 3, k: 1 },
+      ];
+      for (const shape of shapes) {
+        for (const dtype of ["float64", "float32"]) {
+          const m = new KAN({ ...shape, dtype, seed: 11, scaleBaseSigma: 0.5 });
+          const n = shape.width[0];
+          const x = Array.from({ length: 37 }, (_, r) => Array.from({ length: n }, (_, i) => 1.6 * Math.sin(1.3 * r + 0.7 * i + 0.1)));
+          const { out, mag } = referenceForward(m.toJSON(), x);
+          const got = m.predict(x);
+          const tol = dtype === "float64" ? 1e-13 : 3e-6;
+          const label = `${JSON.stringify(shape)} ${dtype}`;
+          equal(got.cols, shape.width.at(-1), `${label} columns`);
+          out.flat().forEach((e, j) => {
+            const a = got.data[j];
+            ok(Math.abs(a - e) <= tol * (1 + mag.flat()[j]), `${label}: output ${j} is ${a}, the definition gives ${e}`);
+          });
+        }
+      }
+    },
+  },
   {
     name: "misuse leaves the model unchanged",
     fn: async () => {
