@@ -26,12 +26,12 @@
 //                 depending on the minute), and more passes even that out
 //   --kernels     also run bench/kernels.mjs (SIMD dot vs scalar, bsplineBasis throughput)
 //   --wasm PATH   run kanwasm on another build of the module (e.g. to compare optimisation levels)
+//   env BENCH_PYTHON  the python with torch (default /usr/bin/python3, then python3 on PATH)
 //
 // Like the baselines, kanwasm runs each shape of each pass in a fresh process (this script
 // with --child): where the engine places compiled code differs from process to process, and
 // with it the speed of a hot loop (by up to a quarter here), so best-of-passes should not
 // hang on one process's draw.
-//   env BENCH_PYTHON  the python with torch (default /usr/bin/python3, then python3 on PATH)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -427,14 +427,14 @@ pub mod fused_wasm {
                     return;
                 }
                 let last = (m - 1) * n + n - 1;
-                assert!(w1 < LIST && b.len() > last && row.len() > last && val.len() >= w1 * (last + 1) && wb.len() >= m * no && y.len() >= n * no);
+                assert!(w1 < LIST && b.len() > last && row.len() > last && val.len() >= w1 * (last + 1) && wb.len() >= m * no && w.len() >= w1 * no && y.len() >= n * no);
                 // output blocks of at most 6 vectors, as even as they can be: their count and
                 // how many of them take one vector more
                 let nv = no / $lanes;
                 let nblk = nv.div_ceil(6);
                 let (vlo, nhi) = if nblk > 0 { (nv / nblk, nv % nblk) } else { (0, 0) };
                 let per = LIST / (w1 + 1);
-                let wmax = w.len().saturating_sub(w1 * no);
+                let wmax = w.len() - w1 * no;
                 // written before they are read: entries `..len` of each run
                 let mut fac = [core::mem::MaybeUninit::<$t>::uninit(); LIST];
                 let mut adr = [core::mem::MaybeUninit::<*const $t>::uninit(); LIST];
@@ -452,7 +452,7 @@ pub mod fused_wasm {
                             // row (asserted above); at most LIST entries are written.
                             unsafe {
                                 let r0 = *rp.add(q);
-                                assert!(r0 <= wmax && w1 * no <= w.len());
+                                assert!(r0 <= wmax);
                                 *fp.add(len) = *bp.add(q);
                                 *ap.add(len) = wbp.add(j * no);
                                 let (vq, pw, f) = (vp.add(w1 * q), wp.add(r0), fp.add(len + 1));
