@@ -23,21 +23,34 @@
 //! operand of shape `(1, c)`, `(r, 1)` or `(1, 1)` against `(r, c)`.
 
 use crate::bspline;
+use crate::pool::{self, Pooled};
 use crate::real::Real;
 
 pub type Id = usize;
 
-/// A row-major 2-D tensor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Tensor<T> {
+/// A row-major 2-D tensor. Its buffer comes from, and goes back to, the [`pool`].
+#[derive(Debug, PartialEq)]
+pub struct Tensor<T: Pooled> {
     pub rows: usize,
     pub cols: usize,
     pub data: Vec<T>,
 }
 
+impl<T: Pooled> Drop for Tensor<T> {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.data));
+    }
+}
+
+impl<T: Pooled> Clone for Tensor<T> {
+    fn clone(&self) -> Self {
+        Tensor { rows: self.rows, cols: self.cols, data: pool::copy(&self.data) }
+    }
+}
+
 impl<T: Real> Tensor<T> {
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Tensor { rows, cols, data: vec![T::ZERO; rows * cols] }
+        Tensor { rows, cols, data: pool::zeros(rows * cols) }
     }
     pub fn from_vec(rows: usize, cols: usize, data: Vec<T>) -> Self {
         assert_eq!(data.len(), rows * cols, "tensor: {} values for shape ({rows}, {cols})", data.len());
@@ -256,7 +269,9 @@ impl<'a, T: Real> Tape<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn unary(&mut self, a: Id, f: impl Fn(T) -> T) -> Tensor<T> {
         let x = &self.nodes[a].val;
-        Tensor { rows: x.rows, cols: x.cols, data: x.data.iter().map(|&v| f(v)).collect() }
+        let mut data = pool::take(x.data.len());
+        data.extend(x.data.iter().map(|&v| f(v)));
+        Tensor { rows: x.rows, cols: x.cols, data }
     }
 
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
@@ -307,7 +322,11 @@ impl<'a, T: Real> Tape<'a, T> {
                 }
                 o
             }
-            Axis::Cols => Tensor::from_vec(x.rows, 1, x.data.chunks(x.cols.max(1)).map(|row| row.iter().fold(T::ZERO, |s, &v| s + v)).collect()),
+            Axis::Cols => {
+                let mut d = pool::take(x.rows);
+                d.extend(x.data.chunks(x.cols.max(1)).map(|row| row.iter().fold(T::ZERO, |s, &v| s + v)));
+                Tensor::from_vec(x.rows, 1, d)
+            }
             Axis::All => Tensor::from_vec(1, 1, vec![x.data.iter().fold(T::ZERO, |s, &v| s + v)]),
         }
     }
@@ -385,10 +404,12 @@ impl<'a, T: Real> Tape<'a, T> {
     /// Gradients with respect to the parameters and to every tape node.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn backward_with_inputs(&self, root: Id) -> (Vec<T>, Vec<Option<Tensor<T>>>) {
-        let mut pg = vec![T::ZERO; self.params.len()];
+        let mut pg = pool::zeros(self.params.len());
         let mut g: Vec<Option<Tensor<T>>> = (0..self.nodes.len()).map(|_| None).collect();
         let rv = &self.nodes[root].val;
-        g[root] = Some(Tensor::from_vec(rv.rows, rv.cols, vec![T::ONE; rv.data.len()]));
+        let mut ones = pool::take(rv.data.len());
+        ones.resize(rv.data.len(), T::ONE);
+        g[root] = Some(Tensor::from_vec(rv.rows, rv.cols, ones));
         for id in (0..=root).rev() {
             let Some(gy) = g[id].take() else { continue };
             let node = &self.nodes[id];
@@ -484,8 +505,11 @@ impl<'a, T: Real> Tape<'a, T> {
                 Op::Mse(a, b) => {
                     let (xa, xb) = (val(*a), val(*b));
                     let f = gy.data[0] * T::from_f64(2.0) / T::from_usize(xa.data.len().max(1));
-                    let d: Vec<T> = xa.data.iter().zip(&xb.data).map(|(&p, &q)| (p - q) * f).collect();
-                    add_into(&mut g[*b], Tensor::from_vec(xa.rows, xa.cols, d.iter().map(|&v| -v).collect()));
+                    let mut d = pool::take(xa.data.len());
+                    d.extend(xa.data.iter().zip(&xb.data).map(|(&p, &q)| (p - q) * f));
+                    let mut neg = pool::take(d.len());
+                    neg.extend(d.iter().map(|&v| -v));
+                    add_into(&mut g[*b], Tensor::from_vec(xa.rows, xa.cols, neg));
                     add_into(&mut g[*a], Tensor::from_vec(xa.rows, xa.cols, d));
                 }
                 Op::SoftmaxCe(a, labels) => {

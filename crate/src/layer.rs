@@ -23,6 +23,7 @@
 
 use crate::autodiff::{silu_both, std_rows, std_rows_backward, Fused, Tensor};
 use crate::bspline::{self, MAX_K};
+use crate::pool::{self, Pooled};
 use crate::real::Real;
 use crate::symbolic;
 use std::borrow::Cow;
@@ -93,7 +94,7 @@ pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
 /// past either end of it (or `x` lies outside the knots), the window is moved inside and
 /// the bases that do not exist get the value 0, so kernels need no special cases.
 #[derive(Clone, Debug, Default)]
-pub struct BasisCache<T> {
+pub struct BasisCache<T: Pooled> {
     /// The effective weights `(w, wb)` of the parameters the cache was built with (a tape
     /// evaluates one parameter vector), so forward, backward and regulariser share them.
     pub eff: Option<(Vec<T>, Vec<T>)>,
@@ -108,10 +109,24 @@ pub struct BasisCache<T> {
     pub db: Vec<T>,
 }
 
+impl<T: Pooled> Drop for BasisCache<T> {
+    fn drop(&mut self) {
+        if let Some((w, wb)) = self.eff.take() {
+            pool::give(w);
+            pool::give(wb);
+        }
+        pool::give(std::mem::take(&mut self.row));
+        pool::give(std::mem::take(&mut self.moved));
+        for v in [&mut self.val, &mut self.der, &mut self.b, &mut self.db] {
+            pool::give(std::mem::take(v));
+        }
+    }
+}
+
 /// Scratch of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases: each sample's
 /// group (its window's first basis, or none), the groups' bounds, and the grouped samples
 /// in group order with their 5 factors (base, then the window) and output-gradient offsets.
-struct Groups<T> {
+struct Groups<T: Pooled> {
     key: Vec<u32>,
     start: Vec<usize>,
     next: Vec<usize>,
@@ -119,9 +134,19 @@ struct Groups<T> {
     goff: Vec<u32>,
 }
 
+impl<T: Pooled> Drop for Groups<T> {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.key));
+        pool::give(std::mem::take(&mut self.start));
+        pool::give(std::mem::take(&mut self.next));
+        pool::give(std::mem::take(&mut self.alpha));
+        pool::give(std::mem::take(&mut self.goff));
+    }
+}
+
 impl<T: Real> Groups<T> {
     fn new(n: usize, nb: usize) -> Self {
-        Groups { key: vec![0; n], start: vec![0; nb + 1], next: vec![0; nb], alpha: vec![T::ZERO; 5 * n], goff: vec![0; n] }
+        Groups { key: pool::zeros(n), start: pool::zeros(nb + 1), next: pool::zeros(nb), alpha: pool::zeros(5 * n), goff: pool::zeros(n) }
     }
 }
 
@@ -142,12 +167,12 @@ impl<T: Real> Layer<T> {
         let mut c = BasisCache {
             eff: None,
             n,
-            row: Vec::with_capacity(n * ni),
+            row: pool::take(n * ni),
             moved: Vec::new(),
-            val: Vec::with_capacity(n * ni * w),
-            der: Vec::with_capacity(if with_der { n * ni * w } else { 0 }),
-            b: Vec::with_capacity(n * ni),
-            db: Vec::with_capacity(n * ni),
+            val: pool::take(n * ni * w),
+            der: if with_der { pool::take(n * ni * w) } else { Vec::new() },
+            b: pool::take(n * ni),
+            db: pool::take(n * ni),
         };
         let mut tp = Vec::new();
         for i in 0..ni {
@@ -274,7 +299,7 @@ impl<T: Real> Layer<T> {
         let sb = &p[self.sb_off()..self.sp_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
         // filled in layout order, so the buffer needs no zeroing first
-        let mut w = Vec::with_capacity(coef.len());
+        let mut w = pool::take(coef.len());
         for i in 0..self.n_in {
             let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
             for j in 0..nb {
@@ -282,7 +307,8 @@ impl<T: Real> Layer<T> {
                 w.extend(coef[base..base + no].iter().zip(spi).zip(mi).map(|((&c, &s), &m)| c * s * m));
             }
         }
-        let wb = sb.iter().zip(&self.mask).map(|(&a, &m)| a * m).collect();
+        let mut wb = pool::take(sb.len());
+        wb.extend(sb.iter().zip(&self.mask).map(|(&a, &m)| a * m));
         (w, wb)
     }
 
@@ -375,10 +401,11 @@ impl<T: Real> Layer<T> {
             self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, g_coef, g_sb, g_aff);
             self.chain_effective(p, None, g_coef, g_sb, g_sp);
         } else {
-            let mut gw = vec![T::ZERO; w.len()];
-            let mut gwb = vec![T::ZERO; wb.len()];
+            let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
             self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, &mut gw, &mut gwb, g_aff);
             self.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
+            pool::give(gw);
+            pool::give(gwb);
         }
     }
 
@@ -635,7 +662,7 @@ pub type SharedCache<T> = Rc<RefCell<Option<BasisCache<T>>>>;
 
 /// The layer as a fused tape op: inputs `[x (n, in)]`, output `(n, out)`. The forward
 /// fills `cache`, which the backward and an [`EdgeScaleOp`] on the same input reuse.
-pub struct KanOp<'a, T> {
+pub struct KanOp<'a, T: Pooled> {
     pub layer: &'a Layer<T>,
     pub cache: SharedCache<T>,
     /// Whether the backward computes the gradient of the input (not for the data).
@@ -687,7 +714,7 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
 /// `a_oi = std_s(numeric edge output) / (std_s(x_i) + 0.1)` (unbiased std over the batch).
 /// Inputs `[x (n, in)]`, output `(out, in)`. Edge outputs are recomputed from the basis
 /// cache rather than stored (`n * in * out` values would not fit for wide layers).
-pub struct EdgeScaleOp<'a, T> {
+pub struct EdgeScaleOp<'a, T: Pooled> {
     pub layer: &'a Layer<T>,
     pub cache: SharedCache<T>,
     /// Per-edge mean and std of the outputs from the forward, `(in, out)` each.
@@ -706,7 +733,7 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
         let n = x.rows;
-        let mut y = vec![T::ZERO; no];
+        let mut y = pool::zeros(no);
         for i in 0..ni {
             for s in 0..n {
                 y.iter_mut().for_each(|e| *e = T::ZERO);
@@ -714,15 +741,16 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
                 f(s, i, &y);
             }
         }
+        pool::give(y);
     }
 
     fn moments(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T]) -> (Vec<T>, Vec<T>) {
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
         let n = x.rows;
         // shifted sums (shift = the first sample's outputs) keep the variance accurate
-        let mut shift = vec![T::ZERO; ni * no];
-        let mut s1 = vec![T::ZERO; ni * no];
-        let mut s2 = vec![T::ZERO; ni * no];
+        let mut shift : Vec<T> = pool::zeros(ni * no);
+        let mut s1 : Vec<T> = pool::zeros(ni * no);
+        let mut s2 : Vec<T> = pool::zeros(ni * no);
         self.for_each_edge(x, c, w, wb, |s, i, y| {
             let e = &mut shift[i * no..(i + 1) * no];
             if s == 0 {
@@ -736,12 +764,15 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
         });
         let nf = T::from_usize(n.max(1));
         let dn = T::from_usize(n.saturating_sub(1).max(1));
-        let mut mean = vec![T::ZERO; ni * no];
-        let mut std = vec![T::ZERO; ni * no];
+        let mut mean: Vec<T> = pool::zeros(ni * no);
+        let mut std: Vec<T> = pool::zeros(ni * no);
         for e in 0..ni * no {
             let m = s1[e] / nf;
             mean[e] = shift[e] + m;
             std[e] = ((s2[e] - s1[e] * m).max(T::ZERO) / dn).sqrt();
+        }
+        for v in [shift, s1, s2] {
+            pool::give(v);
         }
         (mean, std)
     }
@@ -781,8 +812,8 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let eps = T::from_f64(0.1);
         let dn = T::from_usize(x.rows.saturating_sub(1).max(1));
         // d a_oi / d y_sio = gcoef_io * (y_sio - mean_io)
-        let mut gcoef = vec![T::ZERO; ni * no];
-        let mut g_sx = vec![T::ZERO; ni];
+        let mut gcoef = pool::zeros(ni * no);
+        let mut g_sx = pool::zeros(ni);
         for i in 0..ni {
             let den = sx.data[i] + eps;
             for o in 0..no {
@@ -795,10 +826,10 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
             }
         }
         std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
-        let mut gw = vec![T::ZERO; w.len()];
-        let mut gwb = vec![T::ZERO; wb.len()];
-        let mut gy = vec![T::ZERO; no];
-        let mut gx = vec![T::ZERO; x.rows * ni];
+        let mut gw = pool::zeros(w.len());
+        let mut gwb = pool::zeros(wb.len());
+        let mut gy = pool::zeros(no);
+        let mut gx = pool::zeros(x.rows * ni);
         let n = x.rows;
         self.for_each_edge(x, &c, &w, &wb, |s, i, y| {
             for o in 0..no {
@@ -812,6 +843,9 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         }
         let (g_coef, g_sb, g_sp, _) = l.grad_blocks(pg);
         l.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
+        for v in [gw, gwb, gy, gx, gcoef, g_sx, mean, sy] {
+            pool::give(v);
+        }
     }
 }
 

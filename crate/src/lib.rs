@@ -6,6 +6,7 @@
 //! The only foreign surface is [`ffi`]; everything else is plain Rust.
 
 pub mod real;
+pub mod pool;
 pub mod simd;
 pub mod rng;
 pub mod bspline;

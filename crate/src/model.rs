@@ -20,6 +20,7 @@ use crate::ffi::{Failure, Res};
 use crate::layer::{Base, EdgeScaleOp, KanOp, Layer, SharedCache};
 use crate::linalg;
 use crate::optim::{Adam, Lbfgs, LbfgsConfig};
+use crate::pool;
 use crate::real::Real;
 use crate::rng::Rng;
 
@@ -111,7 +112,7 @@ impl Default for FitConfig {
 
 /// Labelled data: inputs `(n, in)`, labels `(n, out)` (or `(n, 1)` class indices).
 #[derive(Clone, Debug)]
-pub struct Data<T> {
+pub struct Data<T: Real> {
     pub x: Tensor<T>,
     pub y: Tensor<T>,
 }
@@ -120,7 +121,7 @@ impl<T: Real> Data<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn gather(&self, ids: &[usize]) -> Data<T> {
         let pick = |t: &Tensor<T>| {
-            let mut d = Vec::with_capacity(ids.len() * t.cols);
+            let mut d = pool::take(ids.len() * t.cols);
             for &i in ids {
                 d.extend_from_slice(&t.data[i * t.cols..(i + 1) * t.cols]);
             }
@@ -130,7 +131,7 @@ impl<T: Real> Data<T> {
     }
 }
 
-struct FitState<T> {
+struct FitState<T: Real> {
     cfg: FitConfig,
     train: Data<T>,
     test: Option<Data<T>>,
@@ -656,6 +657,7 @@ impl<T: Real> Model<T> {
         if let Some(f) = self.fit.take() {
             self.cache = Some(f.train.x);
         }
+        pool::clear();
     }
 
     /// One training step. On a non-finite loss the parameters (and grids) return to
@@ -680,6 +682,7 @@ impl<T: Real> Model<T> {
         } else {
             let ids = st.rng.choose(n, cfg.batch);
             gathered = st.train.gather(&ids);
+            pool::give(ids);
             &gathered
         };
         let freq = (cfg.stop_grid_update_step / cfg.grid_update_num.max(1)).max(1);
@@ -690,7 +693,7 @@ impl<T: Real> Model<T> {
             self.update_grid(&batch.x)?;
         }
         let mut params = match cfg.opt {
-            Opt::Lbfgs => self.params.clone(),
+            Opt::Lbfgs => pool::copy(&self.params),
             Opt::Adam => std::mem::take(&mut st.spare),
         };
         let mut last_reg = T::ZERO;
@@ -711,6 +714,7 @@ impl<T: Real> Model<T> {
                 last_reg = r;
                 params.resize(self.params.len(), T::ZERO);
                 finite = Some(st.adam.step_into(&self.params, &g, &mut params));
+                pool::give(g);
                 Some(l.to_f64())
             }
         };
@@ -738,9 +742,10 @@ impl<T: Real> Model<T> {
                 st.step
             )));
         }
-        if cfg.opt == Opt::Adam {
+        match cfg.opt {
             // the old parameters: the next Adam step writes over them
-            st.spare = params;
+            Opt::Adam => st.spare = params,
+            Opt::Lbfgs => pool::give(params),
         }
         let test = st.test.as_ref().map(|d| self.metric(d, cfg.loss)).unwrap_or(f64::NAN);
         let reg = if cfg.lamb > 0.0 { last_reg.to_f64() } else { 0.0 };

@@ -28,6 +28,7 @@ pub trait Real:
     + SubAssign
     + MulAssign
     + DivAssign
+    + crate::pool::Pooled
 {
     const ZERO: Self;
     const ONE: Self;

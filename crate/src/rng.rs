@@ -64,7 +64,8 @@ impl Rng {
     /// `k` distinct indices from [0, n) (partial Fisher-Yates), in draw order.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn choose(&mut self, n: usize, k: usize) -> Vec<usize> {
-        let mut idx: Vec<usize> = (0..n).collect();
+        let mut idx = crate::pool::take(n);
+        idx.extend(0..n);
         let k = k.min(n);
         for i in 0..k {
             let j = i + self.below(n - i);

@@ -1,0 +1,91 @@
+//! A training step after the first takes every buffer whose size depends on the batch or
+//! the widths from the buffer pool: what it still asks the allocator for is the tape's
+//! bookkeeping, the same few bytes at any batch size and width.
+
+use kanwasm_core::autodiff::Tensor;
+use kanwasm_core::model::{Data, FitConfig, Model, ModelConfig, Opt};
+use kanwasm_core::real::Real;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// Counts this thread's allocations: (calls, bytes, largest).
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<(usize, usize, usize)> = const { Cell::new((0, 0, 0)) };
+}
+
+fn note(size: usize) {
+    // `try_with`: a thread being torn down has no counter left
+    let _ = COUNT.try_with(|c| {
+        let (n, b, m) = c.get();
+        c.set((n + 1, b + size, m.max(size)));
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        note(l.size());
+        System.alloc(l)
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        note(l.size());
+        System.alloc_zeroed(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        note(n);
+        System.realloc(p, l, n)
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// (calls, bytes, largest) of the third training step, after two that fill the pool.
+fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64) -> (usize, usize, usize) {
+    let w = vec![(5, 0), (width, 0), (3, 0)];
+    let mut m: Model<T> = Model::new(&ModelConfig { width: w, grid: vec![7], ..Default::default() }).unwrap();
+    let x = Tensor::from_vec(n, 5, (0..n * 5).map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 500.0 - 1.0)).collect());
+    let y = Tensor::from_vec(n, 3, (0..n * 3).map(|i| T::from_f64(((i * 31) % 100) as f64 / 100.0)).collect());
+    let cfg = FitConfig { opt: Opt::Adam, lr: 1e-3, batch, lamb, update_grid: false, ..Default::default() };
+    m.fit_begin(Data { x, y }, None, cfg).unwrap();
+    m.fit_step().unwrap();
+    m.fit_step().unwrap();
+    COUNT.with(|c| c.set((0, 0, 0)));
+    let r = m.fit_step().unwrap();
+    let counted = COUNT.with(|c| c.get());
+    assert!(r.train.is_finite());
+    m.fit_end();
+    counted
+}
+
+fn check<T: Real>() {
+    for lamb in [0.0, 0.01] {
+        // full batch, then a drawn batch (gathered each step)
+        for (n, batch) in [(64, 0), (400, 64)] {
+            let small = third_step::<T>(8, n, batch, lamb);
+            let wide = third_step::<T>(40, n, batch, lamb);
+            let big = third_step::<T>(40, 4 * n, 4 * batch, lamb);
+            let what = format!("{} lamb {lamb}, n {n}, batch {batch}: (calls, bytes, largest)", T::DTYPE);
+            assert_eq!(small, wide, "{what} differ between widths 8 and 40");
+            assert_eq!(wide, big, "{what} differ between batches {n} and {}", 4 * n);
+            // what is left is the tape's list of nodes (5 KiB with the regulariser's 60-odd
+            // nodes), op boxes and the like; the second layer's basis values and derivatives
+            // for 256 samples alone take 320 KiB in float32
+            assert!(small.2 <= 8 * 1024 && small.1 <= 24 * 1024, "{what}: {small:?}");
+        }
+    }
+}
+
+#[test]
+fn a_training_step_takes_its_buffers_from_the_pool_f32() {
+    check::<f32>();
+}
+
+#[test]
+fn a_training_step_takes_its_buffers_from_the_pool_f64() {
+    check::<f64>();
+}
