@@ -27,11 +27,14 @@ pub const MAX_BYTES: usize = 128 << 20;
 /// Element types with a pool: their size is their alignment, 4 or 8 bytes, so a kept
 /// buffer of `bytes` serves any of them of that alignment as `bytes / size` elements
 /// under the layout it was allocated with.
-pub trait Pooled: Copy + Default + 'static {}
-impl Pooled for f32 {}
-impl Pooled for f64 {}
-impl Pooled for u32 {}
-impl Pooled for usize {}
+///
+/// # Safety
+/// All-zero bytes must be a value of the type ([`zeros`] writes them).
+pub unsafe trait Pooled: Copy + Default + 'static {}
+unsafe impl Pooled for f32 {}
+unsafe impl Pooled for f64 {}
+unsafe impl Pooled for u32 {}
+unsafe impl Pooled for usize {}
 
 /// Kept buffers `(pointer, bytes)` of one alignment, and their bytes in all.
 struct Shelf {
@@ -126,11 +129,11 @@ pub fn copy<T: Pooled>(s: &[T]) -> Vec<T> {
     v
 }
 
-/// Keeps `v`'s buffer for a later [`take`].
+/// Keeps `v`'s buffer for a later [`take`] (one larger than [`MAX_BYTES`] is freed).
 #[inline(never)]
 pub fn give<T: Pooled>(v: Vec<T>) {
     let bytes = v.capacity() * size_of::<T>();
-    if bytes > 0 {
+    if bytes > 0 && bytes <= MAX_BYTES {
         let mut v = ManuallyDrop::new(v);
         give_raw(v.as_mut_ptr() as *mut u8, bytes, shelf_of::<T>());
     }
