@@ -748,9 +748,9 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
         let n = x.rows;
         // shifted sums (shift = the first sample's outputs) keep the variance accurate
-        let mut shift : Vec<T> = pool::zeros(ni * no);
-        let mut s1 : Vec<T> = pool::zeros(ni * no);
-        let mut s2 : Vec<T> = pool::zeros(ni * no);
+        let mut shift: Vec<T> = pool::zeros(ni * no);
+        let mut s1: Vec<T> = pool::zeros(ni * no);
+        let mut s2: Vec<T> = pool::zeros(ni * no);
         self.for_each_edge(x, c, w, wb, |s, i, y| {
             let e = &mut shift[i * no..(i + 1) * no];
             if s == 0 {

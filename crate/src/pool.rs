@@ -91,9 +91,14 @@ fn give_raw(p: *mut u8, bytes: usize, s: usize) {
         }
     });
     for (p, bytes) in freed {
-        // SAFETY: a kept buffer was allocated as `bytes / align` elements of size `align`
-        unsafe { dealloc(p, Layout::from_size_align_unchecked(bytes, align_of_shelf(s))) };
+        release(p, bytes, s);
     }
+}
+
+/// Frees a buffer that was kept on shelf `s`.
+fn release(p: *mut u8, bytes: usize, s: usize) {
+    // SAFETY: a kept buffer was allocated as `bytes / align` elements of size `align`
+    unsafe { dealloc(p, Layout::from_size_align_unchecked(bytes, align_of_shelf(s))) };
 }
 
 /// An empty vector with room for at least `cap` elements: the smallest kept buffer that
@@ -113,8 +118,10 @@ pub fn take<T: Pooled>(cap: usize) -> Vec<T> {
 #[inline(never)]
 pub fn zeros<T: Pooled>(len: usize) -> Vec<T> {
     let mut v = take::<T>(len);
-    // SAFETY: the buffer has room for `len` elements, and all-zero bytes are a zero of
-    // every pooled type
+    // short only when len * size overflowed usize
+    assert!(v.capacity() >= len);
+    // SAFETY: room for `len` elements (asserted), and all-zero bytes are a value of every
+    // pooled type
     unsafe {
         std::ptr::write_bytes(v.as_mut_ptr(), 0, len);
         v.set_len(len);
@@ -150,8 +157,7 @@ pub fn clear() {
             std::mem::take(&mut sh.kept)
         });
         for (p, bytes) in kept {
-            // SAFETY: as in `give_raw`
-            unsafe { dealloc(p, Layout::from_size_align_unchecked(bytes, align_of_shelf(s))) };
+            release(p, bytes, s);
         }
     }
 }
