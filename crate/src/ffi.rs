@@ -325,6 +325,8 @@ pub extern "C" fn kw_model_free(h: u32) -> i32 {
         match t.get_mut((h as usize).wrapping_sub(1)) {
             Some(s @ Some(_)) => {
                 *s = None;
+                // the buffers kept for its steps go back to the allocator as well
+                crate::pool::clear();
                 Ok(())
             }
             _ => Err(Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live") }),
