@@ -168,7 +168,7 @@ impl<T: Real> Layer<T> {
             eff: None,
             n,
             row: pool::take(n * ni),
-            moved: Vec::new(),
+            moved: pool::take(n * ni),
             val: pool::take(n * ni * w),
             der: if with_der { pool::take(n * ni * w) } else { Vec::new() },
             b: pool::take(n * ni),

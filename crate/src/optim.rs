@@ -15,6 +15,7 @@
 //! assert!((x[0] - 3.0).abs() < 1e-10);
 //! ```
 
+use crate::pool;
 use crate::real::Real;
 
 /// Adam with bias correction (Kingma & Ba), as in PyTorch (no weight decay).
@@ -141,6 +142,7 @@ impl<T: Real> Lbfgs<T> {
 
     /// One step (up to `max_iter` iterations). `f(x)` returns the objective and its
     /// gradient. Returns the objective at the start of the step.
+    #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn step(&mut self, x: &mut [T], f: &mut dyn FnMut(&[T]) -> (T, Vec<T>)) -> T {
         let c = self.cfg.clone();
@@ -149,36 +151,45 @@ impl<T: Real> Lbfgs<T> {
         let orig = loss;
         self.evals = 1;
         if !loss.is_finite() || max_abs(&g) <= T::from_f64(c.tolerance_grad) {
+            pool::give(g);
             return orig;
         }
         let mut prev_loss;
         for it in 1..=c.max_iter {
             self.n_iter += 1;
             if self.n_iter == 1 {
-                self.d = g.iter().map(|&v| -v).collect();
+                self.d.clear();
+                self.d.extend(g.iter().map(|&v| -v));
                 self.s_hist.clear();
                 self.y_hist.clear();
                 self.rho.clear();
                 self.h_diag = T::ONE;
             } else {
-                let y: Vec<T> = g.iter().zip(&self.prev_g).map(|(&a, &b)| a - b).collect();
-                let s: Vec<T> = self.d.iter().map(|&v| v * self.t).collect();
+                let (mut y, mut s) = (pool::take(g.len()), pool::take(self.d.len()));
+                y.extend(g.iter().zip(&self.prev_g).map(|(&a, &b)| a - b));
+                s.extend(self.d.iter().map(|&v| v * self.t));
                 let ys = dot(&y, &s);
                 if ys > T::from_f64(c.tolerance_ys) {
                     if self.s_hist.len() == c.history {
-                        self.s_hist.remove(0);
-                        self.y_hist.remove(0);
+                        pool::give(self.s_hist.remove(0));
+                        pool::give(self.y_hist.remove(0));
                         self.rho.remove(0);
                     }
                     self.h_diag = ys / dot(&y, &y);
                     self.rho.push(T::ONE / ys);
                     self.s_hist.push(s);
                     self.y_hist.push(y);
+                } else {
+                    pool::give(y);
+                    pool::give(s);
                 }
                 // two-loop recursion: d = -H g
                 let n = self.s_hist.len();
                 let mut al = vec![T::ZERO; n];
-                let mut q: Vec<T> = g.iter().map(|&v| -v).collect();
+                // the previous direction's buffer
+                let mut q = std::mem::take(&mut self.d);
+                q.clear();
+                q.extend(g.iter().map(|&v| -v));
                 for i in (0..n).rev() {
                     al[i] = dot(&self.s_hist[i], &q) * self.rho[i];
                     T::axpy(-al[i], &self.y_hist[i], &mut q);
@@ -190,7 +201,8 @@ impl<T: Real> Lbfgs<T> {
                 }
                 self.d = q;
             }
-            self.prev_g = g.clone();
+            self.prev_g.clear();
+            self.prev_g.extend_from_slice(&g);
             prev_loss = loss;
             self.t = if self.n_iter == 1 {
                 let l1 = g.iter().fold(T::ZERO, |s, v| s + v.abs());
@@ -202,12 +214,11 @@ impl<T: Real> Lbfgs<T> {
             if gtd > -tol_change {
                 break;
             }
-            let d = self.d.clone();
-            let (fl, gl, t, ls_evals) = strong_wolfe(f, x, self.t, &d, loss, &g, gtd, tol_change, 25);
+            let (fl, gl, t, ls_evals) = strong_wolfe(f, x, self.t, &self.d, loss, &g, gtd, tol_change, 25);
             self.t = t;
-            T::axpy(t, &d, x);
+            T::axpy(t, &self.d, x);
             loss = fl;
-            g = gl;
+            pool::give(std::mem::replace(&mut g, gl));
             self.evals += ls_evals;
             if it == c.max_iter || self.evals >= c.max_eval {
                 break;
@@ -219,6 +230,7 @@ impl<T: Real> Lbfgs<T> {
                 break;
             }
         }
+        pool::give(g);
         orig
     }
 }

@@ -81,6 +81,10 @@ fn give_raw(p: *mut u8, bytes: usize, s: usize) {
     let mut freed = Vec::new();
     SHELVES.with(|sh| {
         let sh = &mut sh.borrow_mut()[s];
+        // the list's room once, so keeping a buffer never allocates
+        if sh.kept.capacity() == 0 {
+            sh.kept.reserve_exact(MAX_KEPT + 1);
+        }
         sh.kept.push((p, bytes));
         sh.bytes += bytes;
         while sh.kept.len() > MAX_KEPT || sh.bytes > MAX_BYTES {
@@ -130,6 +134,7 @@ pub fn zeros<T: Pooled>(len: usize) -> Vec<T> {
 }
 
 /// A copy of `s` in a buffer from [`take`].
+#[inline(never)]
 pub fn copy<T: Pooled>(s: &[T]) -> Vec<T> {
     let mut v = take(s.len());
     v.extend_from_slice(s);

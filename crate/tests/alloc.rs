@@ -48,7 +48,8 @@ static COUNTING: Counting = Counting;
 fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64) -> (usize, usize, usize) {
     let w = vec![(5, 0), (width, 0), (3, 0)];
     let mut m: Model<T> = Model::new(&ModelConfig { width: w, grid: vec![7], ..Default::default() }).unwrap();
-    let x = Tensor::from_vec(n, 5, (0..n * 5).map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 500.0 - 1.0)).collect());
+    // a fifth of the inputs lie past the grid [-1, 1]: their windows are moved inside
+    let x = Tensor::from_vec(n, 5, (0..n * 5).map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 400.0 - 1.25)).collect());
     let y = Tensor::from_vec(n, 3, (0..n * 3).map(|i| T::from_f64(((i * 31) % 100) as f64 / 100.0)).collect());
     let cfg = FitConfig { opt: Opt::Adam, lr: 1e-3, batch, lamb, update_grid: false, ..Default::default() };
     m.fit_begin(Data { x, y }, None, cfg).unwrap();
