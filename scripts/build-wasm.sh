@@ -8,10 +8,14 @@
 # The crate optimises its cold paths for size (`#[optimize(size)]`, a nightly attribute,
 # hence RUSTC_BOOTSTRAP); with std built from source, panics abort without formatting a
 # message (`panic=immediate-abort`). Both keep the module within its 300 KB budget
-# (bench/budget.mjs), as do wasm-opt's merging of functions that differ only in constants,
-# its passes repeated until the size stops falling (--converge) and its dropping of the
-# toolchain's metadata sections (producers, target features); a panic is a trap either way
-# and reaches users as KanError INTERNAL.
+# (bench/budget.mjs), as do wasm-opt's merging of functions that differ only in constants
+# and its dropping of the toolchain's metadata sections (producers, target features); a
+# panic is a trap either way and reaches users as KanError INTERNAL.
+#
+# wasm-opt comes from the npm package `binaryen` (a devDependency, pinned; it runs on Node
+# and needs no network), else from the system (Debian's binaryen 108, whose output is about
+# 1.5 KB larger, so it also repeats its passes until the size stops falling: --converge;
+# version 132 grows with that option).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/crate"
@@ -37,8 +41,12 @@ fi
 
 mkdir -p "$root/dist"
 built="$root/crate/target/$target/release/kanwasm_core.wasm"
-if command -v wasm-opt >/dev/null 2>&1 &&
-  wasm-opt -O3 --merge-similar-functions --converge --strip-producers --strip-target-features \
+wasm_opt=(wasm-opt --converge)
+if [ -x "$root/node_modules/.bin/wasm-opt" ]; then
+  wasm_opt=("$root/node_modules/.bin/wasm-opt")
+fi
+if command -v "${wasm_opt[0]}" >/dev/null 2>&1 &&
+  "${wasm_opt[@]}" -O3 --merge-similar-functions --strip-producers --strip-target-features \
     --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" -o "$out.tmp"; then
   mv "$out.tmp" "$out"

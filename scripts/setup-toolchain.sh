@@ -8,7 +8,7 @@
 #   2. Debian's rustc-web + cargo-web + rust-web-src + lld-19: std is built for wasm32 from
 #      source (-Zbuild-std), see scripts/build-wasm.sh.
 # Test tools: chromium (browser tests) and wabt (wasm2wat, to check the SIMD instructions).
-# binaryen (wasm-opt) is optional: the build uses it when present.
+# wasm-opt is optional: the build uses npm's binaryen (a devDependency) or the system's.
 set -euo pipefail
 
 say() { printf 'setup-toolchain: %s\n' "$*" >&2; }
@@ -30,7 +30,7 @@ elif have_debian_wasm; then
 else
   missing+=(rustc-web cargo-web rust-web-src lld-19)
 fi
-command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
+[ -x "$(dirname "$0")/../node_modules/.bin/wasm-opt" ] || command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
 command -v wasm2wat >/dev/null 2>&1 || missing+=(wabt)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 
@@ -58,7 +58,7 @@ Install one of:
   - rustup's target:   rustup target add wasm32-unknown-unknown
   - on Debian 12 (as root):
       apt-get update
-      apt-get install -y rustc-web cargo-web rust-web-src lld-19 binaryen wabt chromium
+      apt-get install -y rustc-web cargo-web rust-web-src lld-19 wabt chromium
 Then run: npm install   (or: npm run build)
 MSG
 exit 1
