@@ -56,6 +56,12 @@ impl<T: Real> Tensor<T> {
         assert_eq!(data.len(), rows * cols, "tensor: {} values for shape ({rows}, {cols})", data.len());
         Tensor { rows, cols, data }
     }
+    /// A (1, 1) tensor holding `v`, in a buffer from the pool.
+    pub fn scalar(v: T) -> Self {
+        let mut data = pool::take(1);
+        data.push(v);
+        Tensor { rows: 1, cols: 1, data }
+    }
     #[inline]
     pub fn at(&self, r: usize, c: usize) -> T {
         self.data[r * self.cols + c]
@@ -327,7 +333,7 @@ impl<'a, T: Real> Tape<'a, T> {
                 d.extend(x.data.chunks(x.cols.max(1)).map(|row| row.iter().fold(T::ZERO, |s, &v| s + v)));
                 Tensor::from_vec(x.rows, 1, d)
             }
-            Axis::All => Tensor::from_vec(1, 1, vec![x.data.iter().fold(T::ZERO, |s, &v| s + v)]),
+            Axis::All => Tensor::scalar(x.data.iter().fold(T::ZERO, |s, &v| s + v)),
         }
     }
 
@@ -366,7 +372,7 @@ impl<'a, T: Real> Tape<'a, T> {
         let (x, y) = (&self.nodes[a].val, &self.nodes[b].val);
         assert!(x.rows == y.rows && x.cols == y.cols, "mse: shapes ({}, {}) and ({}, {}) differ", x.rows, x.cols, y.rows, y.cols);
         let s = x.data.iter().zip(&y.data).fold(T::ZERO, |s, (&p, &q)| s + (p - q) * (p - q));
-        let v = Tensor::from_vec(1, 1, vec![s / T::from_usize(x.data.len().max(1))]);
+        let v = Tensor::scalar(s / T::from_usize(x.data.len().max(1)));
         self.push(Op::Mse(a, b), v)
     }
 
@@ -382,7 +388,7 @@ impl<'a, T: Real> Tape<'a, T> {
             let z = row.iter().fold(T::ZERO, |s, &v| s + (v - m).exp());
             s += z.ln() + m - row[l];
         }
-        let v = Tensor::from_vec(1, 1, vec![s / T::from_usize(labels.len().max(1))]);
+        let v = Tensor::scalar(s / T::from_usize(labels.len().max(1)));
         self.push(Op::SoftmaxCe(a, labels), v)
     }
 

@@ -323,6 +323,15 @@ impl<T: Real> Layer<T> {
         }
     }
 
+    /// Gives effective weights that [`Self::eff`] computed for one call back to the pool.
+    fn give_eff(w: Cow<'_, [T]>, wb: Cow<'_, [T]>) {
+        for e in [w, wb] {
+            if let Cow::Owned(v) = e {
+                pool::give(v);
+            }
+        }
+    }
+
     /// Inputs per block of the forward pass: as many as keep the block's weights (base
     /// and spline rows) within about 24 KiB, at least one.
     fn input_block(&self) -> usize {
@@ -381,6 +390,7 @@ impl<T: Real> Layer<T> {
                 }
             }
         }
+        Self::give_eff(w, wb);
         out
     }
 
@@ -407,6 +417,7 @@ impl<T: Real> Layer<T> {
             pool::give(gw);
             pool::give(gwb);
         }
+        Self::give_eff(w, wb);
     }
 
     /// This layer's blocks of the flat parameter gradient: coef `(in, coeff, out)`,

@@ -101,6 +101,8 @@ pub struct Lbfgs<T> {
     rho: Vec<T>,
     h_diag: T,
     prev_g: Vec<T>,
+    /// The two-loop recursion's coefficients, one per history entry.
+    al: Vec<T>,
     n_iter: usize,
     /// Objective evaluations of the last step.
     pub evals: usize,
@@ -137,7 +139,7 @@ fn cubic_min<T: Real>(x1: T, f1: T, g1: T, x2: T, f2: T, g2: T, lo: T, hi: T) ->
 
 impl<T: Real> Lbfgs<T> {
     pub fn new(cfg: LbfgsConfig) -> Self {
-        Lbfgs { cfg, d: vec![], t: T::ZERO, s_hist: vec![], y_hist: vec![], rho: vec![], h_diag: T::ONE, prev_g: vec![], n_iter: 0, evals: 0 }
+        Lbfgs { cfg, d: vec![], t: T::ZERO, s_hist: vec![], y_hist: vec![], rho: vec![], h_diag: T::ONE, prev_g: vec![], al: vec![], n_iter: 0, evals: 0 }
     }
 
     /// One step (up to `max_iter` iterations). `f(x)` returns the objective and its
@@ -185,7 +187,9 @@ impl<T: Real> Lbfgs<T> {
                 }
                 // two-loop recursion: d = -H g
                 let n = self.s_hist.len();
-                let mut al = vec![T::ZERO; n];
+                let al = &mut self.al;
+                al.clear();
+                al.resize(n, T::ZERO);
                 // the previous direction's buffer
                 let mut q = std::mem::take(&mut self.d);
                 q.clear();
@@ -252,7 +256,9 @@ fn strong_wolfe<T: Real>(
 ) -> (T, Vec<T>, T, usize) {
     let (c1, c2) = (T::from_f64(1e-4), T::from_f64(0.9));
     let d_norm = max_abs(d);
-    let mut xt = x.to_vec();
+    // every vector here is a pool buffer: the trial point, and the gradients, which move
+    // between the trial, the previous point and the bracket and go back once dropped
+    let mut xt = pool::copy(x);
     let mut eval = |t: T, xt: &mut Vec<T>| {
         xt.copy_from_slice(x);
         T::axpy(t, d, xt);
@@ -262,27 +268,36 @@ fn strong_wolfe<T: Real>(
     };
     let (mut f_new, mut g_new, mut gtd_new) = eval(t, &mut xt);
     let mut evals = 1;
-    let (mut t_prev, mut f_prev, mut g_prev, mut gtd_prev) = (T::ZERO, f0, g0.to_vec(), gtd0);
+    // the previous point; its gradient is g0 until the search first moves on (None)
+    let (mut t_prev, mut f_prev, mut g_prev, mut gtd_prev) = (T::ZERO, f0, None::<Vec<T>>, gtd0);
     let mut done = false;
     let mut ls_iter = 0;
-    // bracket entries: (t, f, g, gtd)
-    let mut br: Vec<(T, T, Vec<T>, T)>;
+    // the bracket: its first `nb` entries (t, f, g, gtd)
+    let mut br = [(T::ZERO, T::ZERO, Vec::new(), T::ZERO), (T::ZERO, T::ZERO, Vec::new(), T::ZERO)];
+    let nb;
     loop {
-        if ls_iter >= max_ls {
-            br = vec![(T::ZERO, f0, g0.to_vec(), gtd0), (t, f_new, g_new.clone(), gtd_new)];
-            break;
-        }
-        if !f_new.is_finite() || f_new > f0 + c1 * t * gtd0 || (ls_iter > 1 && f_new >= f_prev) {
-            br = vec![(t_prev, f_prev, g_prev.clone(), gtd_prev), (t, f_new, g_new.clone(), gtd_new)];
-            break;
-        }
-        if gtd_new.abs() <= -c2 * gtd0 {
-            br = vec![(t, f_new, g_new.clone(), gtd_new)];
+        let cut = ls_iter >= max_ls || !f_new.is_finite() || f_new > f0 + c1 * t * gtd0 || (ls_iter > 1 && f_new >= f_prev);
+        if !cut && gtd_new.abs() <= -c2 * gtd0 {
+            br[0] = (t, f_new, g_new, gtd_new);
+            if let Some(g) = g_prev {
+                pool::give(g);
+            }
+            nb = 1;
             done = true;
             break;
         }
-        if gtd_new >= T::ZERO {
-            br = vec![(t_prev, f_prev, g_prev.clone(), gtd_prev), (t, f_new, g_new.clone(), gtd_new)];
+        if cut || gtd_new >= T::ZERO {
+            // out of iterations, the bracket starts at the start point; else at the previous one
+            if ls_iter >= max_ls {
+                if let Some(g) = g_prev {
+                    pool::give(g);
+                }
+                br[0] = (T::ZERO, f0, pool::copy(g0), gtd0);
+            } else {
+                br[0] = (t_prev, f_prev, g_prev.unwrap_or_else(|| pool::copy(g0)), gtd_prev);
+            }
+            br[1] = (t, f_new, g_new, gtd_new);
+            nb = 2;
             break;
         }
         let lo = t + T::from_f64(0.01) * (t - t_prev);
@@ -291,7 +306,9 @@ fn strong_wolfe<T: Real>(
         t = cubic_min(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, lo, hi);
         t_prev = tmp;
         f_prev = f_new;
-        g_prev = g_new.clone();
+        if let Some(g) = g_prev.replace(g_new) {
+            pool::give(g);
+        }
         gtd_prev = gtd_new;
         (f_new, g_new, gtd_new) = eval(t, &mut xt);
         evals += 1;
@@ -299,8 +316,8 @@ fn strong_wolfe<T: Real>(
     }
     // zoom
     let mut insuf = false;
-    let (mut lo_i, mut hi_i) = if br.len() == 2 && br[0].1 > br[1].1 { (1, 0) } else { (0, 1) };
-    while !done && ls_iter < max_ls && br.len() == 2 {
+    let (mut lo_i, mut hi_i) = if nb == 2 && br[0].1 > br[1].1 { (1, 0) } else { (0, 1) };
+    while !done && ls_iter < max_ls && nb == 2 {
         let width = (br[1].0 - br[0].0).abs();
         if width * d_norm < tol_change {
             break;
@@ -318,11 +335,11 @@ fn strong_wolfe<T: Real>(
         } else {
             insuf = false;
         }
-        (f_new, g_new, gtd_new) = eval(t, &mut xt);
+        let (fz, gz, dz) = eval(t, &mut xt);
         evals += 1;
         ls_iter += 1;
-        if !f_new.is_finite() || f_new > f0 + c1 * t * gtd0 || f_new >= br[lo_i].1 {
-            br[hi_i] = (t, f_new, g_new.clone(), gtd_new);
+        if !fz.is_finite() || fz > f0 + c1 * t * gtd0 || fz >= br[lo_i].1 {
+            pool::give(std::mem::replace(&mut br[hi_i], (t, fz, gz, dz)).2);
             if br[0].1 <= br[1].1 {
                 lo_i = 0;
                 hi_i = 1;
@@ -331,16 +348,19 @@ fn strong_wolfe<T: Real>(
                 hi_i = 0;
             }
         } else {
-            if gtd_new.abs() <= -c2 * gtd0 {
+            if dz.abs() <= -c2 * gtd0 {
                 done = true;
-            } else if gtd_new * (br[hi_i].0 - br[lo_i].0) >= T::ZERO {
-                br[hi_i] = br[lo_i].clone();
+            } else if dz * (br[hi_i].0 - br[lo_i].0) >= T::ZERO {
+                // the high end takes the low end's place, and the new point the low end's
+                br.swap(lo_i, hi_i);
             }
-            br[lo_i] = (t, f_new, g_new.clone(), gtd_new);
+            pool::give(std::mem::replace(&mut br[lo_i], (t, fz, gz, dz)).2);
         }
     }
-    let best = if br.len() == 1 { 0 } else { lo_i };
-    let (t, fv, gv, _) = br.swap_remove(best);
+    pool::give(xt);
+    let [b0, b1] = br;
+    let ((t, fv, gv, _), other) = if nb == 2 && lo_i == 1 { (b1, b0) } else { (b0, b1) };
+    pool::give(other.2);
     (fv, gv, t, evals)
 }
 

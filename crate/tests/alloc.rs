@@ -1,6 +1,7 @@
 //! A training step after the first takes every buffer whose size depends on the batch or
 //! the widths from the buffer pool: what it still asks the allocator for is the tape's
-//! bookkeeping, the same few bytes at any batch size and width.
+//! bookkeeping, the same few bytes at any batch size and width (for LBFGS, per evaluation
+//! of the objective).
 
 use kanwasm_core::autodiff::Tensor;
 use kanwasm_core::model::{Data, FitConfig, Model, ModelConfig, Opt};
@@ -45,13 +46,14 @@ unsafe impl GlobalAlloc for Counting {
 static COUNTING: Counting = Counting;
 
 /// (calls, bytes, largest) of the third training step, after two that fill the pool.
-fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64) -> (usize, usize, usize) {
+fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64, opt: Opt) -> (usize, usize, usize) {
     let w = vec![(5, 0), (width, 0), (3, 0)];
     let mut m: Model<T> = Model::new(&ModelConfig { width: w, grid: vec![7], ..Default::default() }).unwrap();
     // a fifth of the inputs lie past the grid [-1, 1]: their windows are moved inside
     let x = Tensor::from_vec(n, 5, (0..n * 5).map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 400.0 - 1.25)).collect());
     let y = Tensor::from_vec(n, 3, (0..n * 3).map(|i| T::from_f64(((i * 31) % 100) as f64 / 100.0)).collect());
-    let cfg = FitConfig { opt: Opt::Adam, lr: 1e-3, batch, lamb, update_grid: false, ..Default::default() };
+    let lr = if opt == Opt::Adam { 1e-3 } else { 1.0 };
+    let cfg = FitConfig { opt, lr, batch, lamb, update_grid: false, ..Default::default() };
     m.fit_begin(Data { x, y }, None, cfg).unwrap();
     m.fit_step().unwrap();
     m.fit_step().unwrap();
@@ -67,9 +69,9 @@ fn check<T: Real>() {
     for lamb in [0.0, 0.01] {
         // full batch, then a drawn batch (gathered each step)
         for (n, batch) in [(64, 0), (400, 64)] {
-            let small = third_step::<T>(8, n, batch, lamb);
-            let wide = third_step::<T>(40, n, batch, lamb);
-            let big = third_step::<T>(40, 4 * n, 4 * batch, lamb);
+            let small = third_step::<T>(8, n, batch, lamb, Opt::Adam);
+            let wide = third_step::<T>(40, n, batch, lamb, Opt::Adam);
+            let big = third_step::<T>(40, 4 * n, 4 * batch, lamb, Opt::Adam);
             let what = format!("{} lamb {lamb}, n {n}, batch {batch}: (calls, bytes, largest)", T::DTYPE);
             assert_eq!(small, wide, "{what} differ between widths 8 and 40");
             assert_eq!(wide, big, "{what} differ between batches {n} and {}", 4 * n);
@@ -79,6 +81,30 @@ fn check<T: Real>() {
             assert!(small.2 <= 8 * 1024 && small.1 <= 24 * 1024, "{what}: {small:?}");
         }
     }
+}
+
+/// LBFGS evaluates the objective a varying number of times a step (at most 25, its
+/// `max_eval`), so only the size of its largest allocation is the same at every width and
+/// batch: none of its parameter, gradient or trial vectors comes from the allocator.
+fn check_lbfgs<T: Real>() {
+    for lamb in [0.0, 0.01] {
+        for (n, batch) in [(64, 0), (400, 64)] {
+            let what = format!("{} LBFGS lamb {lamb}, n {n}, batch {batch}: (calls, bytes, largest)", T::DTYPE);
+            // float32 parameters of the width-40 model take 17 KB, its hidden activations for
+            // 256 samples 40 KB: either would be the largest allocation
+            let all = [third_step::<T>(8, n, batch, lamb, Opt::Lbfgs), third_step::<T>(40, n, batch, lamb, Opt::Lbfgs), third_step::<T>(40, 4 * n, 4 * batch, lamb, Opt::Lbfgs)];
+            for c in all {
+                assert_eq!(c.2, all[0].2, "{what}: the largest allocation differs: {all:?}");
+                assert!(c.2 <= 8 * 1024 && c.1 <= 26 * 24 * 1024, "{what}: {c:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_lbfgs_step_takes_its_buffers_from_the_pool() {
+    check_lbfgs::<f32>();
+    check_lbfgs::<f64>();
 }
 
 #[test]
