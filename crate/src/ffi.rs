@@ -89,9 +89,12 @@ pub extern "C" fn kw_alloc(bytes: usize) -> *mut u8 {
 }
 
 /// Frees a block from `kw_alloc` with the same `bytes`.
+///
+/// # Safety
+/// `ptr` is null or came from `kw_alloc(bytes)` and was not freed since.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_free(ptr: *mut u8, bytes: usize) {
+pub unsafe extern "C" fn kw_free(ptr: *mut u8, bytes: usize) {
     if ptr.is_null() {
         return;
     }
