@@ -123,6 +123,25 @@ impl<T: Pooled> Drop for BasisCache<T> {
     }
 }
 
+/// Effective weights borrowed from a [`BasisCache`], or computed for one call; these go
+/// back to the pool when dropped.
+struct Eff<'c, T: Pooled>(Cow<'c, [T]>);
+
+impl<T: Pooled> std::ops::Deref for Eff<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: Pooled> Drop for Eff<'_, T> {
+    fn drop(&mut self) {
+        if let Cow::Owned(v) = std::mem::take(&mut self.0) {
+            pool::give(v);
+        }
+    }
+}
+
 /// Scratch of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases: each sample's
 /// group (its window's first basis, or none), the groups' bounds, and the grouped samples
 /// in group order with their 5 factors (base, then the window) and output-gradient offsets.
@@ -312,22 +331,14 @@ impl<T: Real> Layer<T> {
         (w, wb)
     }
 
-    /// The effective weights from the cache when it holds them, else computed.
-    fn eff<'c>(&self, c: &'c BasisCache<T>, p: &[T]) -> (Cow<'c, [T]>, Cow<'c, [T]>) {
+    /// The effective weights from the cache when it holds them, else computed (and given
+    /// back to the pool when dropped).
+    fn eff<'c>(&self, c: &'c BasisCache<T>, p: &[T]) -> (Eff<'c, T>, Eff<'c, T>) {
         match &c.eff {
-            Some((w, wb)) => (Cow::Borrowed(w), Cow::Borrowed(wb)),
+            Some((w, wb)) => (Eff(Cow::Borrowed(w)), Eff(Cow::Borrowed(wb))),
             None => {
                 let (w, wb) = self.effective(p);
-                (Cow::Owned(w), Cow::Owned(wb))
-            }
-        }
-    }
-
-    /// Gives effective weights that [`Self::eff`] computed for one call back to the pool.
-    fn give_eff(w: Cow<'_, [T]>, wb: Cow<'_, [T]>) {
-        for e in [w, wb] {
-            if let Cow::Owned(v) = e {
-                pool::give(v);
+                (Eff(Cow::Owned(w)), Eff(Cow::Owned(wb)))
             }
         }
     }
@@ -390,7 +401,6 @@ impl<T: Real> Layer<T> {
                 }
             }
         }
-        Self::give_eff(w, wb);
         out
     }
 
@@ -417,7 +427,6 @@ impl<T: Real> Layer<T> {
             pool::give(gw);
             pool::give(gwb);
         }
-        Self::give_eff(w, wb);
     }
 
     /// This layer's blocks of the flat parameter gradient: coef `(in, coeff, out)`,
