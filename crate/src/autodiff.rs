@@ -693,18 +693,33 @@ pub(crate) mod tests {
         let p = rand(&mut rng, 12 + 4 + 3 + 1, 0.2, 1.7);
         type B = fn(&mut Tape<f64>, Id, Id) -> Id;
         let ops: Vec<(&str, B)> = vec![
-            ("add", |t, a, _| { let b = t.param(12, 1, 4); t.add(a, b) }),
-            ("sub_col", |t, a, _| { let b = t.param(16, 3, 1); t.sub(a, b) }),
+            ("add", |t, a, _| {
+                let b = t.param(12, 1, 4);
+                t.add(a, b)
+            }),
+            ("sub_col", |t, a, _| {
+                let b = t.param(16, 3, 1);
+                t.sub(a, b)
+            }),
             ("mul", |t, a, b| t.mul(a, b)),
-            ("div", |t, a, _| { let b = t.param(16, 3, 1); t.div(a, b) }),
-            ("div_scalar", |t, a, _| { let b = t.param(19, 1, 1); t.div(a, b) }),
+            ("div", |t, a, _| {
+                let b = t.param(16, 3, 1);
+                t.div(a, b)
+            }),
+            ("div_scalar", |t, a, _| {
+                let b = t.param(19, 1, 1);
+                t.div(a, b)
+            }),
             ("scale", |t, a, _| t.scale(a, -1.7)),
             ("add_scalar", |t, a, _| t.add_scalar(a, 0.4)),
             ("square", |t, a, _| t.square(a)),
             ("sqrt", |t, a, _| t.sqrt(a)),
             ("exp", |t, a, _| t.exp(a)),
             ("log", |t, a, _| t.log(a)),
-            ("silu", |t, a, _| { let s = t.add_scalar(a, -1.0); t.silu(s) }),
+            ("silu", |t, a, _| {
+                let s = t.add_scalar(a, -1.0);
+                t.silu(s)
+            }),
             ("sum_rows", |t, a, _| t.sum(a, Axis::Rows)),
             ("sum_cols", |t, a, _| t.sum(a, Axis::Cols)),
             ("mean_rows", |t, a, _| t.mean(a, Axis::Rows)),
@@ -733,12 +748,16 @@ pub(crate) mod tests {
     fn gradcheck_matmul() {
         let mut rng = Rng::new(5);
         let p = rand(&mut rng, 6 + 12, -1.0, 1.0);
-        gradcheck(&p, &|t| {
-            let a = t.param(0, 2, 3);
-            let b = t.param(6, 3, 4);
-            let c = t.matmul(a, b);
-            contract(t, c)
-        }, 1e-6);
+        gradcheck(
+            &p,
+            &|t| {
+                let a = t.param(0, 2, 3);
+                let b = t.param(6, 3, 4);
+                let c = t.matmul(a, b);
+                contract(t, c)
+            },
+            1e-6,
+        );
     }
 
     #[test]
@@ -748,12 +767,16 @@ pub(crate) mod tests {
         let nb = 8;
         let mut p = rand(&mut rng, 2 * nb, -1.0, 1.0);
         p.extend(rand(&mut rng, 10, -1.2, 1.2)); // x (5, 2)
-        gradcheck(&p, &|t| {
-            let c = t.param(0, 2, nb);
-            let x = t.param(2 * nb, 5, 2);
-            let y = t.fused(Box::new(BSplineOp { knots: knots.clone(), k: 3 }), vec![x, c]);
-            contract(t, y)
-        }, 1e-6);
+        gradcheck(
+            &p,
+            &|t| {
+                let c = t.param(0, 2, nb);
+                let x = t.param(2 * nb, 5, 2);
+                let y = t.fused(Box::new(BSplineOp { knots: knots.clone(), k: 3 }), vec![x, c]);
+                contract(t, y)
+            },
+            1e-6,
+        );
     }
 
     #[test]

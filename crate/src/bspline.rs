@@ -26,9 +26,7 @@ pub const WIN: usize = MAX_K + 1;
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn uniform_knots<T: Real>(g: usize, k: usize, a: f64, b: f64) -> Vec<T> {
     let h = (b - a) / g as f64;
-    (0..g + 2 * k + 1)
-        .map(|j| T::from_f64(a + h * (j as f64 - k as f64)))
-        .collect()
+    (0..g + 2 * k + 1).map(|j| T::from_f64(a + h * (j as f64 - k as f64))).collect()
 }
 
 /// Number of basis functions of order `k` on `n_knots` knots.
@@ -76,7 +74,11 @@ pub fn find_span<T: Real>(t: &[T], x: T) -> Option<usize> {
 
 #[inline(always)]
 fn ratio<T: Real>(num: T, den: T) -> T {
-    if den == T::ZERO { T::ZERO } else { num / den }
+    if den == T::ZERO {
+        T::ZERO
+    } else {
+        num / den
+    }
 }
 
 /// One Cox-de Boor level on the window: from order `p-1` (entries `j = i-p+1 ..= i`)
@@ -97,11 +99,7 @@ fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN]
         let right = if m < p { old[m] } else { T::ZERO };
         let d1 = t[j + p] - t[j];
         let d2 = t[j + p + 1] - t[j + 1];
-        new[m] = if deriv {
-            ratio(pf, d1) * left - ratio(pf, d2) * right
-        } else {
-            ratio(x - t[j], d1) * left + ratio(t[j + p + 1] - x, d2) * right
-        };
+        new[m] = if deriv { ratio(pf, d1) * left - ratio(pf, d2) * right } else { ratio(x - t[j], d1) * left + ratio(t[j + p + 1] - x, d2) * right };
     }
 }
 
@@ -344,11 +342,7 @@ pub fn check_knots<T: Real>(t: &[T], k: usize) -> Result<(), String> {
         return Err(format!("bspline: order k={k} is above the supported maximum {MAX_K}"));
     }
     if t.len() < k + 2 {
-        return Err(format!(
-            "bspline: {} knots cannot hold one basis of order k={k}; pass at least {}",
-            t.len(),
-            k + 2
-        ));
+        return Err(format!("bspline: {} knots cannot hold one basis of order k={k}; pass at least {}", t.len(), k + 2));
     }
     if let Some(j) = t.iter().position(|v| !v.is_finite()) {
         return Err(format!("bspline: knot {j} is not finite"));
@@ -372,8 +366,7 @@ mod tests {
             return if t[i] <= x && x < t[i + 1] { 1.0 } else { 0.0 };
         }
         let r = |n: f64, d: f64| if d == 0.0 { 0.0 } else { n / d };
-        r(x - t[i], t[i + p] - t[i]) * naive(t, i, p - 1, x)
-            + r(t[i + p + 1] - x, t[i + p + 1] - t[i + 1]) * naive(t, i + 1, p - 1, x)
+        r(x - t[i], t[i + p] - t[i]) * naive(t, i, p - 1, x) + r(t[i + p + 1] - x, t[i + p + 1] - t[i + 1]) * naive(t, i + 1, p - 1, x)
     }
 
     #[test]

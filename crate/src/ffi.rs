@@ -248,11 +248,12 @@ fn insert(m: AnyModel) -> u32 {
 
 fn with_model<R>(h: u32, f: impl FnOnce(&mut AnyModel) -> Res<R>) -> Res<R> {
     // Take the model out while working so a nested call cannot alias it.
-    let mut m = MODELS.with(|t| {
-        let mut t = t.borrow_mut();
-        t.get_mut((h as usize).wrapping_sub(1)).and_then(|s| s.take())
-    })
-    .ok_or_else(|| Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live (disposed?)") })?;
+    let mut m = MODELS
+        .with(|t| {
+            let mut t = t.borrow_mut();
+            t.get_mut((h as usize).wrapping_sub(1)).and_then(|s| s.take())
+        })
+        .ok_or_else(|| Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live (disposed?)") })?;
     let r = f(&mut m);
     MODELS.with(|t| t.borrow_mut()[h as usize - 1] = Some(m));
     r
@@ -574,7 +575,18 @@ pub extern "C" fn kw_model_set_cache(h: u32, x: *const f64, n: usize) -> i32 {
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_fit_begin(h: u32, tx: *const f64, ty: *const f64, n: usize, ny: usize, vx: *const f64, vy: *const f64, nv: usize, cfg: *const f64, ncfg: usize) -> i32 {
+pub extern "C" fn kw_fit_begin(
+    h: u32,
+    tx: *const f64,
+    ty: *const f64,
+    n: usize,
+    ny: usize,
+    vx: *const f64,
+    vy: *const f64,
+    nv: usize,
+    cfg: *const f64,
+    ncfg: usize,
+) -> i32 {
     status(with_model(h, |m| {
         let c = slice(cfg, ncfg)?;
         if c.len() != 11 {
@@ -752,7 +764,23 @@ fn lib_of(ids: *const u32, cx: *const f64, n: usize) -> Res<Vec<(u16, f64)>> {
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_suggest(h: u32, l: u32, i: u32, j: u32, ids: *const u32, cx: *const f64, nlib: usize, weight: f64, a_lo: f64, a_hi: f64, b_lo: f64, b_hi: f64, x: *const f64, n: usize, out: *mut f64) -> i32 {
+pub extern "C" fn kw_model_suggest(
+    h: u32,
+    l: u32,
+    i: u32,
+    j: u32,
+    ids: *const u32,
+    cx: *const f64,
+    nlib: usize,
+    weight: f64,
+    a_lo: f64,
+    a_hi: f64,
+    b_lo: f64,
+    b_hi: f64,
+    x: *const f64,
+    n: usize,
+    out: *mut f64,
+) -> i32 {
     status(with_model(h, |m| {
         let lib = lib_of(ids, cx, nlib)?;
         let sug = dispatch!(m, m => m.suggest(l as usize, i as usize, j as usize, &lib, weight, (a_lo, a_hi), (b_lo, b_hi), &samples_of(m, x, n)?))?;
@@ -767,7 +795,21 @@ pub extern "C" fn kw_model_suggest(h: u32, l: u32, i: u32, j: u32, ids: *const u
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_fix_symbolic(h: u32, l: u32, i: u32, j: u32, id: u32, fit: u32, a_lo: f64, a_hi: f64, b_lo: f64, b_hi: f64, x: *const f64, n: usize, r2: *mut f64) -> i32 {
+pub extern "C" fn kw_model_fix_symbolic(
+    h: u32,
+    l: u32,
+    i: u32,
+    j: u32,
+    id: u32,
+    fit: u32,
+    a_lo: f64,
+    a_hi: f64,
+    b_lo: f64,
+    b_hi: f64,
+    x: *const f64,
+    n: usize,
+    r2: *mut f64,
+) -> i32 {
     status(with_model(h, |m| {
         let r = dispatch!(m, m => {
             let xs = if fit != 0 { Some(samples_of(m, x, n)?) } else { None };
@@ -782,7 +824,23 @@ pub extern "C" fn kw_model_fix_symbolic(h: u32, l: u32, i: u32, j: u32, id: u32,
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_auto_symbolic(h: u32, ids: *const u32, cx: *const f64, nlib: usize, r2_th: f64, weight: f64, a_lo: f64, a_hi: f64, b_lo: f64, b_hi: f64, x: *const f64, n: usize, out: *mut f64, cap: usize, count: *mut u32) -> i32 {
+pub extern "C" fn kw_model_auto_symbolic(
+    h: u32,
+    ids: *const u32,
+    cx: *const f64,
+    nlib: usize,
+    r2_th: f64,
+    weight: f64,
+    a_lo: f64,
+    a_hi: f64,
+    b_lo: f64,
+    b_hi: f64,
+    x: *const f64,
+    n: usize,
+    out: *mut f64,
+    cap: usize,
+    count: *mut u32,
+) -> i32 {
     status(with_model(h, |m| {
         let lib = lib_of(ids, cx, nlib)?;
         let backup = m.clone();

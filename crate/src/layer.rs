@@ -201,7 +201,9 @@ impl<T: Real> Layer<T> {
             // uniform knots (no grid update yet) take the division-free path; the common
             // cubic case gets a loop of its own
             match bspline::uniform_step(t).filter(|_| (1..=5).contains(&k)).map(|h| T::ONE / h) {
-                Some(inv_h) if k == 3 => self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t[0], inv_h, nt, xv, val, der)),
+                Some(inv_h) if k == 3 => {
+                    self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t[0], inv_h, nt, xv, val, der))
+                }
                 Some(inv_h) => self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, der)),
                 None => {
                     bspline::pad_knots(t, k, &mut tp);
@@ -219,7 +221,14 @@ impl<T: Real> Layer<T> {
     /// the window (and, given `der`, its derivatives) and returns its first basis, which
     /// may lie outside `0..nb` (`None`: no basis is non-zero).
     #[inline(always)]
-    fn push_input(&self, c: &mut BasisCache<T>, i: usize, xs: impl Iterator<Item = T> + Clone, with_der: bool, mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>) {
+    fn push_input(
+        &self,
+        c: &mut BasisCache<T>,
+        i: usize,
+        xs: impl Iterator<Item = T> + Clone,
+        with_der: bool,
+        mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>,
+    ) {
         let w = self.k + 1;
         // the last first basis of a window inside the basis (nb = g + k >= k + 1)
         let top = (self.nb() - w) as isize;
@@ -443,7 +452,20 @@ impl<T: Real> Layer<T> {
     /// The gradients of the effective weights into `gw`, `gwb`, of the symbolic edges'
     /// affine parameters into `g_aff`, and (with `need_dx`) of the inputs into `gx`.
     #[allow(clippy::too_many_arguments)]
-    fn accumulate(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], c: &BasisCache<T>, need_dx: bool, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T], g_aff: &mut [T]) {
+    fn accumulate(
+        &self,
+        x: &Tensor<T>,
+        p: &[T],
+        gy: &Tensor<T>,
+        gx: &mut [T],
+        c: &BasisCache<T>,
+        need_dx: bool,
+        w: &[T],
+        wb: &[T],
+        gw: &mut [T],
+        gwb: &mut [T],
+        g_aff: &mut [T],
+    ) {
         let (no, ni) = (self.n_out, self.n_in);
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
@@ -984,17 +1006,21 @@ mod tests {
         for (base, k) in [(Base::Silu, 3), (Base::Identity, 2), (Base::Zero, 3), (Base::Silu, 9)] {
             let (l, p) = setup_k(base, true, k);
             let xo = l.end();
-            gradcheck(&p, &|t: &mut Tape<'_, f64>| {
-                let x = t.param(xo, 6, 3);
-                let op = KanOp::new(&l);
-                let cache = op.cache.clone();
-                let y = t.fused(Box::new(op), vec![x]);
-                let sq = t.square(y);
-                let a = t.sum(sq, Axis::All);
-                let e = t.fused(Box::new(EdgeScaleOp::new(&l, cache)), vec![x]);
-                let es = t.sum(e, Axis::All);
-                t.add(a, es)
-            }, if k > 5 { 3e-5 } else { 1e-6 }); // high orders: finite differences lose digits
+            gradcheck(
+                &p,
+                &|t: &mut Tape<'_, f64>| {
+                    let x = t.param(xo, 6, 3);
+                    let op = KanOp::new(&l);
+                    let cache = op.cache.clone();
+                    let y = t.fused(Box::new(op), vec![x]);
+                    let sq = t.square(y);
+                    let a = t.sum(sq, Axis::All);
+                    let e = t.fused(Box::new(EdgeScaleOp::new(&l, cache)), vec![x]);
+                    let es = t.sum(e, Axis::All);
+                    t.add(a, es)
+                },
+                if k > 5 { 3e-5 } else { 1e-6 },
+            ); // high orders: finite differences lose digits
         }
     }
 }

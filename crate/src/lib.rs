@@ -5,15 +5,15 @@
 //! `wasm32-unknown-unknown` with SIMD128 and tested natively with `cargo test`.
 //! The only foreign surface is [`ffi`]; everything else is plain Rust.
 
-pub mod real;
-pub mod pool;
-pub mod simd;
-pub mod rng;
-pub mod bspline;
-pub mod linalg;
 pub mod autodiff;
-pub mod optim;
-pub mod layer;
-pub mod model;
-pub mod symbolic;
+pub mod bspline;
 pub mod ffi;
+pub mod layer;
+pub mod linalg;
+pub mod model;
+pub mod optim;
+pub mod pool;
+pub mod real;
+pub mod rng;
+pub mod simd;
+pub mod symbolic;

@@ -174,10 +174,7 @@ pub fn curve2coef<T: Real>(x: &[T], y: &[f64], r: usize, t: &[T], k: usize, ridg
             a[s * n + j] = row[j].to_f64();
         }
     }
-    let scale = (0..n)
-        .map(|j| (0..m).map(|s| a[s * n + j] * a[s * n + j]).sum::<f64>())
-        .fold(0.0f64, f64::max)
-        .max(1.0);
+    let scale = (0..n).map(|j| (0..m).map(|s| a[s * n + j] * a[s * n + j]).sum::<f64>()).fold(0.0f64, f64::max).max(1.0);
     let lam = (ridge * scale).sqrt();
     for j in 0..n {
         a[(m + j) * n + j] = lam;

@@ -639,16 +639,7 @@ impl<T: Real> Model<T> {
         }
         let n = self.params.len();
         let lb = Lbfgs::new(LbfgsConfig { lr: cfg.lr, ..Default::default() });
-        self.fit = Some(Box::new(FitState {
-            rng: Rng::new(cfg.seed),
-            adam: Adam::new(n, cfg.lr),
-            spare: Vec::new(),
-            lbfgs: lb,
-            cfg,
-            train,
-            test,
-            step: 0,
-        }));
+        self.fit = Some(Box::new(FitState { rng: Rng::new(cfg.seed), adam: Adam::new(n, cfg.lr), spare: Vec::new(), lbfgs: lb, cfg, train, test, step: 0 }));
         Ok(())
     }
 
@@ -838,9 +829,8 @@ impl<T: Real> Model<T> {
         let mut s: Vec<Vec<f64>> = (0..k_out).map(|k| (0..k_out).map(|q| if q == k { 1.0 } else { 0.0 }).collect()).collect();
         let mut nodes = vec![Vec::new(); nl + 1];
         let mut edges = vec![Vec::new(); nl];
-        let mean = |rows: &Vec<Vec<f64>>, len: usize| -> Vec<f64> {
-            (0..len).map(|q| rows.iter().map(|r| r[q]).sum::<f64>() / rows.len().max(1) as f64).collect()
-        };
+        let mean =
+            |rows: &Vec<Vec<f64>>, len: usize| -> Vec<f64> { (0..len).map(|q| rows.iter().map(|r| r[q]).sum::<f64>() / rows.len().max(1) as f64).collect() };
         nodes[nl] = mean(&s, k_out);
         for l in (0..nl).rev() {
             let layer = &self.layers[l];
@@ -1020,7 +1010,17 @@ impl<T: Real> Model<T> {
     /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first.
     #[allow(clippy::too_many_arguments)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn suggest(&self, l: usize, i: usize, j: usize, lib: &[(u16, f64)], weight_simple: f64, ar: (f64, f64), br: (f64, f64), x: &Tensor<T>) -> Res<Vec<Suggestion>> {
+    pub fn suggest(
+        &self,
+        l: usize,
+        i: usize,
+        j: usize,
+        lib: &[(u16, f64)],
+        weight_simple: f64,
+        ar: (f64, f64),
+        br: (f64, f64),
+        x: &Tensor<T>,
+    ) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
         let mut out: Vec<Suggestion> = lib
@@ -1065,7 +1065,15 @@ impl<T: Real> Model<T> {
     /// Fixes every live numeric edge to its best candidate whose r2 reaches `r2_th`.
     /// Returns `(l, i, j, id, r2)` per edge fixed.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn auto_symbolic(&mut self, lib: &[(u16, f64)], r2_th: f64, weight_simple: f64, ar: (f64, f64), br: (f64, f64), x: &Tensor<T>) -> Res<Vec<(usize, usize, usize, u16, f64)>> {
+    pub fn auto_symbolic(
+        &mut self,
+        lib: &[(u16, f64)],
+        r2_th: f64,
+        weight_simple: f64,
+        ar: (f64, f64),
+        br: (f64, f64),
+        x: &Tensor<T>,
+    ) -> Res<Vec<(usize, usize, usize, u16, f64)>> {
         let mut done = Vec::new();
         for l in 0..self.layers.len() {
             let (ni, no) = (self.layers[l].n_in, self.layers[l].n_out);
@@ -1101,7 +1109,10 @@ fn check_data<T: Real>(d: &Data<T>, n_in: usize, n_out: usize, loss: Loss, name:
         return Err(Failure::invalid(format!("fit: the {name} set is empty")));
     }
     if d.x.cols != n_in || d.y.rows != d.x.rows {
-        return Err(Failure::invalid(format!("fit: {name} inputs ({}, {}) and labels ({}, {}) do not fit a model with {n_in} inputs", d.x.rows, d.x.cols, d.y.rows, d.y.cols)));
+        return Err(Failure::invalid(format!(
+            "fit: {name} inputs ({}, {}) and labels ({}, {}) do not fit a model with {n_in} inputs",
+            d.x.rows, d.x.cols, d.y.rows, d.y.cols
+        )));
     }
     match loss {
         Loss::Mse if d.y.cols != n_out => Err(Failure::invalid(format!("fit: {name} labels have {} columns, the model has {n_out} outputs", d.y.cols))),
@@ -1179,8 +1190,8 @@ mod tests {
 
 #[cfg(test)]
 mod interpret {
-    use super::*;
     use super::tests::dataset as ds;
+    use super::*;
     use crate::symbolic::{lookup, LIB};
 
     fn run(m: &mut Model<f64>, train: &Data<f64>, test: &Data<f64>, steps: usize, cfg: FitConfig) -> StepReport {
@@ -1233,7 +1244,9 @@ mod perf {
     #[test]
     #[ignore]
     fn breakdown() {
-        for (w, g, n) in [(vec![(784usize, 0usize), (64, 0), (10, 0)], 5usize, 256usize), (vec![(100, 0), (100, 0)], 100, 512), (vec![(100, 0), (100, 0)], 5, 512)] {
+        for (w, g, n) in
+            [(vec![(784usize, 0usize), (64, 0), (10, 0)], 5usize, 256usize), (vec![(100, 0), (100, 0)], 100, 512), (vec![(100, 0), (100, 0)], 5, 512)]
+        {
             let cfg = ModelConfig { width: w.clone(), grid: vec![g], ..Default::default() };
             let m: Model<f32> = Model::new(&cfg).unwrap();
             let mut r = Rng::new(1);
@@ -1242,23 +1255,31 @@ mod perf {
             let l0 = &m.layers[0];
             let reps = 5;
             let t = std::time::Instant::now();
-            for _ in 0..reps { std::hint::black_box(l0.basis_cache(&x)); }
+            for _ in 0..reps {
+                std::hint::black_box(l0.basis_cache(&x));
+            }
             let tc = t.elapsed() / reps;
             let c = l0.basis_cache(&x);
             let t = std::time::Instant::now();
             let mut y = Tensor::zeros(1, 1);
-            for _ in 0..reps { y = l0.forward_cached(&x, &m.params, &c); }
+            for _ in 0..reps {
+                y = l0.forward_cached(&x, &m.params, &c);
+            }
             let tf = t.elapsed() / reps;
             let mut gx = vec![0.0f32; n * ni];
             let mut pg = vec![0.0f32; m.params.len()];
             let t = std::time::Instant::now();
-            for _ in 0..reps { l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c, false, false); }
+            for _ in 0..reps {
+                l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c, false, false);
+            }
             let tb = t.elapsed() / reps;
             let y = Tensor::from_vec(n, m.n_out(), vec![0.0; n * m.n_out()]);
             let d = Data { x: x.clone(), y };
             let fc = FitConfig::default();
             let t = std::time::Instant::now();
-            for _ in 0..reps { std::hint::black_box(m.objective(&m.params, &d, &fc)); }
+            for _ in 0..reps {
+                std::hint::black_box(m.objective(&m.params, &d, &fc));
+            }
             let to = t.elapsed() / reps;
             let flops = 2.0 * 4.0 * (l0.n_in * l0.n_out * n) as f64;
             eprintln!("{w:?} G{g} n{n}: cache {tc:?} fwd {tf:?} ({:.2} GF/s) bwd {tb:?} objective {to:?}", flops / tf.as_secs_f64() / 1e9);

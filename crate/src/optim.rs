@@ -125,11 +125,7 @@ fn cubic_min<T: Real>(x1: T, f1: T, g1: T, x2: T, f2: T, g2: T, lo: T, hi: T) ->
     if d2sq >= T::ZERO {
         let d2 = d2sq.sqrt();
         let two = T::from_f64(2.0);
-        let pos = if x1 <= x2 {
-            x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + two * d2))
-        } else {
-            x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + two * d2))
-        };
+        let pos = if x1 <= x2 { x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + two * d2)) } else { x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + two * d2)) };
         if pos.is_finite() {
             return pos.max(lo).min(hi);
         }

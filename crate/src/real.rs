@@ -62,10 +62,18 @@ pub trait Real:
     /// `1 / (1 + e^-x)`; NaN stays NaN.
     fn sigmoid(self) -> Self;
     fn max(self, o: Self) -> Self {
-        if self > o { self } else { o }
+        if self > o {
+            self
+        } else {
+            o
+        }
     }
     fn min(self, o: Self) -> Self {
-        if self < o { self } else { o }
+        if self < o {
+            self
+        } else {
+            o
+        }
     }
     fn signum0(self) -> Self {
         if self > Self::ZERO {
@@ -236,7 +244,13 @@ fn sigmoid_f64(x: f64) -> f64 {
 fn sigmoid_f32(x: f32) -> f32 {
     let y = -x;
     // comparisons, not min/max, so that NaN passes through
-    let y = if y < -87.0 { -87.0 } else if y > 80.0 { 80.0 } else { y };
+    let y = if y < -87.0 {
+        -87.0
+    } else if y > 80.0 {
+        80.0
+    } else {
+        y
+    };
     let n = (y * core::f32::consts::LOG2_E + 0.5).floor();
     // ln 2 in two parts, the first exact in f32
     let r = (y - n * 0.693_359_4) - n * -2.121_944_4e-4;

@@ -71,8 +71,7 @@ mod wasm {
             }
         }
         let acc = f32x4_add(acc0, acc1);
-        let mut s = (f32x4_extract_lane::<0>(acc) + f32x4_extract_lane::<1>(acc))
-            + (f32x4_extract_lane::<2>(acc) + f32x4_extract_lane::<3>(acc));
+        let mut s = (f32x4_extract_lane::<0>(acc) + f32x4_extract_lane::<1>(acc)) + (f32x4_extract_lane::<2>(acc) + f32x4_extract_lane::<3>(acc));
         while i < n {
             s += a[i] * b[i];
             i += 1;
@@ -427,7 +426,15 @@ pub mod fused_wasm {
                     return;
                 }
                 let last = (m - 1) * n + n - 1;
-                assert!(w1 < LIST && b.len() > last && row.len() > last && val.len() >= w1 * (last + 1) && wb.len() >= m * no && w.len() >= w1 * no && y.len() >= n * no);
+                assert!(
+                    w1 < LIST
+                        && b.len() > last
+                        && row.len() > last
+                        && val.len() >= w1 * (last + 1)
+                        && wb.len() >= m * no
+                        && w.len() >= w1 * no
+                        && y.len() >= n * no
+                );
                 // output blocks of at most 6 vectors, as even as they can be: their count and
                 // how many of them take one vector more
                 let nv = no / $lanes;
@@ -575,7 +582,16 @@ pub mod fused_wasm {
             /// returns the lanes of the block's share of `d/dx`.
             #[allow(clippy::too_many_arguments)]
             #[inline(always)]
-            unsafe fn $grad_n<const V: usize>(g: *const $t, base: Option<($t, $t, *const $t, *mut $t)>, v: &[$t], d: &[$t], w: *const $t, gw: *mut $t, no: usize, o: usize) -> v128 {
+            unsafe fn $grad_n<const V: usize>(
+                g: *const $t,
+                base: Option<($t, $t, *const $t, *mut $t)>,
+                v: &[$t],
+                d: &[$t],
+                w: *const $t,
+                gw: *mut $t,
+                no: usize,
+                o: usize,
+            ) -> v128 {
                 let mut gv = [$splat(0.0); V];
                 let mut ws = [$splat(0.0); V];
                 let gp = g.add(o);
@@ -671,9 +687,45 @@ pub mod fused_wasm {
     }
     #[inline(always)]
     fn ext64(v: v128, l: usize) -> f64 {
-        if l == 0 { f64x2_extract_lane::<0>(v) } else { f64x2_extract_lane::<1>(v) }
+        if l == 0 {
+            f64x2_extract_lane::<0>(v)
+        } else {
+            f64x2_extract_lane::<1>(v)
+        }
     }
 
-    kernels!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, grad_window_f32, ger_window_f32, grad_n_f32, ger_n_f32, ger_group_f32, group_n_f32, base_n_f32, axpy_windows_f32, win_n_f32);
-    kernels!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, grad_window_f64, ger_window_f64, grad_n_f64, ger_n_f64, ger_group_f64, group_n_f64, base_n_f64, axpy_windows_f64, win_n_f64);
+    kernels!(
+        f32,
+        4,
+        f32x4_splat,
+        f32x4_add,
+        f32x4_mul,
+        ext32,
+        grad_window_f32,
+        ger_window_f32,
+        grad_n_f32,
+        ger_n_f32,
+        ger_group_f32,
+        group_n_f32,
+        base_n_f32,
+        axpy_windows_f32,
+        win_n_f32
+    );
+    kernels!(
+        f64,
+        2,
+        f64x2_splat,
+        f64x2_add,
+        f64x2_mul,
+        ext64,
+        grad_window_f64,
+        ger_window_f64,
+        grad_n_f64,
+        ger_n_f64,
+        ger_group_f64,
+        group_n_f64,
+        base_n_f64,
+        axpy_windows_f64,
+        win_n_f64
+    );
 }

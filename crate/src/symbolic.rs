@@ -106,7 +106,11 @@ fn user_raw(id: u16, x: f64) -> f64 {
     let v = unsafe { kw_user_eval(id as u32, x) };
     #[cfg(not(target_arch = "wasm32"))]
     let v = USER.with(|u| u.borrow().get((id - USER_BASE) as usize).map(|f| f(x)).unwrap_or(0.0));
-    if v.is_finite() { v.max(-Y_MAX * Y_MAX).min(Y_MAX * Y_MAX) } else { 0.0 }
+    if v.is_finite() {
+        v.max(-Y_MAX * Y_MAX).min(Y_MAX * Y_MAX)
+    } else {
+        0.0
+    }
 }
 
 /// A user function's value and (central-difference) derivative; non-finite values become 0.
@@ -181,7 +185,11 @@ pub fn eval<T: Real>(id: u16, x: T) -> (T, T) {
             let c = clamp1(x);
             let d = one / (one - c * c).max(tiny).sqrt();
             let d = if c == x { d } else { T::ZERO };
-            if id == 24 { (c.asin(), d) } else { (c.acos(), -d) }
+            if id == 24 {
+                (c.asin(), d)
+            } else {
+                (c.acos(), -d)
+            }
         }
         26 => (x.atan(), one / (one + x * x)),
         27 => {
@@ -223,7 +231,11 @@ fn r2(p: &[f64], y: &[f64], ym: f64, syy: f64, eps: f64) -> f64 {
         sxx += (a - pm) * (a - pm);
     }
     let r = sxy * sxy / (sxx * syy + eps);
-    if r.is_finite() { r } else { 0.0 }
+    if r.is_finite() {
+        r
+    } else {
+        0.0
+    }
 }
 
 /// Fits `c * f(a*x + b) + d` to `(x, y)` as pykan does: a `grid x grid` search over

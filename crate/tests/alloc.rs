@@ -93,7 +93,11 @@ fn check_lbfgs<T: Real>() {
             // the width-40 model's float32 parameters take 20 KB, its hidden activations for
             // 256 samples 40 KB: either would be the largest allocation; in all, at most 25
             // evaluations and the closing loss, each within an Adam step's bound
-            let all = [third_step::<T>(8, n, batch, lamb, Opt::Lbfgs), third_step::<T>(40, n, batch, lamb, Opt::Lbfgs), third_step::<T>(40, 4 * n, 4 * batch, lamb, Opt::Lbfgs)];
+            let all = [
+                third_step::<T>(8, n, batch, lamb, Opt::Lbfgs),
+                third_step::<T>(40, n, batch, lamb, Opt::Lbfgs),
+                third_step::<T>(40, 4 * n, 4 * batch, lamb, Opt::Lbfgs),
+            ];
             for c in all {
                 assert_eq!(c.2, all[0].2, "{what}: the largest allocation differs: {all:?}");
                 assert!(c.2 <= 8 * 1024 && c.1 <= 26 * 24 * 1024, "{what}: {c:?}");
