@@ -110,7 +110,7 @@ pub(crate) fn slice<'a, T>(ptr: *const T, len: usize) -> Res<&'a [T]> {
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr.is_null() || (ptr as usize) % core::mem::align_of::<T>() != 0 {
+    if ptr.is_null() || !(ptr as usize).is_multiple_of(core::mem::align_of::<T>()) {
         return Err(Failure::invalid("ffi: null or misaligned buffer"));
     }
     // SAFETY: the caller passes a live, aligned buffer of `len` elements.
@@ -122,7 +122,7 @@ pub(crate) fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> Res<&'a mut [T]> {
     if len == 0 {
         return Ok(&mut []);
     }
-    if ptr.is_null() || (ptr as usize) % core::mem::align_of::<T>() != 0 {
+    if ptr.is_null() || !(ptr as usize).is_multiple_of(core::mem::align_of::<T>()) {
         return Err(Failure::invalid("ffi: null or misaligned buffer"));
     }
     // SAFETY: as in `slice`, and the buffer is not aliased during the call.
@@ -273,7 +273,6 @@ fn write_out<T: Real>(t: &[T], out: *mut f64) -> Res<()> {
 }
 
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_new(
     dtype: u32,
@@ -573,7 +572,6 @@ pub extern "C" fn kw_model_set_cache(h: u32, x: *const f64, n: usize) -> i32 {
 /// lamb_entropy, update_grid (0/1), grid_update_num, stop_grid_update_step,
 /// loss (0 mse, 1 crossentropy), seed]. `ny` is the label width.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_fit_begin(
     h: u32,
@@ -762,7 +760,6 @@ fn lib_of(ids: *const u32, cx: *const f64, n: usize) -> Res<Vec<(u16, f64)>> {
 /// Candidates for edge (l, i, j), best first: `out (nlib, 7)` rows of
 /// `[id, r2, complexity, a, b, c, d]`.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_suggest(
     h: u32,
@@ -793,7 +790,6 @@ pub extern "C" fn kw_model_suggest(
 }
 
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_fix_symbolic(
     h: u32,
@@ -822,7 +818,6 @@ pub extern "C" fn kw_model_fix_symbolic(
 
 /// Writes `(l, i, j, id, r2)` per edge fixed into `out` (room for every edge) and the count.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_auto_symbolic(
     h: u32,

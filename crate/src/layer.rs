@@ -280,7 +280,6 @@ impl<T: Real> Layer<T> {
     }
 
     /// A layer on the uniform grid of `g` intervals over `[a, b]`, all edges numeric.
-    #[allow(clippy::too_many_arguments)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(n_in: usize, n_out: usize, g: usize, k: usize, a: f64, b: f64, base: Base, off: usize) -> Self {
         let t: Vec<T> = bspline::uniform_knots(g, k, a, b);
@@ -422,7 +421,6 @@ impl<T: Real> Layer<T> {
     /// `need_dx: false` skips the gradient with respect to `x` (a layer fed by the data).
     /// `exclusive`: no other op adds to this layer's gradient blocks in `pg`, which are still
     /// zero, so the effective-weight gradients build up there in place of scratch buffers.
-    #[allow(clippy::too_many_arguments)]
     pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool, exclusive: bool) {
         let (w, wb) = self.eff(c, p);
         let (g_coef, g_sb, g_sp, g_aff) = self.grad_blocks(pg);
@@ -451,7 +449,6 @@ impl<T: Real> Layer<T> {
 
     /// The gradients of the effective weights into `gw`, `gwb`, of the symbolic edges'
     /// affine parameters into `g_aff`, and (with `need_dx`) of the inputs into `gx`.
-    #[allow(clippy::too_many_arguments)]
     fn accumulate(
         &self,
         x: &Tensor<T>,
@@ -587,7 +584,6 @@ impl<T: Real> Layer<T> {
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
     /// gradients and returns `d/dx` of `sum_o g_o * numeric_edge_o(x)`.
-    #[allow(clippy::too_many_arguments)]
     #[inline]
     fn edge_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T]) -> T {
         let (no, k) = (self.n_out, self.k);

@@ -24,6 +24,9 @@ use crate::pool;
 use crate::real::Real;
 use crate::rng::Rng;
 
+/// An edge fixed to a symbolic function: `(layer, in, out, function id, r2)`.
+pub type SymbolicFix = (usize, usize, usize, u16, f64);
+
 #[derive(Clone, Debug)]
 pub struct ModelConfig {
     pub width: Vec<(usize, usize)>,
@@ -679,7 +682,7 @@ impl<T: Real> Model<T> {
         let freq = (cfg.stop_grid_update_step / cfg.grid_update_num.max(1)).max(1);
         // the optimiser works on a copy, so only a grid update needs undoing on failure
         let mut saved = None;
-        if cfg.update_grid && st.step % freq == 0 && st.step < cfg.stop_grid_update_step {
+        if cfg.update_grid && st.step.is_multiple_of(freq) && st.step < cfg.stop_grid_update_step {
             saved = Some((self.params.clone(), self.layers.clone()));
             self.update_grid(&batch.x)?;
         }
@@ -888,8 +891,7 @@ impl<T: Real> Model<T> {
             ly.off = params.len();
             ly.knots = ins.iter().flat_map(|&i| src.knots_of(i).to_vec()).collect();
             debug_assert_eq!(ly.knots.len(), ni * nt);
-            let pick = |v: &dyn Fn(usize, usize) -> T| -> Vec<T> { ins.iter().flat_map(|&i| outs.iter().map(move |&o| v(i, o))).collect::<Vec<_>>() };
-            ly.mask = pick(&|i, o| src.mask[i * src.n_out + o]);
+            ly.mask = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.mask[i * src.n_out + o])).collect();
             ly.sym = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.sym[i * src.n_out + o])).collect();
             let p = &self.params;
             let mut block = vec![T::ZERO; ly.n_params()];
@@ -1008,7 +1010,6 @@ impl<T: Real> Model<T> {
     }
 
     /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first.
-    #[allow(clippy::too_many_arguments)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn suggest(
         &self,
@@ -1073,7 +1074,7 @@ impl<T: Real> Model<T> {
         ar: (f64, f64),
         br: (f64, f64),
         x: &Tensor<T>,
-    ) -> Res<Vec<(usize, usize, usize, u16, f64)>> {
+    ) -> Res<Vec<SymbolicFix>> {
         let mut done = Vec::new();
         for l in 0..self.layers.len() {
             let (ni, no) = (self.layers[l].n_in, self.layers[l].n_out);

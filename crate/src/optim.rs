@@ -18,6 +18,9 @@
 use crate::pool;
 use crate::real::Real;
 
+/// An objective: its value and gradient at a point.
+pub type Objective<'a, T> = dyn FnMut(&[T]) -> (T, Vec<T>) + 'a;
+
 /// Adam with bias correction (Kingma & Ba), as in PyTorch (no weight decay).
 #[derive(Clone, Debug)]
 pub struct Adam<T> {
@@ -142,7 +145,7 @@ impl<T: Real> Lbfgs<T> {
     /// gradient. Returns the objective at the start of the step.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn step(&mut self, x: &mut [T], f: &mut dyn FnMut(&[T]) -> (T, Vec<T>)) -> T {
+    pub fn step(&mut self, x: &mut [T], f: &mut Objective<T>) -> T {
         let c = self.cfg.clone();
         let tol_change = T::from_f64(c.tolerance_change);
         let (mut loss, mut g) = f(x);
@@ -237,19 +240,8 @@ impl<T: Real> Lbfgs<T> {
 
 /// Strong-Wolfe line search along `d` from `x` (c1 = 1e-4, c2 = 0.9), bracketing then
 /// zooming with cubic interpolation. Returns `(f, g, t, evaluations)` at the accepted step.
-#[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn strong_wolfe<T: Real>(
-    f: &mut dyn FnMut(&[T]) -> (T, Vec<T>),
-    x: &[T],
-    mut t: T,
-    d: &[T],
-    f0: T,
-    g0: &[T],
-    gtd0: T,
-    tol_change: T,
-    max_ls: usize,
-) -> (T, Vec<T>, T, usize) {
+fn strong_wolfe<T: Real>(f: &mut Objective<T>, x: &[T], mut t: T, d: &[T], f0: T, g0: &[T], gtd0: T, tol_change: T, max_ls: usize) -> (T, Vec<T>, T, usize) {
     let (c1, c2) = (T::from_f64(1e-4), T::from_f64(0.9));
     let d_norm = max_abs(d);
     // every vector here is a pool buffer: the trial point, and the gradients, which move

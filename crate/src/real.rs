@@ -90,7 +90,6 @@ pub trait Real:
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
     /// Every sample's outputs `y (n, no)` from a block of `m` inputs, their cache entries
     /// `n` apart (see `simd::fused_wasm`): the base row and the `w1` window rows of each input.
-    #[allow(clippy::too_many_arguments)]
     fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]);
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
     #[allow(clippy::type_complexity)]
@@ -243,14 +242,8 @@ fn sigmoid_f64(x: f64) -> f64 {
 #[inline(always)]
 fn sigmoid_f32(x: f32) -> f32 {
     let y = -x;
-    // comparisons, not min/max, so that NaN passes through
-    let y = if y < -87.0 {
-        -87.0
-    } else if y > 80.0 {
-        80.0
-    } else {
-        y
-    };
+    // clamp, not min/max, so that NaN passes through
+    let y = y.clamp(-87.0, 80.0);
     let n = (y * core::f32::consts::LOG2_E + 0.5).floor();
     // ln 2 in two parts, the first exact in f32
     let r = (y - n * 0.693_359_4) - n * -2.121_944_4e-4;

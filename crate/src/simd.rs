@@ -216,7 +216,6 @@ pub fn peak_probe_f32(iters: u32) -> f32 {
 pub mod fused_scalar {
     use crate::real::Real;
 
-    #[allow(clippy::too_many_arguments)]
     pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, w1: usize, wb: &[T], w: &[T], no: usize, y: &mut [T]) {
         for (s, ys) in y.chunks_exact_mut(no).take(n).enumerate() {
             for (o, yo) in ys.iter_mut().enumerate() {
@@ -419,7 +418,6 @@ pub mod fused_wasm {
             /// `r < w1`, `y_s = y[s no..][..no]`. Per sample, the rows of a run of inputs (base
             /// row, then window rows, input by input) are listed once with their factors; then
             /// blocks of `y_s` stay in registers while the listed rows stream by, a row a step.
-            #[allow(clippy::too_many_arguments)]
             pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
                 const LIST: usize = 160;
                 if m == 0 || n == 0 {
@@ -580,7 +578,6 @@ pub mod fused_wasm {
             /// `V` vectors of `g` from `o` on, held in registers while the base row and the
             /// `v.len()` window rows (`no` apart in `w` and `gw`) take their gradients;
             /// returns the lanes of the block's share of `d/dx`.
-            #[allow(clippy::too_many_arguments)]
             #[inline(always)]
             unsafe fn $grad_n<const V: usize>(
                 g: *const $t,

@@ -85,8 +85,11 @@ extern "C" {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+type UserFn = fn(f64) -> f64;
+
+#[cfg(not(target_arch = "wasm32"))]
 thread_local! {
-    static USER: std::cell::RefCell<Vec<fn(f64) -> f64>> = const { std::cell::RefCell::new(Vec::new()) };
+    static USER: std::cell::RefCell<Vec<UserFn>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Registers a native user function (tests and native embedders); returns its id.
@@ -107,7 +110,7 @@ fn user_raw(id: u16, x: f64) -> f64 {
     #[cfg(not(target_arch = "wasm32"))]
     let v = USER.with(|u| u.borrow().get((id - USER_BASE) as usize).map(|f| f(x)).unwrap_or(0.0));
     if v.is_finite() {
-        v.max(-Y_MAX * Y_MAX).min(Y_MAX * Y_MAX)
+        v.clamp(-Y_MAX * Y_MAX, Y_MAX * Y_MAX)
     } else {
         0.0
     }
