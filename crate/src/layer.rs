@@ -1015,8 +1015,9 @@ mod tests {
                     let es = t.sum(e, Axis::All);
                     t.add(a, es)
                 },
+                // high orders: finite differences lose digits
                 if k > 5 { 3e-5 } else { 1e-6 },
-            ); // high orders: finite differences lose digits
+            );
         }
     }
 }
