@@ -15,7 +15,10 @@
 # wasm-opt comes from the npm package `binaryen` (a devDependency, pinned; it runs on Node
 # and needs no network), else from the system (Debian's binaryen 108, whose output is about
 # 1.5 KB larger, so it also repeats its passes until the size stops falling: --converge;
-# version 132 grows with that option).
+# version 132 grows with that option). With npm's binaryen, scripts/top-test-loops.mjs first
+# moves the exit test of the forward kernel's wide blocks to the top of their loops, and
+# wasm-opt leaves those blocks as functions of their own; both keep V8 from spilling their
+# accumulators (see win_big in crate/src/simd.rs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/crate"
@@ -42,8 +45,12 @@ fi
 mkdir -p "$root/dist"
 built="$root/crate/target/$target/release/kanwasm_core.wasm"
 wasm_opt=(wasm-opt --converge)
-if [ -x "$root/node_modules/.bin/wasm-opt" ]; then
-  wasm_opt=("$root/node_modules/.bin/wasm-opt")
+if [ -f "$root/node_modules/binaryen/package.json" ]; then
+  node "$root/scripts/top-test-loops.mjs" "$built" "$built.top" 'win_big_f(32|64)'
+  built="$built.top"
+  wasm_opt=("$root/node_modules/.bin/wasm-opt" --no-inline='*win_big*')
+else
+  echo "build-wasm: npm's binaryen is missing (run npm ci); the forward kernel keeps a slower loop form" >&2
 fi
 if command -v "${wasm_opt[0]}" >/dev/null 2>&1 &&
   "${wasm_opt[@]}" -O3 --merge-similar-functions --strip-producers --strip-target-features \

@@ -23,10 +23,9 @@
 
 use crate::autodiff::{silu_both, std_rows, std_rows_backward, Fused, Tensor};
 use crate::bspline::{self, MAX_K};
-use crate::pool::{self, Pooled};
+use crate::pool::{self, Aligned, Pooled};
 use crate::real::Real;
 use crate::symbolic;
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -97,7 +96,7 @@ pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
 pub struct BasisCache<T: Pooled> {
     /// The effective weights `(w, wb)` of the parameters the cache was built with (a tape
     /// evaluates one parameter vector), so forward, backward and regulariser share them.
-    pub eff: Option<(Vec<T>, Vec<T>)>,
+    pub eff: Option<(Aligned<T>, Aligned<T>)>,
     pub n: usize,
     /// The offset of the window's first row in the effective weights `(in, coeff, out)`.
     pub row: Vec<usize>,
@@ -111,10 +110,6 @@ pub struct BasisCache<T: Pooled> {
 
 impl<T: Pooled> Drop for BasisCache<T> {
     fn drop(&mut self) {
-        if let Some((w, wb)) = self.eff.take() {
-            pool::give(w);
-            pool::give(wb);
-        }
         pool::give(std::mem::take(&mut self.row));
         pool::give(std::mem::take(&mut self.moved));
         for v in [&mut self.val, &mut self.der, &mut self.b, &mut self.db] {
@@ -123,21 +118,19 @@ impl<T: Pooled> Drop for BasisCache<T> {
     }
 }
 
-/// Effective weights borrowed from a [`BasisCache`], or computed for one call; these go
-/// back to the pool when dropped.
-struct Eff<'c, T: Pooled>(Cow<'c, [T]>);
+/// Effective weights borrowed from a [`BasisCache`], or computed for one call (these go
+/// back to the pool when dropped).
+enum Eff<'c, T: Pooled> {
+    Borrowed(&'c [T]),
+    Owned(Aligned<T>),
+}
 
 impl<T: Pooled> std::ops::Deref for Eff<'_, T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
-        &self.0
-    }
-}
-
-impl<T: Pooled> Drop for Eff<'_, T> {
-    fn drop(&mut self) {
-        if let Cow::Owned(v) = std::mem::take(&mut self.0) {
-            pool::give(v);
+        match self {
+            Eff::Borrowed(w) => w,
+            Eff::Owned(w) => w,
         }
     }
 }
@@ -319,14 +312,14 @@ impl<T: Real> Layer<T> {
     }
 
     /// Effective spline weights `coef * scale_sp * mask`, `(in, coeff, out)`, and base
-    /// weights `scale_base * mask`, `(in, out)`.
-    pub fn effective(&self, p: &[T]) -> (Vec<T>, Vec<T>) {
+    /// weights `scale_base * mask`, `(in, out)`, each starting on a cache line.
+    pub fn effective(&self, p: &[T]) -> (Aligned<T>, Aligned<T>) {
         let (nb, no) = (self.nb(), self.n_out);
         let coef = &p[self.coef_off()..self.sb_off()];
         let sb = &p[self.sb_off()..self.sp_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
         // filled in layout order, so the buffer needs no zeroing first
-        let mut w = pool::take(coef.len());
+        let mut w = Aligned::take(coef.len());
         for i in 0..self.n_in {
             let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
             for j in 0..nb {
@@ -334,7 +327,7 @@ impl<T: Real> Layer<T> {
                 w.extend(coef[base..base + no].iter().zip(spi).zip(mi).map(|((&c, &s), &m)| c * s * m));
             }
         }
-        let mut wb = pool::take(sb.len());
+        let mut wb = Aligned::take(sb.len());
         wb.extend(sb.iter().zip(&self.mask).map(|(&a, &m)| a * m));
         (w, wb)
     }
@@ -343,10 +336,10 @@ impl<T: Real> Layer<T> {
     /// back to the pool when dropped).
     fn eff<'c>(&self, c: &'c BasisCache<T>, p: &[T]) -> (Eff<'c, T>, Eff<'c, T>) {
         match &c.eff {
-            Some((w, wb)) => (Eff(Cow::Borrowed(w)), Eff(Cow::Borrowed(wb))),
+            Some((w, wb)) => (Eff::Borrowed(w), Eff::Borrowed(wb)),
             None => {
                 let (w, wb) = self.effective(p);
-                (Eff(Cow::Owned(w)), Eff(Cow::Owned(wb)))
+                (Eff::Owned(w), Eff::Owned(wb))
             }
         }
     }

@@ -167,6 +167,67 @@ pub fn clear() {
     }
 }
 
+/// Bytes of a cache line: [`Aligned`] buffers start on one.
+pub const LINE: usize = 64;
+
+/// A pooled buffer whose elements start on a cache line, so that SIMD loads of rows whose
+/// length is a multiple of the vector never straddle two lines. Grows like a vector (up to
+/// the room it was taken with, then by reallocating, which may lose the alignment) and
+/// goes back to the pool when dropped.
+#[derive(Debug)]
+pub struct Aligned<T: Pooled> {
+    buf: Vec<T>,
+    off: usize,
+}
+
+impl<T: Pooled> Aligned<T> {
+    /// An empty buffer with room for `cap` elements from a cache-line boundary.
+    pub fn take(cap: usize) -> Self {
+        let mut buf = take::<T>(cap + LINE / size_of::<T>());
+        let off = pad_to_line(buf.as_mut_ptr() as *mut u8) / size_of::<T>();
+        // SAFETY: the room is at least LINE / size elements, and `pad_to_line` zeroed the
+        // `off` elements before the boundary (all-zero bytes are a value of T)
+        unsafe { buf.set_len(off) };
+        Aligned { buf, off }
+    }
+
+    pub fn extend<I: IntoIterator<Item = T>>(&mut self, it: I) {
+        self.buf.extend(it);
+    }
+}
+
+/// Zeroes the bytes from `p` to the next cache-line boundary (fewer than [`LINE`]; `p` is
+/// aligned to the element size, so they are whole elements) and returns their count.
+#[inline(never)]
+fn pad_to_line(p: *mut u8) -> usize {
+    let n = p.align_offset(LINE).min(LINE - 1);
+    // SAFETY: the caller's buffer has room for LINE bytes from p
+    unsafe { std::ptr::write_bytes(p, 0, n) };
+    n
+}
+
+impl<T: Pooled> std::ops::Deref for Aligned<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        // SAFETY: off <= len, set in `take`; elements are only ever added
+        unsafe { self.buf.get_unchecked(self.off..) }
+    }
+}
+
+impl<T: Pooled> Clone for Aligned<T> {
+    fn clone(&self) -> Self {
+        let mut c = Aligned::take(self.len());
+        c.extend(self.iter().copied());
+        c
+    }
+}
+
+impl<T: Pooled> Drop for Aligned<T> {
+    fn drop(&mut self) {
+        give(std::mem::take(&mut self.buf));
+    }
+}
+
 /// Buffers and bytes kept for the alignment of `T`.
 pub fn kept<T: Pooled>() -> (usize, usize) {
     SHELVES.with(|sh| {
@@ -225,5 +286,22 @@ mod tests {
         clear();
         assert_eq!(kept::<u32>(), (0, 0));
         assert_eq!(kept::<f64>(), (0, 0));
+    }
+
+    #[test]
+    fn aligned_buffers_start_on_a_cache_line_and_go_back_to_the_pool() {
+        clear();
+        // whatever alignment the allocator gives a buffer of each size
+        for shift in 0..8 {
+            let mut a: Aligned<f32> = Aligned::take(100 + shift);
+            a.extend((0..100).map(|i| i as f32));
+            assert_eq!(a.as_ptr() as usize % LINE, 0);
+            assert_eq!(a.len(), 100);
+            assert_eq!(a[7], 7.0);
+            let b = a.clone();
+            assert_eq!((b.as_ptr() as usize % LINE, &b[..]), (0, &a[..]));
+        }
+        assert!(kept::<f32>().0 >= 2);
+        clear();
     }
 }

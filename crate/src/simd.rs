@@ -286,7 +286,7 @@ pub mod fused_wasm {
     use core::arch::wasm32::*;
 
     macro_rules! kernels {
-        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $grad:ident, $ger:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident, $win:ident, $win_n:ident) => {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $grad:ident, $ger:ident, $grad_n:ident, $ger_n:ident, $group:ident, $group_n:ident, $base_n:ident, $win:ident, $win_n:ident, $win_big:ident) => {
             /// `V` vectors from `o` on of the 4 window rows (`no` apart in `gw`), held in
             /// registers while every sample of the group adds its multiples of its output
             /// gradient; the base row `gwb`, when given, takes its share in a second pass.
@@ -403,12 +403,51 @@ pub mod fused_wasm {
                 for t in 0..len {
                     let a = $splat(*fac.add(t));
                     let p = (*adr.add(t)).add(o);
-                    for v in 0..V {
+                    // written last vector first: LLVM emits the steps in the reverse order, so
+                    // the module loads the row in ascending addresses, the order in which V8
+                    // keeps each load next to its multiply
+                    for v in (0..V).rev() {
                         acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
                     }
                 }
                 for v in 0..V {
                     v128_store(y.add(o + v * $lanes) as *mut v128, acc[v]);
+                }
+            }
+
+            /// 12 vectors of `y` from `o` on, and a 13th when `wide`, held in registers as the
+            /// narrow blocks hold theirs. A function of its own: scripts/build-wasm.sh keeps wasm-opt from
+            /// inlining it, so V8 compiles the step loop as an outermost loop, which it does
+            /// not unroll, and scripts/top-test-loops.mjs moves the loop's exit test to the
+            /// top. Both keep V8 from issuing all of a step's loads first, which spills the
+            /// accumulators.
+            #[inline(never)]
+            unsafe fn $win_big(fac: *const $t, adr: *const *const $t, len: usize, y: *mut $t, o: usize, wide: bool) {
+                const V: usize = 12;
+                let mut acc = [$splat(0.0); V];
+                let mut acc13 = $splat(0.0);
+                for v in 0..V {
+                    acc[v] = v128_load(y.add(o + v * $lanes) as *const v128);
+                }
+                if wide {
+                    acc13 = v128_load(y.add(o + V * $lanes) as *const v128);
+                }
+                for t in 0..len {
+                    let a = $splat(*fac.add(t));
+                    let p = (*adr.add(t)).add(o);
+                    if wide {
+                        acc13 = $add(acc13, $mul(a, v128_load(p.add(V * $lanes) as *const v128)));
+                    }
+                    // last vector first, as in the narrow blocks
+                    for v in (0..V).rev() {
+                        acc[v] = $add(acc[v], $mul(a, v128_load(p.add(v * $lanes) as *const v128)));
+                    }
+                }
+                for v in 0..V {
+                    v128_store(y.add(o + v * $lanes) as *mut v128, acc[v]);
+                }
+                if wide {
+                    v128_store(y.add(o + V * $lanes) as *mut v128, acc13);
                 }
             }
 
@@ -433,11 +472,15 @@ pub mod fused_wasm {
                         && w.len() >= w1 * no
                         && y.len() >= n * no
                 );
-                // output blocks of at most 6 vectors, as even as they can be: their count and
-                // how many of them take one vector more
+                // output blocks: as many of 12 or 13 vectors as the outputs allow (V8 11 keeps
+                // 12 to 14 accumulators in registers in such a loop, but spills 7 to 11), the
+                // rest in blocks of at most 6, as even as they can be
                 let nv = no / $lanes;
-                let nblk = nv.div_ceil(6);
-                let (vlo, nhi) = if nblk > 0 { (nv / nblk, nv % nblk) } else { (0, 0) };
+                let nbig = nv / 12;
+                let n13 = (nv - 12 * nbig).min(nbig);
+                let rest = nv - 12 * nbig - n13;
+                let nsmall = rest.div_ceil(6);
+                let (vlo, nhi) = if nsmall > 0 { (rest / nsmall, rest % nsmall) } else { (0, 0) };
                 let per = LIST / (w1 + 1);
                 let wmax = w.len() - w1 * no;
                 // written before they are read: entries `..len` of each run
@@ -486,9 +529,11 @@ pub mod fused_wasm {
                         // window within w, its base row within wb: asserted); the blocks end
                         // at or before no, within y_s.
                         unsafe {
-                            for k in 0..nblk {
-                                let v = vlo + usize::from(k < nhi);
+                            for k in 0..nbig + nsmall {
+                                let v = if k < nbig { 12 + usize::from(k < n13) } else { vlo + usize::from(k - nbig < nhi) };
                                 match v {
+                                    13 => $win_big(fp, ap, len, yp, o, true),
+                                    12 => $win_big(fp, ap, len, yp, o, false),
                                     6 => $win_n::<6>(fp, ap, len, yp, o),
                                     5 => $win_n::<5>(fp, ap, len, yp, o),
                                     4 => $win_n::<4>(fp, ap, len, yp, o),
@@ -706,7 +751,8 @@ pub mod fused_wasm {
         group_n_f32,
         base_n_f32,
         axpy_windows_f32,
-        win_n_f32
+        win_n_f32,
+        win_big_f32
     );
     kernels!(
         f64,
@@ -723,6 +769,7 @@ pub mod fused_wasm {
         group_n_f64,
         base_n_f64,
         axpy_windows_f64,
-        win_n_f64
+        win_n_f64,
+        win_big_f64
     );
 }
