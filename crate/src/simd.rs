@@ -393,16 +393,17 @@ pub mod fused_wasm {
             }
 
             /// `V` vectors of `y` from `o` on, held in registers while the `len` listed rows
-            /// stream by, one per step: row `t` starts at `adr[t]` and is scaled by `fac[t]`.
+            /// stream by, one per step: row `t` starts at address `adr[t]` (its provenance
+            /// exposed) and is scaled by `fac[t]`.
             #[inline(always)]
-            unsafe fn $win_n<const V: usize>(fac: *const $t, adr: *const *const $t, len: usize, y: *mut $t, o: usize) {
+            unsafe fn $win_n<const V: usize>(fac: *const $t, adr: *const usize, len: usize, y: *mut $t, o: usize) {
                 let mut acc = [$splat(0.0); V];
                 for v in 0..V {
                     acc[v] = v128_load(y.add(o + v * $lanes) as *const v128);
                 }
                 for t in 0..len {
                     let a = $splat(*fac.add(t));
-                    let p = (*adr.add(t)).add(o);
+                    let p = core::ptr::with_exposed_provenance::<$t>(*adr.add(t)).add(o);
                     // written last vector first: LLVM emits the steps in the reverse order, so
                     // the module loads the row in ascending addresses, the order in which V8
                     // keeps each load next to its multiply
@@ -422,7 +423,7 @@ pub mod fused_wasm {
             /// top. Both keep V8 from issuing all of a step's loads first, which spills the
             /// accumulators.
             #[inline(never)]
-            unsafe fn $win_big(fac: *const $t, adr: *const *const $t, len: usize, y: *mut $t, o: usize, wide: bool) {
+            unsafe fn $win_big(fac: *const $t, adr: *const usize, len: usize, y: *mut $t, o: usize, wide: bool) {
                 const V: usize = 12;
                 let mut acc = [$splat(0.0); V];
                 let mut acc13 = $splat(0.0);
@@ -434,7 +435,7 @@ pub mod fused_wasm {
                 }
                 for t in 0..len {
                     let a = $splat(*fac.add(t));
-                    let p = (*adr.add(t)).add(o);
+                    let p = core::ptr::with_exposed_provenance::<$t>(*adr.add(t)).add(o);
                     if wide {
                         acc13 = $add(acc13, $mul(a, v128_load(p.add(V * $lanes) as *const v128)));
                     }
@@ -455,8 +456,9 @@ pub mod fused_wasm {
             /// for sample `s < n`, `y_s += sum_j (b[q] * wb_j + sum_r val[w1 q + r] *
             /// w[row[q] + r no..][..no])` with `q = j n + s`, `wb_j = wb[j no..][..no]`,
             /// `r < w1`, `y_s = y[s no..][..no]`. Per sample, the rows of a run of inputs (base
-            /// row, then window rows, input by input) are listed once with their factors; then
-            /// blocks of `y_s` stay in registers while the listed rows stream by, a row a step.
+            /// row, then window rows, input by input) are listed once with their factors (one
+            /// sample ahead); then blocks of `y_s` stay in registers while the listed rows
+            /// stream by, a row a step.
             pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
                 const LIST: usize = 160;
                 if m == 0 || n == 0 {
@@ -483,47 +485,61 @@ pub mod fused_wasm {
                 let (vlo, nhi) = if nsmall > 0 { (rest / nsmall, rest % nsmall) } else { (0, 0) };
                 let per = LIST / (w1 + 1);
                 let wmax = w.len() - w1 * no;
-                // written before they are read: entries `..len` of each run
-                let mut fac = [core::mem::MaybeUninit::<$t>::uninit(); LIST];
-                let mut adr = [core::mem::MaybeUninit::<*const $t>::uninit(); LIST];
-                let (bp, vp, rp, wbp, wp) = (b.as_ptr(), val.as_ptr(), row.as_ptr(), wb.as_ptr(), w.as_ptr());
-                let (fp, ap) = (fac.as_mut_ptr() as *mut $t, adr.as_mut_ptr() as *mut *const $t);
-                for s in 0..n {
-                    let yp = y[s * no..].as_mut_ptr();
-                    let mut j0 = 0;
-                    while j0 < m {
-                        let j1 = (j0 + per).min(m);
-                        let mut len = 0;
-                        for j in j0..j1 {
-                            let q = j * n + s;
-                            // SAFETY: q <= last, so the entries read lie within b, val and
-                            // row (asserted above); at most LIST entries are written.
-                            unsafe {
-                                let r0 = *rp.add(q);
-                                assert!(r0 <= wmax);
-                                *fp.add(len) = *bp.add(q);
-                                *ap.add(len) = wbp.add(j * no);
-                                let (vq, pw, f) = (vp.add(w1 * q), wp.add(r0), fp.add(len + 1));
-                                if w1 == 4 {
-                                    // cubic: the window's values go over as whole vectors
-                                    for c in 0..4 / $lanes {
-                                        v128_store(f.add(c * $lanes) as *mut v128, v128_load(vq.add(c * $lanes) as *const v128));
-                                    }
-                                    for r in 0..4 {
-                                        *ap.add(len + 1 + r) = pw.add(r * no);
-                                    }
-                                } else {
-                                    for r in 0..w1 {
-                                        // one by one (a copy of a few values is not worth a
-                                        // call to memory.copy)
-                                        *f.add(r) = core::ptr::read_volatile(vq.add(r));
-                                        *ap.add(len + 1 + r) = pw.add(r * no);
+                // two lists, written before they are read (entries `..len` of a run): sample
+                // s + 1's goes into one while the kernels read sample s's from the other, so
+                // that they never read what was stored just before
+                let mut fac = [core::mem::MaybeUninit::<$t>::uninit(); 2 * LIST];
+                let mut adr = [core::mem::MaybeUninit::<usize>::uninit(); 2 * LIST];
+                let (bp, vp, rp) = (b.as_ptr(), val.as_ptr(), row.as_ptr());
+                // the rows go into the list as addresses (exposed, so the kernels can make
+                // pointers of them again); a window's 4 rows, `no` apart, as one vector
+                let (wba, wa) = (wb.as_ptr().expose_provenance(), w.as_ptr().expose_provenance());
+                let stride = no * core::mem::size_of::<$t>();
+                let steps = u32x4(0, stride as u32, 2 * stride as u32, 3 * stride as u32);
+                let (fp0, ap0) = (fac.as_mut_ptr() as *mut $t, adr.as_mut_ptr() as *mut usize);
+                let mut j0 = 0;
+                while j0 < m {
+                    let j1 = (j0 + per).min(m);
+                    let len = (w1 + 1) * (j1 - j0);
+                    for s in 0..=n {
+                        if s < n {
+                            let (fp, ap) = (fp0.wrapping_add((s & 1) * LIST), ap0.wrapping_add((s & 1) * LIST));
+                            let mut e = 0;
+                            for j in j0..j1 {
+                                let q = j * n + s;
+                                // SAFETY: q <= last, so the entries read lie within b, val and
+                                // row (asserted above); at most LIST entries are written.
+                                unsafe {
+                                    let r0 = *rp.add(q);
+                                    assert!(r0 <= wmax);
+                                    *fp.add(e) = *bp.add(q);
+                                    *ap.add(e) = wba + j * stride;
+                                    let (vq, pw, f) = (vp.add(w1 * q), wa + r0 * core::mem::size_of::<$t>(), fp.add(e + 1));
+                                    if w1 == 4 {
+                                        // cubic: the window's values and rows go over as whole
+                                        // vectors (addresses are 32 bits wide in wasm32)
+                                        for c in 0..4 / $lanes {
+                                            v128_store(f.add(c * $lanes) as *mut v128, v128_load(vq.add(c * $lanes) as *const v128));
+                                        }
+                                        v128_store(ap.add(e + 1) as *mut v128, i32x4_add(u32x4_splat(pw as u32), steps));
+                                    } else {
+                                        for r in 0..w1 {
+                                            // one by one (a copy of a few values is not worth
+                                            // a call to memory.copy)
+                                            *f.add(r) = core::ptr::read_volatile(vq.add(r));
+                                            *ap.add(e + 1 + r) = pw + r * stride;
+                                        }
                                     }
                                 }
+                                e += w1 + 1;
                             }
-                            len += w1 + 1;
                         }
-                        let (fp, ap) = (fp as *const $t, ap as *const *const $t);
+                        if s == 0 {
+                            continue;
+                        }
+                        let s = s - 1;
+                        let yp = y[s * no..].as_mut_ptr();
+                        let (fp, ap) = (fp0.wrapping_add((s & 1) * LIST) as *const $t, ap0.wrapping_add((s & 1) * LIST) as *const usize);
                         let mut o = 0;
                         // SAFETY: every listed row holds `no` entries from its address (its
                         // window within w, its base row within wb: asserted); the blocks end
@@ -546,14 +562,14 @@ pub mod fused_wasm {
                             while o < no {
                                 let mut acc = *yp.add(o);
                                 for t in 0..len {
-                                    acc += *fp.add(t) * *(*ap.add(t)).add(o);
+                                    acc += *fp.add(t) * *core::ptr::with_exposed_provenance::<$t>(*ap.add(t)).add(o);
                                 }
                                 *yp.add(o) = acc;
                                 o += 1;
                             }
                         }
-                        j0 = j1;
                     }
+                    j0 = j1;
                 }
             }
 
