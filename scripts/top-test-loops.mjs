@@ -107,20 +107,17 @@ function visit(e, nonZero) {
   if (i.id === B.BlockId) {
     let known = new Set(nonZero);
     for (const child of i.children) {
-      const ci = info(child);
-      if (ci.id === B.LoopId && rewrite(child, known)) {
-        known = new Set();
-        continue;
-      }
       visit(child, known);
+      const ci = info(child);
       const tested = i.name ? exitIfZero(child, i.name) : undefined;
       if (tested !== undefined) known.add(tested);
       else if (ci.id === B.LocalSetId && !ci.isTee) {
         // `local.set m (local.get n)` with n known non-zero: so is m; any other write to m
         // forgets it
         known.delete(ci.index);
-        if (nonZeroSource(ci.value, known)) known.add(ci.index);
-      } else if (ci.id !== B.LocalSetId || ci.isTee) known = new Set();
+        const src = localOf(ci.value);
+        if (src !== undefined && known.has(src)) known.add(ci.index);
+      } else known = new Set();
     }
   } else if (i.id === B.IfId) {
     const n = localOf(i.condition);
@@ -129,11 +126,6 @@ function visit(e, nonZero) {
   } else if (i.id === B.LoopId) {
     if (!rewrite(e, nonZero)) visit(i.body, new Set());
   }
-}
-
-function nonZeroSource(value, known) {
-  const n = localOf(value);
-  return n !== undefined && known.has(n);
 }
 
 const re = new RegExp(pattern);
