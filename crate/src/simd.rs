@@ -417,11 +417,11 @@ pub mod fused_wasm {
             }
 
             /// 12 vectors of `y` from `o` on, and a 13th when `wide`, held in registers as the
-            /// narrow blocks hold theirs. A function of its own: scripts/build-wasm.sh keeps wasm-opt from
-            /// inlining it, so V8 compiles the step loop as an outermost loop, which it does
-            /// not unroll, and scripts/top-test-loops.mjs moves the loop's exit test to the
-            /// top. Both keep V8 from issuing all of a step's loads first, which spills the
-            /// accumulators.
+            /// narrow blocks hold theirs. A function of its own: scripts/build-wasm.sh keeps
+            /// wasm-opt from inlining it, so V8 compiles the step loop as an outermost loop,
+            /// which it does not unroll, and scripts/top-test-loops.mjs moves the loop's exit
+            /// test to the top. Both keep V8 from issuing all of a step's loads first, which
+            /// spills the accumulators.
             #[inline(never)]
             unsafe fn $win_big(fac: *const $t, adr: *const usize, len: usize, y: *mut $t, o: usize, wide: bool) {
                 const V: usize = 12;
