@@ -191,13 +191,11 @@ impl<T: Real> Layer<T> {
             let t = self.knots_of(i);
             debug_assert_eq!(t.len(), nt);
             let xs = x.data[i..].iter().step_by(ni.max(1)).take(n).copied();
-            // uniform knots (no grid update yet) take the division-free path; the common
-            // cubic case gets a loop of its own
-            match bspline::uniform_step(t).filter(|_| (1..=5).contains(&k)).map(|h| T::ONE / h) {
-                Some(inv_h) if k == 3 => {
-                    self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t[0], inv_h, nt, xv, val, der))
-                }
-                Some(inv_h) => self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_uniform(t[0], inv_h, nt, k, xv, val, der)),
+            self.push_base(&mut c, xs.clone());
+            // cubic splines on uniform knots (no grid update yet) take a division-free path,
+            // 4 samples at a time
+            match bspline::uniform_step(t).filter(|_| k == 3).map(|h| T::ONE / h) {
+                Some(inv_h) => self.push_cubic(&mut c, i, xs, with_der, t[0], inv_h),
                 None => {
                     bspline::pad_knots(t, k, &mut tp);
                     let mut scratch = [T::ZERO; bspline::WIN];
@@ -210,28 +208,12 @@ impl<T: Real> Layer<T> {
 }
 
 impl<T: Real> Layer<T> {
-    /// Appends input `i`'s entries for the samples `xs` to `c`; `eval(x, val, der)` writes
-    /// the window (and, given `der`, its derivatives) and returns its first basis, which
-    /// may lie outside `0..nb` (`None`: no basis is non-zero).
-    #[inline(always)]
-    fn push_input(
-        &self,
-        c: &mut BasisCache<T>,
-        i: usize,
-        xs: impl Iterator<Item = T> + Clone,
-        with_der: bool,
-        mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>,
-    ) {
-        let w = self.k + 1;
-        // the last first basis of a window inside the basis (nb = g + k >= k + 1)
-        let top = (self.nb() - w) as isize;
-        let (rows0, no) = (i * self.nb() * self.n_out, self.n_out);
-        let mut val = [T::ZERO; bspline::WIN];
-        let mut der = [T::ZERO; bspline::WIN];
-        // the base function first, in a loop of its own over contiguous memory (in float32
-        // it vectorises: see `Real::sigmoid`)
+    /// Appends the base function and its derivative at the samples `xs` to `c.b` and `c.db`,
+    /// in a loop of its own over contiguous memory (in float32 it vectorises: see
+    /// `Real::sigmoid`).
+    fn push_base(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T>) {
         let m0 = c.b.len();
-        c.b.extend(xs.clone());
+        c.b.extend(xs);
         c.db.resize(c.b.len(), T::ZERO);
         let (bs, dbs) = (&mut c.b[m0..], &mut c.db[m0..]);
         match self.base {
@@ -246,6 +228,58 @@ impl<T: Real> Layer<T> {
                 }
             }
         }
+    }
+
+    /// [`Self::push_input`] for cubic windows on uniform knots from `t0`, `1 / inv_h` apart:
+    /// 4 samples at a time through [`Real::cubic4`], and one by one where it declines (a
+    /// window not wholly inside the basis) and for the last `n % 4` samples.
+    fn push_cubic(&self, c: &mut BasisCache<T>, i: usize, mut xs: impl Iterator<Item = T>, with_der: bool, t0: T, inv_h: T) {
+        let (nt, no) = (self.nt(), self.n_out);
+        let rows0 = i * self.nb() * no;
+        let (mut val, mut der) = ([T::ZERO; 16], [T::ZERO; 16]);
+        loop {
+            let mut x = [T::ZERO; 4];
+            let mut m = 0;
+            for (xv, v) in x.iter_mut().zip(xs.by_ref()) {
+                *xv = v;
+                m += 1;
+            }
+            match T::cubic4(&x, t0, inv_h, nt, &mut val, with_der.then_some(&mut der)).filter(|_| m == 4) {
+                Some(first) => {
+                    c.row.extend(first.map(|j0| rows0 + j0 * no));
+                    c.val.extend_from_slice(&val);
+                    if with_der {
+                        c.der.extend_from_slice(&der);
+                    }
+                }
+                None => {
+                    self.push_input(c, i, x.into_iter().take(m), with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t0, inv_h, nt, xv, val, der))
+                }
+            }
+            if m < 4 {
+                break;
+            }
+        }
+    }
+
+    /// Appends input `i`'s window entries for the samples `xs` to `c`; `eval(x, val, der)`
+    /// writes the window (and, given `der`, its derivatives) and returns its first basis,
+    /// which may lie outside `0..nb` (`None`: no basis is non-zero).
+    #[inline(always)]
+    fn push_input(
+        &self,
+        c: &mut BasisCache<T>,
+        i: usize,
+        xs: impl Iterator<Item = T>,
+        with_der: bool,
+        mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>,
+    ) {
+        let w = self.k + 1;
+        // the last first basis of a window inside the basis (nb = g + k >= k + 1)
+        let top = (self.nb() - w) as isize;
+        let (rows0, no) = (i * self.nb() * self.n_out, self.n_out);
+        let mut val = [T::ZERO; bspline::WIN];
+        let mut der = [T::ZERO; bspline::WIN];
         for xv in xs {
             let st = eval(xv, &mut val[..w], if with_der { Some(&mut der[..w]) } else { None });
             let j0 = match st {

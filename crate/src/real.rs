@@ -99,10 +99,15 @@ pub trait Real:
     /// `gwb += alpha[5m] * g_m` and `gw_r += alpha[5m+1+r] * g_m` (4 rows `gwb.len()` apart),
     /// `g_m = g[goff[m]..][..gwb.len()]`.
     fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]);
+    /// The cubic windows of 4 samples `x` on the `nt` uniform knots from `t0`, `1 / inv_h`
+    /// apart, as `bspline::eval_uniform_fixed` computes them: when every window lies inside
+    /// the basis, sample `s`'s 4 values go to `val[4s..4s + 4]` (its derivatives, given
+    /// `der`, to `der[4s..4s + 4]`) and its first basis is returned; else `None`.
+    fn cubic4(x: &[Self; 4], t0: Self, inv_h: Self, nt: usize, val: &mut [Self; 16], der: Option<&mut [Self; 16]>) -> Option<[usize; 4]>;
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident) => {
+    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident, $cubic4:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -215,6 +220,13 @@ macro_rules! impl_real {
                 crate::simd::fused_scalar::ger_window(g, base, v, gw)
             }
             #[inline(always)]
+            fn cubic4(x: &[Self; 4], t0: Self, inv_h: Self, nt: usize, val: &mut [Self; 16], der: Option<&mut [Self; 16]>) -> Option<[usize; 4]> {
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                return crate::simd::fused_wasm::$cubic4(x, t0, inv_h, nt, val, der);
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                crate::simd::fused_scalar::cubic4(x, t0, inv_h, nt, val, der)
+            }
+            #[inline(always)]
             fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]) {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
                 return crate::simd::fused_wasm::$ger_group(alpha, goff, g, gwb, gw);
@@ -225,8 +237,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32);
-impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64);
+impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32, cubic4_f32);
+impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64, cubic4_f64);
 
 #[inline(always)]
 fn sigmoid_f64(x: f64) -> f64 {

@@ -216,6 +216,17 @@ pub fn peak_probe_f32(iters: u32) -> f32 {
 pub mod fused_scalar {
     use crate::real::Real;
 
+    /// [`crate::real::Real::cubic4`], sample by sample.
+    pub fn cubic4<T: Real>(x: &[T; 4], t0: T, inv_h: T, nt: usize, val: &mut [T; 16], mut der: Option<&mut [T; 16]>) -> Option<[usize; 4]> {
+        let mut first = [0; 4];
+        for s in 0..4 {
+            let d = der.as_deref_mut().map(|d| &mut d[4 * s..4 * s + 4]);
+            let st = crate::bspline::eval_uniform_fixed::<T, 3, 4>(t0, inv_h, nt, x[s], &mut val[4 * s..4 * s + 4], d)?;
+            first[s] = usize::try_from(st).ok().filter(|&st| st + 8 <= nt)?;
+        }
+        Some(first)
+    }
+
     pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, w1: usize, wb: &[T], w: &[T], no: usize, y: &mut [T]) {
         for (s, ys) in y.chunks_exact_mut(no).take(n).enumerate() {
             for (o, yo) in ys.iter_mut().enumerate() {
@@ -733,6 +744,89 @@ pub mod fused_wasm {
             }
         };
     }
+
+    macro_rules! cubic {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $sub:ident, $mul:ident, $floor:ident, $ge:ident, $le:ident, $tr:ident, $name:ident) => {
+            /// [`crate::real::Real::cubic4`]: `$lanes` samples a vector, each step of the
+            /// recursion of `bspline::eval_uniform_fixed` (K = 3) as one vector operation,
+            /// so each lane computes what the scalar code computes, bit for bit.
+            pub fn $name(x: &[$t; 4], t0: $t, inv_h: $t, nt: usize, val: &mut [$t; 16], mut der: Option<&mut [$t; 16]>) -> Option<[usize; 4]> {
+                let c = |v: $t| $splat(v);
+                let (vt0, vh) = (c(t0), c(inv_h));
+                let (lo, hi) = (c(3.0), c(nt.saturating_sub(5) as $t));
+                let mut zs = [c(0.0); 4 / $lanes];
+                let mut ok = c(0.0);
+                for h in 0..4 / $lanes {
+                    // SAFETY: x holds 4 values, the block `$lanes` of them from h * $lanes.
+                    let xv = unsafe { v128_load(x.as_ptr().add(h * $lanes) as *const v128) };
+                    zs[h] = $mul($sub(xv, vt0), vh);
+                    let f = $floor(zs[h]);
+                    // the window lies inside the basis: first interval 3 ..= nt - 5 (NaN fails)
+                    let inside = v128_and($ge(f, lo), $le(f, hi));
+                    ok = if h == 0 { inside } else { v128_and(ok, inside) };
+                }
+                if !i32x4_all_true(ok) || nt < 8 {
+                    return None;
+                }
+                let mut first = [0; 4];
+                for h in 0..4 / $lanes {
+                    let z = zs[h];
+                    let f = $floor(z);
+                    let u = $sub(z, f);
+                    let mut nv = [c(1.0), c(0.0), c(0.0), c(0.0)];
+                    let mut quot = [c(0.0); 4];
+                    for j in 1..=3 {
+                        let inv_j = c(1.0 / j as $t);
+                        let mut saved = c(0.0);
+                        for r in 0..j {
+                            let q = $mul(nv[r], inv_j);
+                            if j == 3 {
+                                quot[r] = q;
+                            }
+                            nv[r] = $add(saved, $mul($sub(c((r + 1) as $t), u), q));
+                            saved = $mul($add(u, c((j - r - 1) as $t)), q);
+                        }
+                        nv[j] = saved;
+                    }
+                    // SAFETY: a v128 is `$lanes` values of `$t`, bit for bit.
+                    let fl: [$t; $lanes] = unsafe { core::mem::transmute(f) };
+                    for l in 0..$lanes {
+                        // the window's first basis: 3 intervals before the sample's
+                        first[h * $lanes + l] = fl[l] as usize - 3;
+                    }
+                    // SAFETY: val and der hold 16 values, 4 vectors of them from h * 4 * $lanes.
+                    let put = |out: &mut [$t; 16], v: [v128; 4]| unsafe {
+                        for (m, v) in $tr(v).into_iter().enumerate() {
+                            v128_store(out.as_mut_ptr().add(h * 4 * $lanes + m * $lanes) as *mut v128, v);
+                        }
+                    };
+                    put(val, nv);
+                    if let Some(d) = der.as_deref_mut() {
+                        let kf = c(3.0 * inv_h);
+                        let z0 = c(0.0);
+                        put(d, [$mul(kf, $sub(z0, quot[0])), $mul(kf, $sub(quot[0], quot[1])), $mul(kf, $sub(quot[1], quot[2])), $mul(kf, $sub(quot[2], z0))]);
+                    }
+                }
+                Some(first)
+            }
+        };
+    }
+
+    /// The 4 x 4 transpose: vector `m` of the result holds lane `m` of `a`, `b`, `c`, `d`.
+    #[inline(always)]
+    fn tr32([a, b, c, d]: [v128; 4]) -> [v128; 4] {
+        let (t0, t1) = (i32x4_shuffle::<0, 4, 1, 5>(a, b), i32x4_shuffle::<2, 6, 3, 7>(a, b));
+        let (t2, t3) = (i32x4_shuffle::<0, 4, 1, 5>(c, d), i32x4_shuffle::<2, 6, 3, 7>(c, d));
+        [i32x4_shuffle::<0, 1, 4, 5>(t0, t2), i32x4_shuffle::<2, 3, 6, 7>(t0, t2), i32x4_shuffle::<0, 1, 4, 5>(t1, t3), i32x4_shuffle::<2, 3, 6, 7>(t1, t3)]
+    }
+    /// Two lanes of four vectors, lane by lane: lane 0 of `a`, `b`; of `c`, `d`; then lane 1.
+    #[inline(always)]
+    fn tr64([a, b, c, d]: [v128; 4]) -> [v128; 4] {
+        [i64x2_shuffle::<0, 2>(a, b), i64x2_shuffle::<0, 2>(c, d), i64x2_shuffle::<1, 3>(a, b), i64x2_shuffle::<1, 3>(c, d)]
+    }
+
+    cubic!(f32, 4, f32x4_splat, f32x4_add, f32x4_sub, f32x4_mul, f32x4_floor, f32x4_ge, f32x4_le, tr32, cubic4_f32);
+    cubic!(f64, 2, f64x2_splat, f64x2_add, f64x2_sub, f64x2_mul, f64x2_floor, f64x2_ge, f64x2_le, tr64, cubic4_f64);
 
     #[inline(always)]
     fn ext32(v: v128, l: usize) -> f32 {
