@@ -48,7 +48,7 @@ wasm_opt=(wasm-opt --converge)
 if [ -f "$root/node_modules/binaryen/package.json" ]; then
   node "$root/scripts/top-test-loops.mjs" "$built" "$built.top" 'win_big_f(32|64)'
   built="$built.top"
-  wasm_opt=("$root/node_modules/.bin/wasm-opt" --no-inline='*win_big*')
+  wasm_opt=("$root/node_modules/.bin/wasm-opt" --no-inline='*win_big*' --no-inline='*dx_window*')
 else
   echo "build-wasm: npm's binaryen is missing (run npm ci); the forward kernel keeps a slower loop form" >&2
 fi

@@ -494,13 +494,14 @@ impl<T: Real> Layer<T> {
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let n = x.rows;
-        // Without d/dx, cubic windows with a base branch go in groups of samples that share
-        // a window, whose gradient rows then stay in registers (see `Real::ger_group`).
-        let mut groups = (!need_dx && self.k == 3 && self.base != Base::Zero).then(|| Groups::new(n, self.nb()));
+        // Cubic windows with a base branch go in groups of samples that share a window,
+        // whose gradient rows then stay in registers (see `Real::ger_group`); d/dx, when
+        // needed, follows sample by sample (`Real::dx_window`).
+        let mut groups = (self.k == 3 && self.base != Base::Zero).then(|| Groups::new(n, self.nb()));
         for i in 0..ni {
             if let Some(gr) = groups.as_mut() {
                 self.weight_grads_grouped(i, gy, c, gw, gwb, gr);
-                if !sym {
+                if !sym && !need_dx {
                     continue;
                 }
             }
@@ -508,7 +509,11 @@ impl<T: Real> Layer<T> {
                 let grow = &gy.data[s * no..(s + 1) * no];
                 let q = i * n + s;
                 let mut dx = T::ZERO;
-                if need_dx {
+                if need_dx && groups.is_some() {
+                    let rows = c.row[q];
+                    let d = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
+                    dx = T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]);
+                } else if need_dx {
                     dx = self.edge_grads(q, i, grow, c, w, wb, gw, gwb);
                 } else if groups.is_none() {
                     self.weight_grads(q, i, grow, c, gw, gwb);

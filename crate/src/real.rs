@@ -104,10 +104,13 @@ pub trait Real:
     /// the basis, sample `s`'s 4 values go to `val[4s..4s + 4]` (its derivatives, given
     /// `der`, to `der[4s..4s + 4]`) and its first basis is returned; else `None`.
     fn cubic4(x: &[Self; 4], t0: Self, inv_h: Self, nt: usize, val: &mut [Self; 16], der: Option<&mut [Self; 16]>) -> Option<[usize; 4]>;
+    /// `dot(g, db * wb + sum_r d[r] * w_r)` for the base row `wb` and the 4 rows `w_r`
+    /// stored `g.len()` apart in `w`: one (sample, input)'s share of `d/dx`.
+    fn dx_window(g: &[Self], db: Self, wb: &[Self], d: &[Self; 4], w: &[Self]) -> Self;
 }
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident, $cubic4:ident) => {
+    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident, $cubic4:ident, $dx_window:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -227,6 +230,13 @@ macro_rules! impl_real {
                 crate::simd::fused_scalar::cubic4(x, t0, inv_h, nt, val, der)
             }
             #[inline(always)]
+            fn dx_window(g: &[Self], db: Self, wb: &[Self], d: &[Self; 4], w: &[Self]) -> Self {
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                return crate::simd::fused_wasm::$dx_window(g, db, wb, d, w);
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                crate::simd::fused_scalar::dx_window(g, db, wb, d, w)
+            }
+            #[inline(always)]
             fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]) {
                 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
                 return crate::simd::fused_wasm::$ger_group(alpha, goff, g, gwb, gw);
@@ -237,8 +247,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32, cubic4_f32);
-impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64, cubic4_f64);
+impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32, cubic4_f32, dx_window_f32);
+impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64, cubic4_f64, dx_window_f64);
 
 #[inline(always)]
 fn sigmoid_f64(x: f64) -> f64 {

@@ -227,6 +227,19 @@ pub mod fused_scalar {
         Some(first)
     }
 
+    pub fn dx_window<T: Real>(g: &[T], db: T, wb: &[T], d: &[T; 4], w: &[T]) -> T {
+        let no = g.len();
+        let mut dx = T::ZERO;
+        for (o, &go) in g.iter().enumerate() {
+            let mut t = db * wb[o];
+            for (r, &dr) in d.iter().enumerate() {
+                t += dr * w[r * no + o];
+            }
+            dx += t * go;
+        }
+        dx
+    }
+
     pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, m: usize, w1: usize, wb: &[T], w: &[T], no: usize, y: &mut [T]) {
         for (s, ys) in y.chunks_exact_mut(no).take(n).enumerate() {
             for (o, yo) in ys.iter_mut().enumerate() {
@@ -811,6 +824,56 @@ pub mod fused_wasm {
             }
         };
     }
+
+    macro_rules! dx_window {
+        ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $name:ident) => {
+            /// [`crate::real::Real::dx_window`]: two vectors of outputs a step, each with an
+            /// accumulator of its own.
+            #[inline(never)]
+            pub fn $name(g: &[$t], db: $t, wb: &[$t], d: &[$t; 4], w: &[$t]) -> $t {
+                let no = g.len();
+                assert!(wb.len() >= no && w.len() >= 4 * no);
+                let (gp, bp, wp) = (g.as_ptr(), wb.as_ptr(), w.as_ptr());
+                let (sb, sd) = ($splat(db), d.map(|v| $splat(v)));
+                // SAFETY: g, the base row and the 4 rows (no apart in w) hold no elements
+                // from each vector's offset, which ends at or before no (asserted above).
+                let term = |o: usize| unsafe {
+                    let mut t = $mul(sb, v128_load(bp.add(o) as *const v128));
+                    for r in 0..4 {
+                        t = $add(t, $mul(sd[r], v128_load(wp.add(r * no + o) as *const v128)));
+                    }
+                    $mul(t, v128_load(gp.add(o) as *const v128))
+                };
+                let (mut a0, mut a1) = ($splat(0.0), $splat(0.0));
+                let mut o = 0;
+                while o + 2 * $lanes <= no {
+                    a0 = $add(a0, term(o));
+                    a1 = $add(a1, term(o + $lanes));
+                    o += 2 * $lanes;
+                }
+                if o + $lanes <= no {
+                    a0 = $add(a0, term(o));
+                    o += $lanes;
+                }
+                let acc = $add(a0, a1);
+                let mut dx: $t = 0.0;
+                for l in 0..$lanes {
+                    dx += $ext(acc, l);
+                }
+                for o in o..no {
+                    let mut t = db * wb[o];
+                    for r in 0..4 {
+                        t += d[r] * w[r * no + o];
+                    }
+                    dx += t * g[o];
+                }
+                dx
+            }
+        };
+    }
+
+    dx_window!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, ext32, dx_window_f32);
+    dx_window!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, ext64, dx_window_f64);
 
     /// The 4 x 4 transpose: vector `m` of the result holds lane `m` of `a`, `b`, `c`, `d`.
     #[inline(always)]

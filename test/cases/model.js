@@ -384,4 +384,4 @@ export const cases = [
 ];
 
 // Regenerate after an intended change of the numerics: the digests printed by a failing run.
-const EXPECTED_DIGESTS = "198a8266 19ff05a8";
+const EXPECTED_DIGESTS = "3337099f eb883c45";
