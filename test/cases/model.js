@@ -169,6 +169,60 @@ export const cases = [
     },
   },
   {
+    name: "one Adam step moves every parameter by lr against its gradient's sign (central differences of the loss)",
+    fn: async () => {
+      // Adam's first step is lr * g / (|g| + 1e-8) for the gradient g of the loss: each
+      // parameter with a gradient well above 1e-8 moves by lr, against its sign. The gradients
+      // here come from central differences of the mean squared error of predictions in float64.
+      // 37 rows leave a tail after blocks of 4; inputs up to 1.3 and scaled hidden values put
+      // some windows past the grid in both layers; order 2 takes the general backward path.
+      const x = Array.from({ length: 37 }, (_, r) => [0, 1, 2].map((i) => 1.3 * Math.sin(1.9 * r + 2.3 * i + 0.2)));
+      const y = x.map(([a, b, c]) => [a * b + Math.sin(c), a - 0.5 * c * c]);
+      const mse = (json) => {
+        const p = KAN.fromJSON({ ...json, config: { ...json.config, dtype: "float64" } });
+        const out = p.predict(x).data;
+        p.dispose();
+        return y.flat().reduce((acc, v, j) => acc + (out[j] - v) ** 2, 0) / out.length;
+      };
+      for (const [dtype, shape, lr] of [
+        ["float64", { width: [3, 6, 2], grid: 5, k: 3 }, 1e-7],
+        ["float32", { width: [3, 6, 2], grid: 5, k: 3 }, 1e-3],
+        ["float64", { width: [3, 5, 2], grid: 4, k: 2 }, 1e-7],
+      ]) {
+        const m = new KAN({ ...shape, dtype, seed: 9, scaleBaseSigma: 2 });
+        const before = m.toJSON();
+        await m.fit({ trainInput: x, trainLabel: y }, { opt: "adam", steps: 1, lr, updateGrid: false, lamb: 0 });
+        const after = m.toJSON();
+        m.dispose();
+        const grads = [];
+        before.layers.forEach((layer, l) => {
+          for (const key of ["coef", "scaleBase", "scaleSp"]) {
+            layer[key].forEach((v, e) => {
+              const h = 1e-6 * Math.max(1, Math.abs(v));
+              const at = (d) => {
+                const json = structuredClone(before);
+                json.layers[l][key][e] = v + d;
+                return mse(json);
+              };
+              grads.push({ label: `${dtype} ${JSON.stringify(shape.width)} k${shape.k} layer ${l} ${key}[${e}]`, g: (at(h) - at(-h)) / (2 * h), step: after.layers[l][key][e] - v });
+            });
+          }
+        });
+        const big = Math.max(...grads.map((q) => Math.abs(q.g)));
+        // float32 computes the gradient to about 1e-7 of its largest entries
+        const floor = (dtype === "float32" ? 1e-4 : 1e-7) * big;
+        const checked = grads.filter((q) => Math.abs(q.g) > floor);
+        ok(checked.length > 0.6 * grads.length, `${dtype} ${JSON.stringify(shape.width)}: ${checked.length} of ${grads.length} gradients are clear of zero`);
+        for (const { label, g, step } of checked) {
+          ok(Math.sign(step) === -Math.sign(g), `${label}: moved by ${step}, the gradient is ${g}`);
+          const want = (lr * Math.abs(g)) / (Math.abs(g) + 1e-8);
+          // float32 rounds the parameter (up to about 4) to 5e-7 before and after the step
+          ok(Math.abs(Math.abs(step) - want) <= (dtype === "float32" ? 2e-3 : 1e-6) * want, `${label}: moved by ${step}, Adam's first step is ${want}`);
+        }
+      }
+    },
+  },
+  {
     name: "misuse leaves the model unchanged",
     fn: async () => {
       const m = new KAN({ width: [2, 3, 1], seed: 5 });
