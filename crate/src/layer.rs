@@ -92,7 +92,7 @@ pub fn sym_eval<T: Real>(id: u16, x: T) -> (T, T) {
 /// Every window holds `k+1` bases inside the basis: where an entry's non-zero bases run
 /// past either end of it (or `x` lies outside the knots), the window is moved inside and
 /// the bases that do not exist get the value 0, so kernels need no special cases.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct BasisCache<T: Pooled> {
     /// The effective weights `(w, wb)` of the parameters the cache was built with (a tape
     /// evaluates one parameter vector), so forward, backward and regulariser share them.
@@ -106,6 +106,11 @@ pub struct BasisCache<T: Pooled> {
     pub der: Vec<T>,
     pub b: Vec<T>,
     pub db: Vec<T>,
+    /// The cache outlives one evaluation (the first layer's, over a whole fit on the full
+    /// data): the backward pass then sorts every input's samples into `groups` once and
+    /// keeps them there; otherwise `groups` holds one input's at a time.
+    pub keep: bool,
+    groups: RefCell<Option<Groups<T>>>,
 }
 
 impl<T: Pooled> Drop for BasisCache<T> {
@@ -135,15 +140,18 @@ impl<T: Pooled> std::ops::Deref for Eff<'_, T> {
     }
 }
 
-/// Scratch of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases: each sample's
-/// group (its window's first basis, or none), the groups' bounds, and the grouped samples
-/// in group order with their 5 factors (base, then the window) and output-gradient offsets.
+/// The samples of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases, in
+/// `slots` slots of one input each: each sample's group (its window's first basis, or
+/// none), the groups' bounds, and the grouped samples in group order with their 5 factors
+/// (base, then the window) and output-gradient offsets; `ready` once every slot is filled.
+#[derive(Debug, Default)]
 struct Groups<T: Pooled> {
     key: Vec<u32>,
     start: Vec<usize>,
     next: Vec<usize>,
     alpha: Vec<T>,
     goff: Vec<u32>,
+    ready: bool,
 }
 
 impl<T: Pooled> Drop for Groups<T> {
@@ -157,8 +165,15 @@ impl<T: Pooled> Drop for Groups<T> {
 }
 
 impl<T: Real> Groups<T> {
-    fn new(n: usize, nb: usize) -> Self {
-        Groups { key: pool::zeros(n), start: pool::zeros(nb + 1), next: pool::zeros(nb), alpha: pool::zeros(5 * n), goff: pool::zeros(n) }
+    fn new(n: usize, nb: usize, slots: usize) -> Self {
+        Groups {
+            key: pool::zeros(n),
+            start: pool::zeros(slots * (nb + 1)),
+            next: pool::zeros(nb),
+            alpha: pool::zeros(5 * n * slots),
+            goff: pool::zeros(n * slots),
+            ready: false,
+        }
     }
 }
 
@@ -178,6 +193,8 @@ impl<T: Real> Layer<T> {
         // Entries are appended in (input, sample) order, so nothing is zero-filled first.
         let mut c = BasisCache {
             eff: None,
+            keep: false,
+            groups: Default::default(),
             n,
             row: pool::take(n * ni),
             moved: pool::take(n * ni),
@@ -496,11 +513,22 @@ impl<T: Real> Layer<T> {
         let n = x.rows;
         // Cubic windows with a base branch go in groups of samples that share a window,
         // whose gradient rows then stay in registers (see `Real::ger_group`); d/dx, when
-        // needed, follows sample by sample (`Real::dx_window`).
-        let mut groups = (self.k == 3 && self.base != Base::Zero).then(|| Groups::new(n, self.nb()));
+        // needed, follows sample by sample (`Real::dx_window`). A kept cache sorts every
+        // input's samples once, each input into a slot of its own; otherwise one slot serves
+        // input after input.
+        let grouped = self.k == 3 && self.base != Base::Zero;
+        let mut kept = c.groups.borrow_mut();
+        let mut groups = grouped.then(|| match c.keep {
+            true => kept.get_or_insert_with(|| Groups::new(n, self.nb(), ni)),
+            false => kept.insert(Groups::new(n, self.nb(), 1)),
+        });
         for i in 0..ni {
-            if let Some(gr) = groups.as_mut() {
-                self.weight_grads_grouped(i, gy, c, gw, gwb, gr);
+            if let Some(gr) = groups.as_deref_mut() {
+                let slot = if c.keep { i } else { 0 };
+                if !gr.ready {
+                    self.fill_groups(i, c, gr, slot);
+                }
+                self.weight_grads_grouped(i, gy, c, gw, gwb, gr, slot);
                 if !sym && !need_dx {
                     continue;
                 }
@@ -509,13 +537,13 @@ impl<T: Real> Layer<T> {
                 let grow = &gy.data[s * no..(s + 1) * no];
                 let q = i * n + s;
                 let mut dx = T::ZERO;
-                if need_dx && groups.is_some() {
+                if need_dx && grouped {
                     let rows = c.row[q];
                     let d = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
                     dx = T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]);
                 } else if need_dx {
                     dx = self.edge_grads(q, i, grow, c, w, wb, gw, gwb);
-                } else if groups.is_none() {
+                } else if !grouped {
                     self.weight_grads(q, i, grow, c, gw, gwb);
                 }
                 if sym {
@@ -537,6 +565,9 @@ impl<T: Real> Layer<T> {
                 }
                 gx[s * ni + i] += dx;
             }
+        }
+        if let Some(gr) = groups {
+            gr.ready = c.keep;
         }
     }
 
@@ -561,42 +592,54 @@ impl<T: Real> Layer<T> {
         }
     }
 
-    /// [`Self::weight_grads`] for every sample of input `i` (cubic windows): samples whose
-    /// window lies wholly inside the basis are sorted by window (stable, so sums keep sample
-    /// order) and each group goes to [`Real::ger_group`]; the others (moved windows) are
-    /// done one by one as they come.
-    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &mut Groups<T>) {
+    /// Sorts the samples of input `i` whose window lies wholly inside the basis (cubic
+    /// windows) by window into slot `slot` of `gr`, stably, so that sums keep sample order.
+    fn fill_groups(&self, i: usize, c: &BasisCache<T>, gr: &mut Groups<T>, slot: usize) {
         let (no, nb, n) = (self.n_out, self.nb(), c.n);
-        gr.start.iter_mut().for_each(|v| *v = 0);
+        let (start, at) = (&mut gr.start[slot * (nb + 1)..(slot + 1) * (nb + 1)], slot * n);
+        start.iter_mut().for_each(|v| *v = 0);
         let mut m = c.moved.partition_point(|&q| q < i * n);
         for s in 0..n {
             let q = i * n + s;
             if c.moved.get(m) == Some(&q) {
                 m += 1;
                 gr.key[s] = u32::MAX;
-                self.weight_grads(q, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
             } else {
                 let j = c.row[q] / no - i * nb;
                 gr.key[s] = j as u32;
-                gr.start[j + 1] += 1;
+                start[j + 1] += 1;
             }
         }
         for j in 0..nb {
-            gr.start[j + 1] += gr.start[j];
+            start[j + 1] += start[j];
         }
-        gr.next.copy_from_slice(&gr.start[..nb]);
+        gr.next.copy_from_slice(&start[..nb]);
         for s in (0..n).filter(|&s| gr.key[s] != u32::MAX) {
             let j = gr.key[s] as usize;
-            let pos = gr.next[j];
+            let pos = at + gr.next[j];
             gr.next[j] += 1;
             let q = i * n + s;
             gr.goff[pos] = (s * no) as u32;
             gr.alpha[5 * pos] = c.b[q];
             gr.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
         }
+    }
+
+    /// [`Self::weight_grads`] for every sample of input `i` (cubic windows): the moved
+    /// windows one by one in sample order, then each group of slot `slot` of `gr` (see
+    /// [`Self::fill_groups`]) through [`Real::ger_group`].
+    #[allow(clippy::too_many_arguments)]
+    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &Groups<T>, slot: usize) {
+        let (no, nb, n) = (self.n_out, self.nb(), c.n);
+        let lo = c.moved.partition_point(|&q| q < i * n);
+        for &q in c.moved[lo..].iter().take_while(|&&q| q < (i + 1) * n) {
+            let s = q - i * n;
+            self.weight_grads(q, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
+        }
+        let (start, at) = (&gr.start[slot * (nb + 1)..(slot + 1) * (nb + 1)], slot * n);
         let gwb_i = &mut gwb[i * no..(i + 1) * no];
         for j in 0..nb {
-            let (a, b) = (gr.start[j], gr.start[j + 1]);
+            let (a, b) = (at + start[j], at + start[j + 1]);
             if a < b {
                 let rows = (i * nb + j) * no;
                 T::ger_group(&gr.alpha[5 * a..5 * b], &gr.goff[a..b], &gy.data, gwb_i, &mut gw[rows..rows + 4 * no]);
@@ -743,25 +786,49 @@ pub struct KanOp<'a, T: Pooled> {
     /// Whether this op is the only one that adds to the layer's parameter gradients (no
     /// regulariser on the tape): they then build up in place (see `backward_cached`).
     pub exclusive: bool,
+    /// Whether `cache` outlives the tape (the same input on every tape, and the layer's
+    /// knots unchanged: the owner clears it otherwise). Its effective weights are dropped
+    /// when the op is made, as a new tape may bring new parameters; the basis, and the
+    /// backward pass's groups of samples (see [`BasisCache::keep`]), stay.
+    pub keep: bool,
 }
 
 impl<'a, T: Real> KanOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>) -> Self {
-        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true, exclusive: false }
+        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true, exclusive: false, keep: false }
+    }
+
+    /// The op on a cache that outlives the tape (see [`Self::keep`]).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn kept(layer: &'a Layer<T>, cache: SharedCache<T>) -> Self {
+        if let Some(c) = cache.borrow_mut().as_mut() {
+            c.eff = None;
+        }
+        KanOp { cache, keep: true, ..Self::new(layer) }
     }
 }
 
-fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T], with_der: bool) -> std::cell::Ref<'c, BasisCache<T>> {
+fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T], with_der: bool, keep: bool) -> std::cell::Ref<'c, BasisCache<T>> {
     let missing = match &*cache.borrow() {
         None => true,
         // basis derivatives asked for but not computed by the first user of the cache
         Some(c) => with_der && c.der.is_empty() && !c.val.is_empty(),
     };
     if missing {
+        let keep = cache.borrow().as_ref().is_some_and(|c| c.keep);
         let mut c = layer.basis_cache_with(x, with_der);
-        c.eff = Some(layer.effective(p));
+        c.keep = keep;
         *cache.borrow_mut() = Some(c);
+    }
+    {
+        // a kept cache comes to each new tape without effective weights (see `KanOp::keep`)
+        let mut guard = cache.borrow_mut();
+        let c = guard.as_mut().expect("the cache was just filled");
+        c.keep |= keep;
+        if c.eff.is_none() {
+            c.eff = Some(layer.effective(p));
+        }
     }
     std::cell::Ref::map(cache.borrow(), |c| c.as_ref().unwrap())
 }
@@ -771,11 +838,11 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
         "kan_layer"
     }
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
-        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der);
+        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
         self.layer.forward_cached(ins[0], p, &c)
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
-        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der);
+        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
         self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx, self.exclusive);
     }
 }
@@ -855,7 +922,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
         let x = ins[0];
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
-        let c = cached(&self.cache, self.layer, x, p, false);
+        let c = cached(&self.cache, self.layer, x, p, false, false);
         let (w, wb) = self.layer.eff(&c, p);
         let (mean, sy) = self.moments(x, &c, &w, &wb);
         let sx = std_rows(x);
@@ -872,7 +939,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let x = ins[0];
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
-        let c = cached(&self.cache, l, x, p, true);
+        let c = cached(&self.cache, l, x, p, true, false);
         let (w, wb) = l.eff(&c, p);
         let (mean, sy) = match self.moments.borrow_mut().take() {
             Some(m) => m,

@@ -144,6 +144,23 @@ struct FitState<T: Real> {
     spare: Vec<T>,
     rng: Rng,
     step: usize,
+    /// The first layer's basis cache over the whole training input, for the steps on the
+    /// full data, and what it was built for: the layer's outputs, order and knots. Another
+    /// grid (a grid update) or shape (pruning between steps) clears it.
+    first: SharedCache<T>,
+    first_for: (usize, usize, Vec<T>),
+}
+
+/// The first layer's kept cache `first` (see `FitState::first`), cleared when `l0` is not
+/// the layer it was built for (`built_for`).
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn first_cache<'f, T: Real>(first: &'f SharedCache<T>, built_for: &mut (usize, usize, Vec<T>), l0: &Layer<T>) -> &'f SharedCache<T> {
+    if built_for.0 != l0.n_out || built_for.1 != l0.k || built_for.2 != l0.knots {
+        *first.borrow_mut() = None;
+        *built_for = (l0.n_out, l0.k, l0.knots.clone());
+    }
+    first
 }
 
 /// One step's figures: train metric, test metric (NaN without test data), regulariser.
@@ -176,6 +193,8 @@ impl<T: Real> Clone for Box<FitState<T>> {
             spare: Vec::new(),
             rng: self.rng.clone(),
             step: self.step,
+            first: SharedCache::default(),
+            first_for: Default::default(),
         })
     }
 }
@@ -408,11 +427,15 @@ impl<T: Real> Model<T> {
     /// Builds the network on a tape; returns (output id, layer input ids). `with_reg`: the
     /// regulariser will follow and share the layers' basis caches.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>, with_reg: bool) -> (Id, Vec<(Id, SharedCache<T>)>) {
+    fn build<'a>(&'a self, t: &mut Tape<'a, T>, x: &Tensor<T>, with_reg: bool, first: Option<&SharedCache<T>>) -> (Id, Vec<(Id, SharedCache<T>)>) {
         let mut h = t.input(x.clone());
         let mut ins = Vec::with_capacity(self.layers.len());
         for (l, layer) in self.layers.iter().enumerate() {
-            let mut op = KanOp::new(layer);
+            let mut op = match first {
+                // `first` is the cache of this input under this grid (see `fit_step_inner`)
+                Some(c) if l == 0 => KanOp::kept(layer, c.clone()),
+                _ => KanOp::new(layer),
+            };
             // the first layer's input is the data: no gradient needed there
             op.need_dx = l > 0;
             // basis derivatives only where an input gradient or the regulariser needs them
@@ -471,9 +494,9 @@ impl<T: Real> Model<T> {
 
     /// `(objective, gradient, loss, reg)` at `params` on `data`.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn objective(&self, params: &[T], data: &Data<T>, cfg: &FitConfig) -> (T, Vec<T>, T, T) {
+    fn objective(&self, params: &[T], data: &Data<T>, cfg: &FitConfig, first: Option<&SharedCache<T>>) -> (T, Vec<T>, T, T) {
         let mut t = Tape::borrowing(params);
-        let (out, ins) = self.build(&mut t, &data.x, cfg.lamb > 0.0);
+        let (out, ins) = self.build(&mut t, &data.x, cfg.lamb > 0.0, first);
         let loss = Self::loss_node(&mut t, out, &data.y, cfg.loss);
         let (obj, reg) = if cfg.lamb > 0.0 {
             let r = self.reg(&mut t, &ins, cfg.lamb_l1, cfg.lamb_entropy);
@@ -642,7 +665,18 @@ impl<T: Real> Model<T> {
         }
         let n = self.params.len();
         let lb = Lbfgs::new(LbfgsConfig { lr: cfg.lr, ..Default::default() });
-        self.fit = Some(Box::new(FitState { rng: Rng::new(cfg.seed), adam: Adam::new(n, cfg.lr), spare: Vec::new(), lbfgs: lb, cfg, train, test, step: 0 }));
+        self.fit = Some(Box::new(FitState {
+            rng: Rng::new(cfg.seed),
+            adam: Adam::new(n, cfg.lr),
+            spare: Vec::new(),
+            lbfgs: lb,
+            cfg,
+            train,
+            test,
+            step: 0,
+            first: SharedCache::default(),
+            first_for: Default::default(),
+        }));
         Ok(())
     }
 
@@ -686,6 +720,9 @@ impl<T: Real> Model<T> {
             saved = Some((self.params.clone(), self.layers.clone()));
             self.update_grid(&batch.x)?;
         }
+        // on the full data, the first layer's basis (and the backward pass's grouping of
+        // its samples) carries over from step to step while its grid stays
+        let first = std::ptr::eq(batch, &st.train).then(|| first_cache(&st.first, &mut st.first_for, &self.layers[0]));
         let mut params = match cfg.opt {
             Opt::Lbfgs => pool::copy(&self.params),
             Opt::Adam => std::mem::take(&mut st.spare),
@@ -696,7 +733,7 @@ impl<T: Real> Model<T> {
         let loss_before = match cfg.opt {
             Opt::Lbfgs => {
                 let mut f = |p: &[T]| {
-                    let (o, g, _, r) = self.objective(p, batch, &cfg);
+                    let (o, g, _, r) = self.objective(p, batch, &cfg, first);
                     last_reg = r;
                     (o, g)
                 };
@@ -704,7 +741,7 @@ impl<T: Real> Model<T> {
                 None
             }
             Opt::Adam => {
-                let (_, g, l, r) = self.objective(&self.params, batch, &cfg);
+                let (_, g, l, r) = self.objective(&self.params, batch, &cfg, first);
                 last_reg = r;
                 params.resize(self.params.len(), T::ZERO);
                 finite = Some(st.adam.step_into(&self.params, &g, &mut params));
@@ -1139,6 +1176,31 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_first_layer_cache_gives_the_same_bits() {
+        // inputs past the grid (moved windows), with and without the regulariser (whose
+        // edge scales share the cache), over several parameter vectors on one cache
+        let cfg = ModelConfig { width: vec![(2, 0), (4, 0), (1, 0)], grid: vec![5], ..Default::default() };
+        let m: Model<f64> = Model::new(&cfg).unwrap();
+        let mut d = dataset(45, 5);
+        d.x.data.iter_mut().for_each(|v| *v *= 1.3);
+        for lamb in [0.0, 0.01] {
+            let fc = FitConfig { lamb, ..Default::default() };
+            let kept = SharedCache::default();
+            let mut r = Rng::new(4);
+            for _ in 0..3 {
+                let p: Vec<f64> = m.params.iter().map(|v| v + 0.2 * (r.uniform() - 0.5)).collect();
+                let (f0, g0, ..) = m.objective(&p, &d, &fc, None);
+                let (f1, g1, ..) = m.objective(&p, &d, &fc, Some(&kept));
+                assert_eq!(f0.to_bits(), f1.to_bits(), "lamb {lamb}");
+                assert!(g0.iter().zip(&g1).all(|(a, b)| a.to_bits() == b.to_bits()), "lamb {lamb}");
+                let c = kept.borrow();
+                let c = c.as_ref().expect("the kept cache is filled");
+                assert!(c.keep && !c.moved.is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn objective_gradient_with_regulariser_and_mult_nodes() {
         let cfg = ModelConfig { width: vec![(2, 0), (2, 1), (1, 0)], grid: vec![4], ..Default::default() };
         let m: Model<f64> = Model::new(&cfg).unwrap();
@@ -1146,14 +1208,14 @@ mod tests {
         let fc = FitConfig { lamb: 0.3, ..Default::default() };
         let mut r = Rng::new(2);
         let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
-        let (f0, g, _, _) = m.objective(&p, &d, &fc);
+        let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
         let mut q = p.clone();
         for i in (0..p.len()).step_by(7) {
             let h = 1e-6;
             q[i] = p[i] + h;
-            let fp = m.objective(&q, &d, &fc).0;
+            let fp = m.objective(&q, &d, &fc, None).0;
             q[i] = p[i] - h;
-            let fm = m.objective(&q, &d, &fc).0;
+            let fm = m.objective(&q, &d, &fc, None).0;
             q[i] = p[i];
             let fd = (fp - fm) / (2.0 * h);
             assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "param {i}: {} vs {fd} (f {f0})", g[i]);
@@ -1279,7 +1341,7 @@ mod perf {
             let fc = FitConfig::default();
             let t = std::time::Instant::now();
             for _ in 0..reps {
-                std::hint::black_box(m.objective(&m.params, &d, &fc));
+                std::hint::black_box(m.objective(&m.params, &d, &fc, None));
             }
             let to = t.elapsed() / reps;
             let flops = 2.0 * 4.0 * (l0.n_in * l0.n_out * n) as f64;
