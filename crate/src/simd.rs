@@ -778,7 +778,7 @@ pub mod fused_wasm {
                     let inside = v128_and($ge(f, lo), $le(f, hi));
                     ok = if h == 0 { inside } else { v128_and(ok, inside) };
                 }
-                if !i32x4_all_true(ok) || nt < 8 {
+                if !i32x4_all_true(ok) {
                     return None;
                 }
                 let mut first = [0; 4];
@@ -828,7 +828,7 @@ pub mod fused_wasm {
     macro_rules! dx_window {
         ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $ext:ident, $name:ident) => {
             /// [`crate::real::Real::dx_window`]: two vectors of outputs a step, each with an
-            /// accumulator of its own.
+            /// accumulator of its own. Out of line, in the module too (scripts/build-wasm.sh).
             #[inline(never)]
             pub fn $name(g: &[$t], db: $t, wb: &[$t], d: &[$t; 4], w: &[$t]) -> $t {
                 let no = g.len();
