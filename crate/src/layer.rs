@@ -514,17 +514,18 @@ impl<T: Real> Layer<T> {
         // Cubic windows with a base branch go in groups of samples that share a window,
         // whose gradient rows then stay in registers (see `Real::ger_group`); d/dx, when
         // needed, follows sample by sample (`Real::dx_window`). A kept cache sorts every
-        // input's samples once, each input into a slot of its own; otherwise one slot serves
-        // input after input.
+        // input's samples once, each input into a slot of its own, unless those slots would
+        // take more than 64 MB; otherwise one slot serves input after input.
         let grouped = self.k == 3 && self.base != Base::Zero;
+        let all = c.keep && 5 * n * ni * T::BYTES <= 64 << 20;
         let mut kept = c.groups.borrow_mut();
-        let mut groups = grouped.then(|| match c.keep {
+        let mut groups = grouped.then(|| match all {
             true => kept.get_or_insert_with(|| Groups::new(n, self.nb(), ni)),
             false => kept.insert(Groups::new(n, self.nb(), 1)),
         });
         for i in 0..ni {
             if let Some(gr) = groups.as_deref_mut() {
-                let slot = if c.keep { i } else { 0 };
+                let slot = if all { i } else { 0 };
                 if !gr.ready {
                     self.fill_groups(i, c, gr, slot);
                 }
@@ -567,7 +568,7 @@ impl<T: Real> Layer<T> {
             }
         }
         if let Some(gr) = groups {
-            gr.ready = c.keep;
+            gr.ready = all;
         }
     }
 
