@@ -518,10 +518,10 @@ impl<T: Real> Layer<T> {
         // take more than 64 MB; otherwise one slot serves input after input.
         let grouped = self.k == 3 && self.base != Base::Zero;
         let all = c.keep && 5 * n * ni * T::BYTES <= 64 << 20;
-        let mut kept = c.groups.borrow_mut();
+        let mut slots = c.groups.borrow_mut();
         let mut groups = grouped.then(|| match all {
-            true => kept.get_or_insert_with(|| Groups::new(n, self.nb(), ni)),
-            false => kept.insert(Groups::new(n, self.nb(), 1)),
+            true => slots.get_or_insert_with(|| Groups::new(n, self.nb(), ni)),
+            false => slots.insert(Groups::new(n, self.nb(), 1)),
         });
         for i in 0..ni {
             if let Some(gr) = groups.as_deref_mut() {
@@ -811,15 +811,15 @@ impl<'a, T: Real> KanOp<'a, T> {
 }
 
 fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T], with_der: bool, keep: bool) -> std::cell::Ref<'c, BasisCache<T>> {
-    let missing = match &*cache.borrow() {
-        None => true,
-        // basis derivatives asked for but not computed by the first user of the cache
-        Some(c) => with_der && c.der.is_empty() && !c.val.is_empty(),
+    // rebuilt when missing, or when basis derivatives are asked for but were not computed
+    // by the first user of the cache (keeping its `keep`)
+    let rebuild = match &*cache.borrow() {
+        None => Some(false),
+        Some(c) => (with_der && c.der.is_empty() && !c.val.is_empty()).then_some(c.keep),
     };
-    if missing {
-        let keep = cache.borrow().as_ref().is_some_and(|c| c.keep);
+    if let Some(was_kept) = rebuild {
         let mut c = layer.basis_cache_with(x, with_der);
-        c.keep = keep;
+        c.keep = was_kept;
         *cache.borrow_mut() = Some(c);
     }
     {
