@@ -4,5 +4,5 @@
 export default {
   input: "ts/deno.js",
   external: () => true,
-  output: { file: "dist/deno.js", format: "es" },
+  output: { file: "dist/deno.js", format: "es", sourcemap: true },
 };

@@ -92,7 +92,7 @@ if (unknown.length) {
   process.exit(2);
 }
 if (!existsSync(join(root, "dist/index.js")) || !existsSync(join(root, "dist/kanwasm.wasm"))) {
-  console.error("dist/ is not built: run `npm run build` (or `npm install`, which builds) first");
+  console.error("dist/ is not built: run `npm run build` first (`npm test` builds it before running this)");
   console.log("0 passed, 1 failed");
   process.exit(1);
 }

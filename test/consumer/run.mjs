@@ -1,9 +1,10 @@
 // Consumer test: `npm pack` the package, install the tarball into a scratch project under the
-// system temp dir, and compute one bsplineBasis from Node, from Deno (no permissions), from a
-// plain page with an import map (no bundler) and from a Vite build, the last two in Chromium.
-// Ends with `consumer: N passed, N failed`.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// system temp dir (checking it runs nothing at install time), and compute one bsplineBasis from
+// Node, from Deno (no permissions), from a plain page with an import map (no bundler) and from a
+// Vite build, the last two in Chromium; then use the `kanwasm` command there as a user would
+// (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, runPage } from "../browser/chromium.mjs";
@@ -53,13 +54,21 @@ try {
     sh("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir], root);
     tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
     const files = sh("tar", ["tzf", tarball]).split("\n").filter(Boolean);
-    for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/deno.js", "dist/kanwasm.wasm"]) {
+    for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/deno.js", "dist/kanwasm.wasm",
+      "dist/index.js.map", "dist/cli/main.js"]) {
       if (!files.includes(`package/${f}`)) throw new Error(`${f} is missing from ${tarball}: ${files.join(" ")}`);
     }
     const stray = files.filter((f) => /^package\/(ts|test|crate|scripts)\//.test(f));
     if (stray.length) throw new Error(`sources in the tarball: ${stray.join(" ")}`);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
     sh("npm", ["install", "--offline", "--no-audit", "--no-fund", `./${tarball}`]);
+  });
+
+  await test("the installed package declares no install-time script", () => {
+    const pkg = JSON.parse(readFileSync(join(dir, "node_modules/kanwasm/package.json"), "utf8"));
+    const run = ["preinstall", "install", "postinstall", "prepare"].filter((k) => pkg.scripts?.[k] !== undefined);
+    if (run.length) throw new Error(`the tarball's package.json has install-time scripts: ${run.join(", ")}`);
+    if (pkg.bin?.kanwasm !== "./dist/cli/main.js") throw new Error(`bin: ${JSON.stringify(pkg.bin)}`);
   });
 
   writeFileSync(join(dir, "main.mjs"), `${COMPUTE}\nconsole.log(JSON.stringify(output));\n`);
@@ -103,10 +112,81 @@ globalThis.__done = true;
     if (!assets.some((f) => f.endsWith(".wasm"))) throw new Error(`Vite emitted no .wasm: ${assets.join(" ")}`);
     await fromPage(`${server.url}/dist/index.html`);
   });
+
+  await cliTests();
 } finally {
   await browser?.close();
   await server?.close();
   if (!results.some((r) => !r.ok)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The `kanwasm` command from the scratch project: fit, predict, formula, a bad CSV, Deno. */
+async function cliTests() {
+  const npx = (args, cmd = "npx", pre = ["--no-install", "kanwasm"]) => {
+    const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+    const r = spawnSync(cmd, [...pre, ...args], { cwd: dir, encoding: "utf8", env });
+    return { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  };
+  const ok = (r, what) => {
+    if (r.code !== 0) throw new Error(`${what} exited ${r.code}: ${r.stderr}`);
+    return r;
+  };
+  // y = x^2 + exp(-w) on a grid of points: the symbolic stage finds it exactly
+  const rows = ["w,x,y"];
+  for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) {
+    const w = -1 + (2 * i) / 11;
+    const x = -1 + (2 * j) / 11;
+    rows.push(`${w},${x},${x * x + Math.exp(-w)}`);
+  }
+  writeFileSync(join(dir, "data.csv"), rows.join("\n") + "\n");
+  const loadAndPredict = `
+import { readFileSync } from "node:fs";
+import { init, KAN } from "kanwasm";
+await init();
+const model = KAN.load(readFileSync(process.argv[2]));
+const rows = readFileSync("data.csv", "utf8").trim().split("\\n").slice(1).map((l) => l.split(",").map(Number));
+const p = model.predict(rows.map((r) => r.slice(0, 2)));
+console.log(JSON.stringify({ pred: Array.from(p.data), formula: model.symbolicFormula({ inputNames: ["w", "x"], outputNames: ["y"] }) }));`;
+  writeFileSync(join(dir, "load.mjs"), loadAndPredict);
+  const predCol = (text) => text.trim().split("\n").slice(1).map((l) => Number(l.split(",")[2]));
+  const same = (a, b, what) => {
+    if (a.length !== b.length || a.some((v, i) => v !== b[i])) throw new Error(`${what}: ${a.slice(0, 3)}... != ${b.slice(0, 3)}...`);
+  };
+
+  let expected;
+  await test("npx kanwasm fit data.csv --target y fits and saves a model that KAN.load reads", () => {
+    const r = ok(npx(["fit", "data.csv", "--target", "y", "--width", "2,1,1", "--grid", "5", "--steps", "20",
+      "--symbolic", "--lib", "x,x^2,exp", "--out", "model.safetensors"]), "kanwasm fit");
+    if (!/^symbolic +train RMSE/m.test(r.stdout)) throw new Error(`no symbolic stage line in: ${r.stdout}`);
+    expected = JSON.parse(ok(npx(["load.mjs", "model.safetensors"], process.execPath, []), "KAN.load").stdout);
+    const truth = rows.slice(1).map((l) => l.split(",").map(Number)[2]);
+    const worst = Math.max(...truth.map((t, i) => Math.abs(expected.pred[i] - t)));
+    if (!(worst < 1e-6)) throw new Error(`the fitted model misses the data by ${worst}`);
+  });
+
+  await test("kanwasm predict writes predictions equal to model.predict", () => {
+    ok(npx(["predict", "model.safetensors", "data.csv", "--out", "pred.csv"]), "kanwasm predict");
+    same(predCol(readFileSync(join(dir, "pred.csv"), "utf8")), expected.pred, "predict");
+  });
+
+  await test("kanwasm formula prints the model's formula", () => {
+    const r = ok(npx(["formula", "model.safetensors"]), "kanwasm formula");
+    if (r.stdout.trim() !== expected.formula[0]) throw new Error(`${r.stdout.trim()} != ${expected.formula[0]}`);
+    if (!/^y = .*x\^2/.test(r.stdout)) throw new Error(`unexpected formula ${r.stdout}`);
+  });
+
+  await test("a CSV with a non-number on line 3 exits 2 naming line 3", () => {
+    writeFileSync(join(dir, "bad.csv"), "w,x,y\n0,1,2\n1,?,3\n");
+    const r = npx(["fit", "bad.csv", "--target", "y", "--out", "bad.safetensors"]);
+    if (r.code !== 2 || !/bad\.csv, line 3, column 2 \("x"\)/.test(r.stderr)) throw new Error(`exit ${r.code}: ${r.stderr}`);
+    if (readdirSync(dir).includes("bad.safetensors")) throw new Error("a model file was written");
+  });
+
+  await test("deno run -A npm:kanwasm predicts what Node's model.predict gives", () => {
+    const deno = join(root, "node_modules", ".bin", "deno");
+    const r = ok(npx(["predict", "model.safetensors", "data.csv"], deno, ["run", "-A", "--no-prompt", "npm:kanwasm"]), "deno");
+    same(predCol(r.stdout), expected.pred, "deno predict");
+  });
 }
 
 for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name}${r.ok ? "" : `\n    ${r.error.replace(/\n/g, "\n    ")}`}`);
