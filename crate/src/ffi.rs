@@ -8,51 +8,14 @@
 //! `kw_error_len` give the UTF-8 message.
 
 use crate::bspline;
+use crate::error::{Failure, Res, BAD_HANDLE, OK};
 use crate::real::Real;
 use std::alloc::{alloc, dealloc, Layout};
 use std::cell::RefCell;
 
-pub const OK: i32 = 0;
-pub const INVALID: i32 = 1;
-pub const NUMERIC: i32 = 2;
-pub const NO_MEMORY: i32 = 3;
-pub const BAD_HANDLE: i32 = 4;
-pub const CORRUPT: i32 = 5;
-
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
-
-/// A failure with its status code and message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub code: i32,
-    pub msg: String,
-}
-
-impl Failure {
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn invalid(msg: impl Into<String>) -> Self {
-        Failure { code: INVALID, msg: msg.into() }
-    }
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn numeric(msg: impl Into<String>) -> Self {
-        Failure { code: NUMERIC, msg: msg.into() }
-    }
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn corrupt(msg: impl Into<String>) -> Self {
-        Failure { code: CORRUPT, msg: msg.into() }
-    }
-}
-
-impl From<String> for Failure {
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn from(msg: String) -> Self {
-        Failure::invalid(msg)
-    }
-}
-
-pub type Res<T> = Result<T, Failure>;
 
 /// Records the failure for `kw_error_*` and returns its code.
 pub fn status(r: Res<()>) -> i32 {
@@ -190,14 +153,14 @@ macro_rules! dot_exports {
         #[no_mangle]
         pub extern "C" fn $simd(a: *const $t, b: *const $t, n: usize) -> $t {
             match (slice(a, n), slice(b, n)) {
-                (Ok(a), Ok(b)) => crate::simd::$k(a, b),
+                (Ok(a), Ok(b)) => crate::kernels::$k(a, b),
                 _ => <$t>::NAN,
             }
         }
         #[no_mangle]
         pub extern "C" fn $scalar(a: *const $t, b: *const $t, n: usize) -> $t {
             match (slice(a, n), slice(b, n)) {
-                (Ok(a), Ok(b)) => crate::simd::scalar::$k(a, b),
+                (Ok(a), Ok(b)) => crate::kernels::scalar::$k(a, b),
                 _ => <$t>::NAN,
             }
         }
@@ -649,7 +612,7 @@ pub extern "C" fn kw_model_kernel_forward(h: u32, x: *const f64, n: usize, reps:
 /// Peak multiply-add probe for benchmarks: 96 flops per iteration (12 f32x4 chains).
 #[no_mangle]
 pub extern "C" fn kw_simd_peak_f32(iters: u32) -> f32 {
-    crate::simd::peak_probe_f32(iters)
+    crate::kernels::peak_probe_f32(iters)
 }
 
 /// Whether `scale_base` and `scale_sp` are trained (both by default).

@@ -7,7 +7,9 @@
 
 pub mod autodiff;
 pub mod bspline;
+pub mod error;
 pub mod ffi;
+pub mod kernels;
 pub mod layer;
 pub mod linalg;
 pub mod model;
@@ -15,5 +17,4 @@ pub mod optim;
 pub mod pool;
 pub mod real;
 pub mod rng;
-pub mod simd;
 pub mod symbolic;

@@ -16,7 +16,7 @@
 
 use crate::autodiff::{Axis, Fused, Id, Tape, Tensor};
 use crate::bspline;
-use crate::ffi::{Failure, Res};
+use crate::error::{Failure, Res};
 use crate::layer::{Base, EdgeScaleOp, KanOp, Layer, SharedCache};
 use crate::linalg;
 use crate::optim::{Adam, Lbfgs, LbfgsConfig};

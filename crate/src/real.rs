@@ -6,7 +6,8 @@
 //! assert_eq!(half(3.0f64), 1.5);
 //! ```
 //! All transcendental functions come from Rust's own math (compiled into the wasm),
-//! so a given input gives the same bits in every JavaScript engine.
+//! so a given input gives the same bits in every JavaScript engine. The trait is
+//! implemented for `f32` and `f64` in [`crate::kernels`], where the kernels it names live.
 
 use core::fmt::Debug;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -89,7 +90,7 @@ pub trait Real:
     /// `y += alpha * x`, SIMD on wasm32.
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
     /// Every sample's outputs `y (n, no)` from a block of `m` inputs, their cache entries
-    /// `n` apart (see `simd::fused_wasm`): the base row and the `w1` window rows of each input.
+    /// `n` apart (see `kernels::wasm`): the base row and the `w1` window rows of each input.
     fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]);
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
     #[allow(clippy::type_complexity)]
@@ -109,149 +110,8 @@ pub trait Real:
     fn dx_window(g: &[Self], db: Self, wb: &[Self], d: &[Self; 4], w: &[Self]) -> Self;
 }
 
-macro_rules! impl_real {
-    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident, $cubic4:ident, $dx_window:ident) => {
-        impl Real for $t {
-            const ZERO: Self = 0.0;
-            const ONE: Self = 1.0;
-            const EPSILON: Self = <$t>::EPSILON;
-            const BYTES: usize = core::mem::size_of::<$t>();
-            const DTYPE: &'static str = $name;
-            #[inline(always)]
-            fn from_f64(v: f64) -> Self {
-                v as $t
-            }
-            #[inline(always)]
-            fn to_f64(self) -> f64 {
-                self as f64
-            }
-            #[inline(always)]
-            fn exp(self) -> Self {
-                <$t>::exp(self)
-            }
-            #[inline(always)]
-            fn ln(self) -> Self {
-                <$t>::ln(self)
-            }
-            #[inline(always)]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
-            #[inline(always)]
-            fn sin(self) -> Self {
-                <$t>::sin(self)
-            }
-            #[inline(always)]
-            fn cos(self) -> Self {
-                <$t>::cos(self)
-            }
-            #[inline(always)]
-            fn tan(self) -> Self {
-                <$t>::tan(self)
-            }
-            #[inline(always)]
-            fn tanh(self) -> Self {
-                <$t>::tanh(self)
-            }
-            #[inline(always)]
-            fn asin(self) -> Self {
-                <$t>::asin(self)
-            }
-            #[inline(always)]
-            fn acos(self) -> Self {
-                <$t>::acos(self)
-            }
-            #[inline(always)]
-            fn atan(self) -> Self {
-                <$t>::atan(self)
-            }
-            #[inline(always)]
-            fn atanh(self) -> Self {
-                <$t>::atanh(self)
-            }
-            #[inline(always)]
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            #[inline(always)]
-            fn floor(self) -> Self {
-                <$t>::floor(self)
-            }
-            #[inline(always)]
-            fn powf(self, e: Self) -> Self {
-                <$t>::powf(self, e)
-            }
-            #[inline(always)]
-            fn powi(self, e: i32) -> Self {
-                <$t>::powi(self, e)
-            }
-            #[inline(always)]
-            fn is_finite(self) -> bool {
-                <$t>::is_finite(self)
-            }
-            #[inline(always)]
-            fn sigmoid(self) -> Self {
-                $sigmoid(self)
-            }
-            #[inline(always)]
-            fn dot(a: &[Self], b: &[Self]) -> Self {
-                crate::simd::$dot(a, b)
-            }
-            #[inline(always)]
-            fn axpy(alpha: Self, x: &[Self], y: &mut [Self]) {
-                crate::simd::$axpy(alpha, x, y)
-            }
-            #[inline(always)]
-            fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]) {
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$axpy_windows(b, val, row, n, m, w1, wb, w, no, y);
-                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::axpy_windows(b, val, row, n, m, w1, wb, w, no, y)
-            }
-            #[inline(always)]
-            fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self {
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$grad_window(g, base, v, d, w, gw);
-                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::grad_window(g, base, v, d, w, gw)
-            }
-            #[inline(always)]
-            fn ger_window(g: &[Self], base: Option<(Self, &mut [Self])>, v: &[Self], gw: &mut [Self]) {
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$ger_window(g, base, v, gw);
-                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::ger_window(g, base, v, gw)
-            }
-            #[inline(always)]
-            fn cubic4(x: &[Self; 4], t0: Self, inv_h: Self, nt: usize, val: &mut [Self; 16], der: Option<&mut [Self; 16]>) -> Option<[usize; 4]> {
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$cubic4(x, t0, inv_h, nt, val, der);
-                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::cubic4(x, t0, inv_h, nt, val, der)
-            }
-            #[inline(always)]
-            fn dx_window(g: &[Self], db: Self, wb: &[Self], d: &[Self; 4], w: &[Self]) -> Self {
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$dx_window(g, db, wb, d, w);
-                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::dx_window(g, db, wb, d, w)
-            }
-            #[inline(always)]
-            fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]) {
-                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-                return crate::simd::fused_wasm::$ger_group(alpha, goff, g, gwb, gw);
-                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-                crate::simd::fused_scalar::ger_group(alpha, goff, g, gwb, gw)
-            }
-        }
-    };
-}
-
-impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32, cubic4_f32, dx_window_f32);
-impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64, cubic4_f64, dx_window_f64);
-
 #[inline(always)]
-fn sigmoid_f64(x: f64) -> f64 {
+pub(crate) fn sigmoid_f64(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
@@ -262,7 +122,7 @@ fn sigmoid_f64(x: f64) -> f64 {
 /// sigmoid stay normal numbers (no subnormals in the hot loops, no overflow); the sigmoid
 /// then differs from the exact one by less than 2e-35 in absolute terms.
 #[inline(always)]
-fn sigmoid_f32(x: f32) -> f32 {
+pub(crate) fn sigmoid_f32(x: f32) -> f32 {
     let y = -x;
     // clamp, not min/max, so that NaN passes through
     let y = y.clamp(-87.0, 80.0);
