@@ -80,7 +80,7 @@ if (!existsSync(join(root, "dist/index.js")) || !existsSync(join(root, "dist/kan
   console.error("bench: dist/ is missing; run `npm run build` first");
   process.exit(1);
 }
-const { init, rawKernel, KAN } = await import("kanwasm");
+const { init, rawKernel, rawHandle, KAN } = await import("kanwasm");
 const wasmPath = opt("--wasm");
 await init(wasmPath ? { wasm: readFileSync(wasmPath) } : {});
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -160,7 +160,7 @@ function kernelRate(model, x) {
       const px = sc.put(data);
       const po = sc.alloc(8);
       const t0 = performance.now();
-      const rc = fn(model.handle("bench"), px, x.rows, reps, po);
+      const rc = fn(rawHandle(model, "bench"), px, x.rows, reps, po);
       const dt = performance.now() - t0;
       if (rc !== 0) throw new Error(`kw_model_kernel_forward returned ${rc}`);
       return dt;

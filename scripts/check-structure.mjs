@@ -1,6 +1,6 @@
-// Holds the source tree to its shape: no source file over 600 lines, no import cycles among
-// the core's modules or the package's files, and no module of the core that reaches into the
-// boundary (crate/src/ffi). Prints each breach and exits 1 when there is one.
+// Holds the source tree to its shape: no source file over 600 lines, no TypeScript line over
+// 120 characters, no import cycles among the core's modules or the package's files, and no
+// module of the core that reaches into the boundary (crate/src/ffi). Prints each breach and exits 1 when there is one.
 //
 //   node scripts/check-structure.mjs            # the repository this script sits in
 //   node scripts/check-structure.mjs --root DIR
@@ -14,6 +14,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 export const MAX_LINES = 600;
+export const MAX_TS_WIDTH = 120;
 const SOURCE = /\.(rs|ts|js|mjs|cjs|py|sh)$/;
 const SKIP_DIRS = new Set(["node_modules", "target", "dist", ".git", ".tmp", "docs"]);
 const TREES = ["crate", "ts", "test", "scripts", "bench", "examples", "playground"];
@@ -185,10 +186,24 @@ export function importGraph(root, dir) {
   return graph;
 }
 
+/** Lines of the TypeScript sources (ts/) wider than MAX_TS_WIDTH. */
+export function wideLines(root) {
+  const out = [];
+  for (const f of walk(join(root, "ts"), /\.ts$/)) {
+    readFileSync(f, "utf8").split("\n").forEach((line, i) => {
+      if (line.length > MAX_TS_WIDTH) out.push({ file: relative(root, f), line: i + 1, width: line.length });
+    });
+  }
+  return out;
+}
+
 /** Every breach of the rules, as printable lines. */
 export function check(root) {
   const problems = [];
   for (const { file, lines } of oversized(root)) problems.push(`${file}: ${lines} lines (at most ${MAX_LINES})`);
+  for (const { file, line, width } of wideLines(root)) {
+    problems.push(`${file}:${line}: ${width} characters (at most ${MAX_TS_WIDTH})`);
+  }
   const { top, folders, boundary } = rustGraphs(root);
   for (const c of cycles(top)) problems.push(`crate/src: import cycle among modules ${c.join(" <-> ")}`);
   for (const [folder, g] of folders) {

@@ -15,7 +15,9 @@
 import { KanError, describe } from "./errors.js";
 import { type DType, type FloatArray, type Matrix, floatArrayType, toVector } from "./matrix.js";
 import { checkOptions, enumOption, intOption, rangeOption } from "./options.js";
-import { rawKernel, type Kernel, type Ptr, type Scope } from "./wasm.js";
+import type { Ptr } from "./raw/exports.js";
+import type { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";
+import { rawKernel } from "./raw/loader.js";
 
 export interface GridBasisOptions {
   /** Number of grid intervals over gridRange, >= 1. */
@@ -101,7 +103,8 @@ export function bsplineKnots(opts: KnotOptions): FloatArray {
   const range = gridRangeOption(op, o.gridRange);
   const dtype = dtypeOption(op, o.dtype);
   const kernel = rawKernel(op);
-  return kernel.scope((s) => s.take(uniformKnotsInto(kernel, s, grid, k, range, dtype), grid + 2 * k + 1, floatArrayType(dtype)));
+  const n = grid + 2 * k + 1;
+  return kernel.scope((s) => s.take(uniformKnotsInto(kernel, s, grid, k, range, dtype), n, floatArrayType(dtype)));
 }
 
 function gridOption(op: string, grid: unknown): number {
@@ -116,7 +119,8 @@ function dtypeOption(op: string, dtype: unknown): DType {
   return dtype === undefined ? "float64" : enumOption(op, "dtype", dtype, DTYPES);
 }
 
-function uniformKnotsInto(kernel: Kernel, s: Scope, grid: number, k: number, [lo, hi]: [number, number], dtype: DType): Ptr {
+function uniformKnotsInto(kernel: Kernel, s: Scope, grid: number, k: number, [lo, hi]: [number, number],
+  dtype: DType): Ptr {
   const Float = floatArrayType(dtype);
   const ptr = s.alloc((grid + 2 * k + 1) * Float.BYTES_PER_ELEMENT);
   const knots = dtype === "float32" ? kernel.raw.kw_uniform_knots_f32 : kernel.raw.kw_uniform_knots_f64;

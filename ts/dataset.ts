@@ -11,14 +11,19 @@
  * when f returns a number, else the length of the array it returns.
  */
 import { KanError, describe } from "./errors.js";
-import type { Matrix } from "./matrix.js";
+import { toLabels, toMatrix, type LabelLike, type Matrix, type MatrixLike } from "./matrix.js";
 import { checkOptions, intOption } from "./options.js";
 
-export interface Dataset {
-  trainInput: Matrix;
-  trainLabel: Matrix;
-  testInput?: Matrix;
-  testLabel?: Matrix;
+/**
+ * Train and test data as fit, trainer and evaluate take it: inputs (n, inDim) as a Matrix or
+ * `number[][]`; labels (n, outDim) likewise, or a 1-D array (one column: a single output, or
+ * class indices). createDataset returns `Dataset<Matrix, Matrix>`.
+ */
+export interface Dataset<Input = MatrixLike, Label = LabelLike> {
+  trainInput: Input;
+  trainLabel: Label;
+  testInput?: Input;
+  testLabel?: Label;
 }
 
 export interface CreateDatasetOptions {
@@ -63,11 +68,14 @@ export function seededRandom(seed: number): () => number {
 export function createDataset(
   f: (x: number[]) => number | ArrayLike<number>,
   opts: CreateDatasetOptions = {},
-): Required<Dataset> {
+): Required<Dataset<Matrix, Matrix>> {
   const op = "createDataset";
   const o = checkOptions(op, opts, OPTIONS) as CreateDatasetOptions;
   if (typeof f !== "function") {
-    throw new KanError("INVALID_ARGUMENT", `${op}: the first argument must be a function of one sample's inputs, got ${describe(f)}`);
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: the first argument must be a function of one sample's inputs, got ${describe(f)}`,
+    );
   }
   const nVar = intOption(op, "nVar", o.nVar ?? 2, 1, 1 << 20);
   const trainNum = intOption(op, "trainNum", o.trainNum ?? 1000, 1, 1 << 26);
@@ -94,12 +102,18 @@ export function createDataset(
       }
       if (label.length === 0) label = new Float64Array(n * outDim);
       if (ys.length !== outDim) {
-        throw new KanError("SHAPE_MISMATCH", `${op}: f returned ${ys.length} values for ${which} sample ${s}, but ${outDim} before`);
+        throw new KanError(
+          "SHAPE_MISMATCH",
+          `${op}: f returned ${ys.length} values for ${which} sample ${s}, but ${outDim} before`,
+        );
       }
       for (let j = 0; j < outDim; j++) {
         const v = ys[j];
         if (typeof v !== "number" || !Number.isFinite(v)) {
-          throw new KanError("NON_FINITE", `${op}: f(${JSON.stringify(row)}) gave ${String(v)}; labels must be finite numbers`);
+          throw new KanError(
+            "NON_FINITE",
+            `${op}: f(${JSON.stringify(row)}) gave ${String(v)}; labels must be finite numbers`,
+          );
         }
         label[s * outDim + j] = v;
       }
@@ -108,7 +122,8 @@ export function createDataset(
   };
   const [trainInput, trainLabel] = sample(trainNum, "train");
   const [testInput, testLabel] = sample(testNum, "test");
-  return { trainInput, trainLabel, testInput, testLabel: testNum === 0 ? { rows: 0, cols: outDim, data: new Float64Array(0) } : testLabel };
+  const noTest = { rows: 0, cols: outDim, data: new Float64Array(0) };
+  return { trainInput, trainLabel, testInput, testLabel: testNum === 0 ? noTest : testLabel };
 }
 
 function normaliseRanges(op: string, r: unknown, nVar: number): [number, number][] {
@@ -118,6 +133,79 @@ function normaliseRanges(op: string, r: unknown, nVar: number): [number, number]
   if (Array.isArray(r) && r.length === nVar && r.every(pair)) return r as [number, number][];
   throw new KanError(
     "INVALID_ARGUMENT",
-    `${op}: option "ranges" must be [lo, hi] or one [lo, hi] per variable (${nVar}), each with finite lo < hi, got ${JSON.stringify(r)}`,
+    `${op}: option "ranges" must be [lo, hi] or one [lo, hi] per variable (${nVar}), each with finite lo < hi, ` +
+      `got ${JSON.stringify(r)}`,
   );
+}
+
+/** Whether one column of labels holds class indices 0..outDim-1 (for a model with >= 2 outputs). */
+export function isClassLabels(label: Matrix, outDim: number): boolean {
+  if (label.cols !== 1 || outDim < 2) return false;
+  for (let i = 0; i < label.data.length; i++) {
+    const v = label.data[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= outDim) return false;
+  }
+  return true;
+}
+
+/**
+ * Validates a dataset against the model's shape (and class labels for cross-entropy); the
+ * test set is dropped when it has no rows.
+ */
+export function checkDataset(op: string, data: unknown, inDim: number, outDim: number,
+  classes: boolean): Dataset<Matrix, Matrix> {
+  if (data === null || typeof data !== "object") {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: data must be { trainInput, trainLabel, testInput?, testLabel? }, got ${describe(data)}`,
+    );
+  }
+  checkOptions(op + ": data", data, ["trainInput", "trainLabel", "testInput", "testLabel"]);
+  const d = data as Partial<Dataset>;
+  if (d.trainInput === undefined || d.trainLabel === undefined) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: data needs trainInput and trainLabel`);
+  }
+  const pair = (xi: MatrixLike, yi: LabelLike, which: string): [Matrix, Matrix] => {
+    const x = toMatrix(xi, `${op}: ${which}Input`, "float64");
+    const y = toLabels(yi, `${op}: ${which}Label`, "float64");
+    if (x.rows === 0) throw new KanError("EMPTY_DATASET", `${op}: ${which}Input has no rows`);
+    if (x.cols !== inDim) {
+      throw new KanError(
+        "SHAPE_MISMATCH",
+        `${op}: ${which}Input has ${x.cols} columns but the model takes ${inDim} inputs`,
+      );
+    }
+    if (y.rows !== x.rows) {
+      throw new KanError("SHAPE_MISMATCH", `${op}: ${which}Input has ${x.rows} rows but ${which}Label has ${y.rows}`);
+    }
+    if (classes) {
+      if (y.cols !== 1 || !isClassLabels(y, outDim)) {
+        throw new KanError(
+          "INVALID_ARGUMENT",
+          `${op}: with loss "crossentropy", ${which}Label must be one column of class indices 0..${outDim - 1} ` +
+            "(and the model needs >= 2 outputs)",
+        );
+      }
+    } else if (y.cols !== outDim && !(y.cols === 1 && isClassLabels(y, outDim))) {
+      throw new KanError(
+        "SHAPE_MISMATCH",
+        `${op}: ${which}Label has ${y.cols} columns but the model has ${outDim} outputs`,
+      );
+    } else if (y.cols !== outDim && op !== "evaluate") {
+      throw new KanError(
+        "SHAPE_MISMATCH",
+        `${op}: ${which}Label holds class indices; pass loss: "crossentropy" to fit classes, or one column per output`,
+      );
+    }
+    return [x, y];
+  };
+  const [trainInput, trainLabel] = pair(d.trainInput, d.trainLabel, "train");
+  const out: Dataset<Matrix, Matrix> = { trainInput, trainLabel };
+  if ((d.testInput === undefined) !== (d.testLabel === undefined)) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: give both testInput and testLabel, or neither`);
+  }
+  if (d.testInput !== undefined && d.testLabel !== undefined && toMatrix(d.testInput, `${op}: testInput`).rows > 0) {
+    [out.testInput, out.testLabel] = pair(d.testInput, d.testLabel, "test");
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // source, which needs no --allow-read; everything else is the common entry. Plain JS because
 // TypeScript cannot parse `import source`; rollup.config.js copies it into dist/.
 import source kanwasm from "./kanwasm.wasm";
-import { setDefaultWasm } from "./wasm.js";
+import { setDefaultWasm } from "./raw/loader.js";
 
 setDefaultWasm(kanwasm);
 

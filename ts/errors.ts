@@ -6,6 +6,7 @@
  * catch (e) { if (e instanceof KanError && e.code === "INVALID_ARGUMENT") console.log(e.message); }
  * ```
  */
+import type { History } from "./history.js";
 
 /** Every code a KanError can carry. */
 export type KanErrorCode =
@@ -27,6 +28,8 @@ export type KanErrorCode =
 
 export class KanError extends Error {
   readonly code: KanErrorCode;
+  /** The steps done, when training stopped (ABORTED, NUMERIC): one entry per step, as fit's result. */
+  declare history?: History;
 
   constructor(code: KanErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

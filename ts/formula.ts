@@ -31,7 +31,8 @@ export interface FormulaModel {
   readonly outDim: number;
   readonly config: { width: [number, number][]; baseFun: string; dtype: string };
   layerDims(l: number): [number, number, number, number];
-  getLayerArray(l: number, what: "knots" | "coef" | "scaleBase" | "scaleSp" | "affine" | "mask" | "symbolic"): Float64Array;
+  getLayerArray(l: number,
+    what: "knots" | "coef" | "scaleBase" | "scaleSp" | "affine" | "mask" | "symbolic"): Float64Array;
   edgeValues(l: number, i: number, x: ArrayLike<number>): Matrix;
 }
 
@@ -130,7 +131,9 @@ class Ctx {
     if (e.k === "call") {
       const p = e.f.power;
       const u = unit(e.arg);
-      if (p !== undefined && p > 0 && Number.isInteger(p) && u?.e.k === "var" && this.round(e.arg.t[0]!.c) === 1) return [[u.e.i, p]];
+      if (p !== undefined && p > 0 && Number.isInteger(p) && u?.e.k === "var" && this.round(e.arg.t[0]!.c) === 1) {
+        return [[u.e.i, p]];
+      }
       return null;
     }
     if (e.k === "mul") {
@@ -193,7 +196,9 @@ class Ctx {
       // c*exp(u + b) = (c*e^b)*exp(u): taken out when that leaves 1 or merges into a scale already there
       const k = c * Math.exp(inner.c);
       const rk = Math.abs(this.round(k));
-      if (Number.isFinite(k) && rk !== 0 && (rk === 1 || Math.abs(this.round(c)) !== 1)) return this.call(k, f, { t: inner.t, c: 0 }, d);
+      if (Number.isFinite(k) && rk !== 0 && (rk === 1 || Math.abs(this.round(c)) !== 1)) {
+        return this.call(k, f, { t: inner.t, c: 0 }, d);
+      }
     }
     return this.call(c, f, inner, d);
   }
@@ -281,7 +286,8 @@ class Ctx {
       return { s: this.format === "latex" ? `\\frac{${n}}{${body.den}}` : `${n}/${body.den}`, neg, atom: false };
     }
     if (mag === 1) return { s: body.s, neg, atom: body.atom };
-    return { s: this.format === "latex" ? `${this.num(mag)} ${body.s}` : `${this.num(mag)}*${body.s}`, neg, atom: false };
+    const s = this.format === "latex" ? `${this.num(mag)} ${body.s}` : `${this.num(mag)}*${body.s}`;
+    return { s, neg, atom: false };
   }
 
   exprStr(e: Expr): { s: string; atom: boolean; den?: string } {
@@ -310,7 +316,9 @@ class Ctx {
       }
       case "phi": {
         const a = this.linStr(e.arg).s;
-        const s = fmt === "latex" ? `\\varphi_{${e.l},${e.i},${e.j}}\\left(${a}\\right)` : `φ_{${e.l},${e.i},${e.j}}(${a})`;
+        const s = fmt === "latex"
+          ? `\\varphi_{${e.l},${e.i},${e.j}}\\left(${a}\\right)`
+          : `φ_{${e.l},${e.i},${e.j}}(${a})`;
         return { s, atom: true };
       }
       case "mul": {
@@ -351,35 +359,52 @@ function order(a: Term, b: Term): number {
   return cmp(a.key, b.key);
 }
 
-const JS_RESERVED = new Set(("break case catch class const continue debugger default delete do else enum export extends " +
-  "false finally for function if import in instanceof new null return super switch this throw true try typeof var void " +
+const JS_RESERVED = new Set(("break case catch class const continue debugger default delete do else enum export " +
+  "extends false finally for function if import in instanceof new null return super switch this throw true try " +
+  "typeof var void " +
   "while with yield let static implements interface package private protected public await arguments eval undefined " +
   "NaN Infinity Math").split(" "));
 
-function names(op: string, value: unknown, n: number, what: string, fallback: (i: number) => string, js: boolean): string[] {
+function names(op: string, value: unknown, n: number, what: string, fallback: (i: number) => string,
+  js: boolean): string[] {
   if (value === undefined) return Array.from({ length: n }, (_, i) => fallback(i));
   if (!Array.isArray(value) || value.length !== n || !value.every((v) => typeof v === "string" && v.length > 0)) {
-    throw new KanError("INVALID_ARGUMENT", `${op}: option "${what}" must be ${n} non-empty strings (one per ${what === "inputNames" ? "input" : "output"}), got ${describe(value)}`);
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "${what}" must be ${n} non-empty strings (one per ` +
+        `${what === "inputNames" ? "input" : "output"}), got ${describe(value)}`,
+    );
   }
-  if (new Set(value).size !== n) throw new KanError("INVALID_ARGUMENT", `${op}: option "${what}" has a name twice: ${JSON.stringify(value)}`);
+  if (new Set(value).size !== n) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "${what}" has a name twice: ${JSON.stringify(value)}`);
+  }
   if (js) {
     for (const v of value as string[]) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) || JS_RESERVED.has(v)) {
-        throw new KanError("INVALID_ARGUMENT", `${op}: with format "js", option "${what}" needs JavaScript identifiers (not starting with $, not reserved words), got ${JSON.stringify(v)}`);
+        throw new KanError(
+          "INVALID_ARGUMENT",
+          `${op}: with format "js", option "${what}" needs JavaScript identifiers (not starting with $, not ` +
+            `reserved words), got ${JSON.stringify(v)}`,
+        );
       }
     }
   }
   return value as string[];
 }
 
-const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
-  "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
+const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+  "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta",
+  "Theta", "Lambda",
   "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]);
 
 /** A name as LaTeX: `x1` → `x_{1}`, `alpha` → `\alpha`, `rate_in` → `\mathrm{rate}_{\mathrm{in}}`. */
 export function latexName(name: string): string {
-  const esc = (s: string) => s.replace(/[\\{}$&#^_%~]/g, (c) => (c === "\\" ? "\\textbackslash{}" : c === "~" ? "\\textasciitilde{}" : c === "^" ? "\\textasciicircum{}" : `\\${c}`));
-  const base = (s: string) => (GREEK.has(s) ? `\\${s}` : /^[A-Za-z]$/.test(s) ? s : /^[0-9]+$/.test(s) ? s : `\\mathrm{${esc(s)}}`);
+  const named: Record<string, string> = {
+    "\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}",
+  };
+  const esc = (s: string) => s.replace(/[\\{}$&#^_%~]/g, (c) => named[c] ?? `\\${c}`);
+  const base = (s: string) =>
+    GREEK.has(s) ? `\\${s}` : /^[A-Za-z]$/.test(s) || /^[0-9]+$/.test(s) ? s : `\\mathrm{${esc(s)}}`;
   let m = /^([A-Za-z]+)([0-9]+)$/.exec(name);
   if (m) return `${base(m[1]!)}_{${m[2]}}`;
   m = /^([^_]+)_(.+)$/.exec(name);
@@ -400,7 +425,9 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
   const digits = o.digits === undefined ? (format === "js" ? undefined : 4) : intOption(op, "digits", o.digits, 0, 17);
   const js = format === "js";
   const inNames = names(op, o.inputNames, model.inDim, "inputNames", (i) => `x${i + 1}`, js);
-  const outNames = o.outputNames === undefined ? undefined : names(op, o.outputNames, model.outDim, "outputNames", (i) => `y${i + 1}`, js);
+  const outNames = o.outputNames === undefined
+    ? undefined
+    : names(op, o.outputNames, model.outDim, "outputNames", (i) => `y${i + 1}`, js);
   const cfg = model.config;
   const ctx = new Ctx(format, digits, format === "latex" ? inNames.map(latexName) : inNames);
 
@@ -429,15 +456,23 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
         }
         if (numeric) {
           if (js) {
-            throw new KanError("INVALID_ARGUMENT", `${op}: edge (l=${l}, i=${i}, j=${j}) is still a numeric spline, which format "js" cannot write; ` +
-              `make it symbolic first with autoSymbolic() or fixSymbolic(${l}, ${i}, ${j}, name), or use format "text"`);
+            throw new KanError(
+              "INVALID_ARGUMENT",
+              `${op}: edge (l=${l}, i=${i}, j=${j}) is still a numeric spline, which format "js" cannot write; ` +
+                `make it symbolic first with autoSymbolic() or fixSymbolic(${l}, ${i}, ${j}, name), ` +
+                `or use format "text"`,
+            );
           }
           parts[j]!.push({ t: [ctx.term(1, { k: "phi", l, i, j, arg: x })], c: 0 });
         }
         if (id !== 0) {
           const f = symbolicById(id);
           if (!f) {
-            throw new KanError("UNKNOWN_SYMBOLIC", `${op}: edge (l=${l}, i=${i}, j=${j}) uses symbolic function id ${id}, which is not registered; call addSymbolic with the same functions, in the same order, before using this model`);
+            throw new KanError(
+              "UNKNOWN_SYMBOLIC",
+              `${op}: edge (l=${l}, i=${i}, j=${j}) uses symbolic function id ${id}, which is not registered; call ` +
+                `addSymbolic with the same functions, in the same order, before using this model`,
+            );
           }
           const [a, b, c, d] = [aff[4 * e]!, aff[4 * e + 1]!, aff[4 * e + 2]!, aff[4 * e + 3]!];
           parts[j]!.push(ctx.edge(x, f, a, b, c, d));
@@ -461,7 +496,9 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
     }
     const params = inNames.join(", ");
     const helpers = jsHelpers(ctx.helpers, cfg.dtype === "float32" ? "float32" : "float64");
-    if (outNames) return `function ${outNames[j]}(${params}) {\n${helpers.map((h) => `  ${h}\n`).join("")}  return ${body};\n}`;
+    if (outNames) {
+      return `function ${outNames[j]}(${params}) {\n${helpers.map((h) => `  ${h}\n`).join("")}  return ${body};\n}`;
+    }
     if (helpers.length === 0) return `(${params}) => ${body}`;
     return `(${params}) => {\n${helpers.map((h) => `  ${h}\n`).join("")}  return ${body};\n}`;
   });

@@ -7,21 +7,37 @@
  * const B = bsplineBasis([0, 0.5], { grid: 5, k: 3 });   // { rows: 2, cols: 8, data }
  * ```
  */
-export { init, rawKernel, Kernel, Scope } from "./wasm.js";
-export type { InitOptions, WasmSource, RawExports, Ptr } from "./wasm.js";
+export { init } from "./raw/loader.js";
+export type { InitOptions, WasmSource } from "./raw/loader.js";
 export { KanError } from "./errors.js";
 export type { KanErrorCode } from "./errors.js";
 export { toMatrix, toRows } from "./matrix.js";
-export type { Matrix, MatrixLike, DType } from "./matrix.js";
+export type { Matrix, MatrixLike, LabelLike, DType } from "./matrix.js";
 export { bsplineBasis, bsplineKnots } from "./bspline.js";
 export type { GridBasisOptions, KnotBasisOptions, KnotOptions } from "./bspline.js";
-export { KAN, LayerArray, addSymbolic } from "./kan.js";
-export type { KANOptions, KANConfig, KANJson, FitOptions, StepInfo, History, Evaluation, BaseFun, Attribution, Suggestion, SymbolicSearchOptions } from "./kan.js";
+export { KAN } from "./kan.js";
+export type { Evaluation } from "./kan.js";
+export type { KANOptions, KANConfig, FitOptions, BaseFun } from "./config.js";
+export type { StepInfo, History } from "./history.js";
+export type { KANJson } from "./persist.js";
+export type {
+  Attribution, Suggestion, SymbolicSearchOptions, PruneOptions, FixSymbolicOptions,
+} from "./interpret.js";
 export { createDataset, seededRandom } from "./dataset.js";
 export type { Dataset, CreateDatasetOptions } from "./dataset.js";
 export { symbolicFormula, exRound } from "./formula.js";
 export type { FormulaOptions, FormulaFormat, FormulaModel } from "./formula.js";
 export { toSVG } from "./svg.js";
 export type { SVGOptions, PlotModel, EdgeScores } from "./svg.js";
-export { SYMBOLIC_LIB, symbolicById, symbolicId, symbolicNames } from "./symbolic-lib.js";
+export { SYMBOLIC_LIB, symbolicById, symbolicId, symbolicNames, addSymbolic } from "./symbolic-lib.js";
 export type { SymbolicFunction, UserSymbolicSpec } from "./symbolic-lib.js";
+
+// The raw layer: the wasm exports themselves, for code that drives the core directly
+// (benchmarks, tests, new kernels). Not needed for anything above.
+export { rawKernel } from "./raw/loader.js";
+export { rawHandle } from "./kan.js";
+export { RawKernel, RawScope } from "./raw/kernel.js";
+export { LAYER_ARRAY as LayerArray } from "./raw/exports.js";
+export type { RawExports, Ptr, Handle, Status, LayerArrayName } from "./raw/exports.js";
+/** @deprecated the raw layer's classes are RawKernel and RawScope; these names stay for old code. */
+export { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";

@@ -55,8 +55,9 @@ export function toMatrix(value: MatrixLike, name = "matrix", dtype: DType = "flo
         `${name}: data has ${data.length} numbers but rows x cols = ${rows} x ${cols} = ${rows * cols}`,
       );
     }
-    const out = data instanceof Float ? data : Float.from(data);
+    // checked before converting: Float64Array.from throws a raw TypeError on BigInts
     checkFinite(data, name, cols);
+    const out = data instanceof Float ? data : Float.from(data);
     return { rows, cols, data: out };
   }
   if (!isArrayLike(value)) {
@@ -82,6 +83,18 @@ export function toMatrix(value: MatrixLike, name = "matrix", dtype: DType = "flo
     for (let c = 0; c < cols; c++) out[r * cols + c] = finite(row[c], name, `[${r}][${c}]`);
   }
   return { rows, cols, data: out };
+}
+
+/** Labels: anything toMatrix takes, or a 1-D array of numbers (one label per row, cols = 1). */
+export type LabelLike = MatrixLike | ArrayLike<number>;
+
+/** Validates labels: a 1-D array becomes one column; everything else is as for toMatrix. */
+export function toLabels(value: LabelLike, name = "labels", dtype: DType = "float64"): Matrix {
+  if (isArrayLike(value) && !("data" in value) && value.length > 0 && !isArrayLike(value[0])) {
+    const data = toVector(value as ArrayLike<number>, name, dtype);
+    return { rows: data.length, cols: 1, data };
+  }
+  return toMatrix(value as MatrixLike, name, dtype);
 }
 
 /** Validates a vector of finite numbers and returns it as a typed array of `dtype` (copied unless already one). */

@@ -23,10 +23,14 @@ export function checkOptions(op: string, opts: unknown, allowed: readonly string
 }
 
 /** An integer option within [min, max]. */
-export function intOption(op: string, name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(op: string, name: string, value: unknown, min: number,
+  max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
-    throw new KanError("INVALID_ARGUMENT", `${op}: option "${name}" must be an integer ${range}, got ${describe(value)}`);
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "${name}" must be an integer ${range}, got ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -52,4 +56,17 @@ export function rangeOption(op: string, name: string, value: unknown): [number, 
     );
   }
   return [value[0], value[1]];
+}
+
+/**
+ * A positional integer argument in [lo, hi), e.g. a layer or an input index; the message
+ * reads `layerDims: l must be an integer in [0, 2), got -1`.
+ */
+export function intArgument(op: string, name: string, value: unknown, lo: number, hi: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < lo || value >= hi) {
+    const got = typeof value === "number" ? String(value) : describe(value);
+    const range = hi > lo ? `in [${lo}, ${hi})` : `in [${lo}, ${hi}), which is empty`;
+    throw new KanError("INVALID_ARGUMENT", `${op}: ${name} must be an integer ${range}, got ${got}`);
+  }
+  return value;
 }

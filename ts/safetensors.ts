@@ -121,10 +121,14 @@ export function decodeSafetensors(bytes: Uint8Array): StDecoded {
   } catch {
     corrupt("the header is not valid UTF-8 JSON");
   }
-  if (header === null || typeof header !== "object" || Array.isArray(header)) corrupt("the header is not a JSON object");
+  if (header === null || typeof header !== "object" || Array.isArray(header)) {
+    corrupt("the header is not a JSON object");
+  }
   const h = header as Record<string, unknown>;
   const meta = h.__metadata__;
-  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) corrupt("the header has no __metadata__ object");
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) {
+    corrupt("the header has no __metadata__ object");
+  }
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta as Record<string, unknown>)) {
     if (typeof v !== "string") corrupt(`metadata "${k}" is not a string`);
@@ -149,16 +153,22 @@ export function decodeSafetensors(bytes: Uint8Array): StDecoded {
     if (name === "__metadata__") continue;
     if (entry === null || typeof entry !== "object") corrupt(`tensor "${name}" has no description`);
     const { dtype, shape, data_offsets: off } = entry as Record<string, unknown>;
-    if (dtype !== "F32" && dtype !== "F64") corrupt(`tensor "${name}" has dtype ${String(dtype)}; kanwasm writes F32 or F64`);
-    if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)) {
+    if (dtype !== "F32" && dtype !== "F64") {
+      corrupt(`tensor "${name}" has dtype ${String(dtype)}; kanwasm writes F32 or F64`);
+    }
+    const dimOk = (d: unknown) => Number.isInteger(d) && (d as number) >= 0 && (d as number) < 2 ** 31;
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every(dimOk)) {
       corrupt(`tensor "${name}" has a malformed shape`);
     }
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[0] > off[1] || off[1] > dataLen) {
+    const offOk = Array.isArray(off) && off.length === 2 && off.every((d) => Number.isInteger(d) && d >= 0);
+    if (!offOk || off[0] > off[1] || off[1] > dataLen) {
       corrupt(`tensor "${name}" has byte range ${JSON.stringify(off)} outside the ${dataLen} data bytes`);
     }
     const size = dtype === "F64" ? 8 : 4;
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (off[1] - off[0] !== count * size) corrupt(`tensor "${name}" spans ${off[1] - off[0]} bytes, its shape needs ${count * size}`);
+    if (off[1] - off[0] !== count * size) {
+      corrupt(`tensor "${name}" spans ${off[1] - off[0]} bytes, its shape needs ${count * size}`);
+    }
     ranges.push([off[0], off[1]]);
     const data = new Float64Array(count);
     const base = dataStart + off[0];

@@ -67,7 +67,10 @@ const n2 = (v: number) => {
 
 function positive(op: string, name: string, v: unknown, strict: boolean): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (strict && v === 0)) {
-    throw new KanError("INVALID_ARGUMENT", `${op}: option "${name}" must be a finite number ${strict ? "> 0" : ">= 0"}, got ${describe(v)}`);
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "${name}" must be a finite number ${strict ? "> 0" : ">= 0"}, got ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -84,7 +87,10 @@ function labels(op: string, v: unknown, n: number, name: string): string[] | und
 function edgeScores(op: string, model: PlotModel, o: SVGOptions): number[][][] | undefined {
   if (o.scores !== undefined) {
     if (o.scores === null || typeof o.scores !== "object" || !Array.isArray(o.scores.edgeScores)) {
-      throw new KanError("INVALID_ARGUMENT", `${op}: option "scores" must be attribute()'s result { nodeScores, edgeScores }, got ${describe(o.scores)}`);
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${op}: option "scores" must be attribute()'s result { nodeScores, edgeScores }, got ${describe(o.scores)}`,
+      );
     }
     return o.scores.edgeScores;
   }
@@ -103,15 +109,20 @@ function edgeScores(op: string, model: PlotModel, o: SVGOptions): number[][][] |
  * The network as an SVG document (a string). Every live edge (numeric or symbolic) gets one
  * `<g class="edge">` with two lines, a frame and one `<polyline>` of its function.
  */
+const OPTIONS = ["beta", "inputNames", "outputNames", "width", "height", "input", "scores"];
+
 export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
   const op = "toSVG";
-  const o = checkOptions(op, opts, ["beta", "inputNames", "outputNames", "width", "height", "input", "scores"]) as SVGOptions;
+  const o = checkOptions(op, opts, OPTIONS) as SVGOptions;
   const beta = positive(op, "beta", o.beta ?? 3, false);
   const inNames = labels(op, o.inputNames, model.inDim, "inputNames");
   const outNames = labels(op, o.outputNames, model.outDim, "outputNames");
   const input = o.input === undefined ? undefined : toMatrix(o.input, `${op}: input`);
   if (input && (input.cols !== model.inDim || input.rows === 0)) {
-    throw new KanError("SHAPE_MISMATCH", `${op}: input must have rows of ${model.inDim} numbers (the model's inputs), got ${input.rows} x ${input.cols}`);
+    throw new KanError(
+      "SHAPE_MISMATCH",
+      `${op}: input must have rows of ${model.inDim} numbers (the model's inputs), got ${input.rows} x ${input.cols}`,
+    );
   }
   const scores = edgeScores(op, model, o);
   const cfg = model.config;
@@ -130,7 +141,8 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
   const out: string[] = [];
   const width = o.width === undefined ? W : positive(op, "width", o.width, true);
   const height = o.height === undefined ? H : positive(op, "height", o.height, true);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${n2(width)}" height="${n2(height)}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" role="img">`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${n2(width)}" height="${n2(height)}" ` +
+    `viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" role="img">`);
   const shape = cfg.width.map(([s, m]) => (m ? `[${s},${m}]` : `${s}`)).join(",");
   out.push(`<title>${escapeXml(`KAN [${shape}]`)}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
@@ -181,10 +193,14 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
         const score = scores?.[l]?.[j]?.[i];
         const alpha = typeof score === "number" && Number.isFinite(score) ? Math.tanh(beta * Math.max(0, score)) : 1;
         const color = id !== 0 ? RED : "#000";
-        out.push(`<g class="edge${id !== 0 ? " symbolic" : ""}" data-i="${i}" data-j="${j}" opacity="${Math.round(alpha * 1000) / 1000}" stroke="${color}" fill="none">`);
+        const opacity = Math.round(alpha * 1000) / 1000;
+        out.push(`<g class="edge${id !== 0 ? " symbolic" : ""}" data-i="${i}" data-j="${j}" opacity="${opacity}" ` +
+          `stroke="${color}" fill="none">`);
         out.push(`<line x1="${n2(nodeX(l, i))}" y1="${n2(y0)}" x2="${n2(px)}" y2="${n2(bottom)}" stroke-width="1"/>`);
-        out.push(`<line x1="${n2(px)}" y1="${n2(top)}" x2="${n2(nodeX(l + 1, q) + side)}" y2="${n2(y1)}" stroke-width="1"/>`);
-        out.push(`<rect x="${n2(px - PANEL / 2)}" y="${n2(top)}" width="${PANEL}" height="${PANEL}" fill="#fff" stroke-width="0.6"/>`);
+        const x2 = n2(nodeX(l + 1, q) + side);
+        out.push(`<line x1="${n2(px)}" y1="${n2(top)}" x2="${x2}" y2="${n2(y1)}" stroke-width="1"/>`);
+        out.push(`<rect x="${n2(px - PANEL / 2)}" y="${n2(top)}" width="${PANEL}" height="${PANEL}" fill="#fff" ` +
+          `stroke-width="0.6"/>`);
         let ymin = Infinity;
         let ymax = -Infinity;
         for (let s = 0; s < SAMPLES; s++) {
@@ -205,7 +221,8 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
         out.push(`<polyline points="${pts.join(" ")}" stroke-width="1.4"/>`);
         if (id !== 0) {
           const name = symbolicById(id)?.name ?? `#${id}`;
-          out.push(`<text x="${n2(px)}" y="${n2(top - 3)}" font-size="9" text-anchor="middle" fill="${RED}" stroke="none">${escapeXml(name)}</text>`);
+          out.push(`<text x="${n2(px)}" y="${n2(top - 3)}" font-size="9" text-anchor="middle" fill="${RED}" ` +
+            `stroke="none">${escapeXml(name)}</text>`);
         }
         out.push("</g>");
       }
@@ -222,7 +239,8 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
         const a = nodeX(l, q);
         const b = nodeY(l);
         out.push(`<g class="mult"><circle cx="${x}" cy="${y}" r="7" fill="#fff" stroke="#000" stroke-width="1.2"/>` +
-          `<path d="M${n2(a - 3.5)},${n2(b - 3.5)}L${n2(a + 3.5)},${n2(b + 3.5)}M${n2(a - 3.5)},${n2(b + 3.5)}L${n2(a + 3.5)},${n2(b - 3.5)}" stroke="#000" stroke-width="1.4"/></g>`);
+          `<path d="M${n2(a - 3.5)},${n2(b - 3.5)}L${n2(a + 3.5)},${n2(b + 3.5)}` +
+          `M${n2(a - 3.5)},${n2(b + 3.5)}L${n2(a + 3.5)},${n2(b - 3.5)}" stroke="#000" stroke-width="1.4"/></g>`);
       } else {
         out.push(`<circle cx="${x}" cy="${y}" r="4" fill="#000"/>`);
       }

@@ -14,6 +14,7 @@
  * ```
  */
 import { KanError, describe } from "./errors.js";
+import { setHostFunction } from "./raw/host.js";
 
 /** The first id of a user function; built-ins are 1..SYMBOLIC_LIB.length. */
 export const USER_ID_BASE = 100;
@@ -50,7 +51,10 @@ export interface UserSymbolicSpec {
   fn: (x: number) => number;
   /** Complexity, as the built-ins' 0..5, used by suggestSymbolic's ranking. */
   complexity: number;
-  /** LaTeX of f(u): a template where `#1` stands for the argument, or a function of it. Default `\operatorname{name}\left(#1\right)`. */
+  /**
+   * LaTeX of f(u): a template where `#1` stands for the argument, or a function of it.
+   * Default `\operatorname{name}\left(#1\right)`.
+   */
   latex?: string | ((arg: string) => string);
   /** JavaScript expression of f(u), a template with `#1` or a function of the argument; needed for format "js". */
   js?: string | ((arg: string) => string);
@@ -104,10 +108,13 @@ const clamp1 = (x: number) => Math.min(Math.max(x, -1), 1);
  */
 export function jsHelpers(names: Iterable<string>, dtype: "float32" | "float64" = "float64"): string[] {
   const f32 = dtype === "float32";
+  const edge = f32 ? "1e-6" : "1e-12";
   const src: Record<string, [string, string[]]> = {
-    $powi: ["const $powi = (x, n) => { let b = n < 0 ? -n : n, a = x, r = 1; for (;;) { if (b & 1) r *= a; b >>= 1; if (b === 0) break; a *= a; } return n < 0 ? 1 / r : r; };", []],
+    $powi: ["const $powi = (x, n) => { let b = n < 0 ? -n : n, a = x, r = 1; " +
+      "for (;;) { if (b & 1) r *= a; b >>= 1; if (b === 0) break; a *= a; } return n < 0 ? 1 / r : r; };", []],
     $pow: ["const $pow = (x, p) => $powi(Math.min(Math.max(x, -1e6), 1e6), p);", ["$powi"]],
-    $pole: ["const $pole = (x, p) => { const x0 = 1 / Math.pow(1e6, 1 / p); return Math.abs(x) < x0 ? (p % 2 !== 0 && x < 0 ? -1 : 1) * $powi(x0, -p) : $powi(x, -p); };", ["$powi"]],
+    $pole: ["const $pole = (x, p) => { const x0 = 1 / Math.pow(1e6, 1 / p); " +
+      "return Math.abs(x) < x0 ? (p % 2 !== 0 && x < 0 ? -1 : 1) * $powi(x0, -p) : $powi(x, -p); };", ["$powi"]],
     $sqrt: ["const $sqrt = (x) => Math.sqrt(Math.max(x, 0));", []],
     $pow15: ["const $pow15 = (x) => { const v = Math.min(Math.max(x, 0), 1e6); return v * Math.sqrt(v); };", []],
     $rsqrt: ["const $rsqrt = (x) => 1 / Math.sqrt(Math.max(x, 1 / (1e6 * 1e6)));", []],
@@ -117,7 +124,8 @@ export function jsHelpers(names: Iterable<string>, dtype: "float32" | "float64" 
     $tan: ["const $tan = (x) => Math.min(Math.max(Math.tan(x), -1e6), 1e6);", []],
     $asin: ["const $asin = (x) => Math.asin(Math.min(Math.max(x, -1), 1));", []],
     $acos: ["const $acos = (x) => Math.acos(Math.min(Math.max(x, -1), 1));", []],
-    $atanh: [`const $atanh = (x) => { const c = Math.min(Math.max(x, -(1 - ${f32 ? "1e-6" : "1e-12"})), 1 - ${f32 ? "1e-6" : "1e-12"}); return 0.5 * Math.log1p((2 * c) / (1 - c)); };`, []],
+    $atanh: [`const $atanh = (x) => { const c = Math.min(Math.max(x, -(1 - ${edge})), 1 - ${edge}); ` +
+      "return 0.5 * Math.log1p((2 * c) / (1 - c)); };", []],
     $gauss: ["const $gauss = (x) => Math.exp(-x * x);", []],
   };
   const out: string[] = [];
@@ -176,11 +184,15 @@ function recipDef(p: number, complexity: number): Def {
 
 function callDef(name: string, complexity: number, fn: (x: number) => number, textName: string, latex: Render,
   js: (a: string) => string, helpers: string[] = [], parity?: "odd" | "even"): Def {
-  return { name, complexity, fn, text: (a) => `${textName}(${a})`, latex, js, helpers, atom: CALL, ...(parity ? { parity } : {}) };
+  const text = (a: string) => `${textName}(${a})`;
+  return { name, complexity, fn, text, latex, js, helpers, atom: CALL, ...(parity ? { parity } : {}) };
 }
 
 const DEFS: Def[] = [
-  { name: "x", complexity: 1, fn: (x) => x, power: 1, parity: "odd", text: (a) => a, latex: (a) => a, js: (a) => a, atom: POSTFIX },
+  {
+    name: "x", complexity: 1, fn: (x) => x, power: 1, parity: "odd", text: (a) => a, latex: (a) => a, js: (a) => a,
+    atom: POSTFIX,
+  },
   powDef(2, 2), powDef(3, 3), powDef(4, 3), powDef(5, 3),
   recipDef(1, 2), recipDef(2, 2), recipDef(3, 3), recipDef(4, 4), recipDef(5, 5),
   {
@@ -196,28 +208,40 @@ const DEFS: Def[] = [
     latex: (a, t) => `${lparen(a, t)}^{1.5}`, js: (a) => `$pow15(${a})`, helpers: ["$pow15"], atom: POSTFIX,
   },
   {
-    name: "1/sqrt(x)", complexity: 2, fn: rsqrt, power: -0.5, text: (a) => `1/sqrt(${a})`, latex: (a) => `\\frac{1}{\\sqrt{${a}}}`,
-    den: { text: (a) => `sqrt(${a})`, latex: (a) => `\\sqrt{${a}}` }, js: (a) => `$rsqrt(${a})`, helpers: ["$rsqrt"], atom: POSTFIX,
+    name: "1/sqrt(x)", complexity: 2, fn: rsqrt, power: -0.5, text: (a) => `1/sqrt(${a})`,
+    latex: (a) => `\\frac{1}{\\sqrt{${a}}}`, den: { text: (a) => `sqrt(${a})`, latex: (a) => `\\sqrt{${a}}` },
+    js: (a) => `$rsqrt(${a})`, helpers: ["$rsqrt"], atom: POSTFIX,
   },
   {
-    name: "1/x^0.5", complexity: 2, fn: rsqrt, power: -0.5, text: (a, t) => `1/${paren(a, t)}^0.5`, latex: (a) => `\\frac{1}{\\sqrt{${a}}}`,
-    den: { text: (a, t) => `${paren(a, t)}^0.5`, latex: (a) => `\\sqrt{${a}}` }, js: (a) => `$rsqrt(${a})`, helpers: ["$rsqrt"], atom: POSTFIX,
+    name: "1/x^0.5", complexity: 2, fn: rsqrt, power: -0.5, text: (a, t) => `1/${paren(a, t)}^0.5`,
+    latex: (a) => `\\frac{1}{\\sqrt{${a}}}`,
+    den: { text: (a, t) => `${paren(a, t)}^0.5`, latex: (a) => `\\sqrt{${a}}` },
+    js: (a) => `$rsqrt(${a})`, helpers: ["$rsqrt"], atom: POSTFIX,
   },
   callDef("exp", 2, (x) => Math.exp(Math.min(x, 700)), "exp", (a) => `e^{${a}}`, (a) => `$exp(${a})`, ["$exp"]),
-  callDef("log", 2, (x) => Math.log(Math.max(Math.abs(x), LOG_X0)), "log", lcall("\\log"), (a) => `$log(${a})`, ["$log"]),
-  { ...callDef("abs", 3, Math.abs, "abs", (a) => `\\left|${a}\\right|`, (a) => `Math.abs(${a})`, [], "even"), atom: { text: true, latex: true } },
+  callDef("log", 2, (x) => Math.log(Math.max(Math.abs(x), LOG_X0)), "log", lcall("\\log"), (a) => `$log(${a})`,
+    ["$log"]),
+  {
+    ...callDef("abs", 3, Math.abs, "abs", (a) => `\\left|${a}\\right|`, (a) => `Math.abs(${a})`, [], "even"),
+    atom: { text: true, latex: true },
+  },
   callDef("sin", 2, Math.sin, "sin", lcall("\\sin"), (a) => `Math.sin(${a})`, [], "odd"),
   callDef("cos", 2, Math.cos, "cos", lcall("\\cos"), (a) => `Math.cos(${a})`, [], "even"),
   callDef("tan", 3, (x) => clampY(Math.tan(x)), "tan", lcall("\\tan"), (a) => `$tan(${a})`, ["$tan"], "odd"),
   callDef("tanh", 3, Math.tanh, "tanh", lcall("\\tanh"), (a) => `Math.tanh(${a})`, [], "odd"),
   callDef("sgn", 3, sgn, "sgn", lcall("\\operatorname{sgn}"), (a) => `$sgn(${a})`, ["$sgn"], "odd"),
-  callDef("arcsin", 4, (x) => Math.asin(clamp1(x)), "arcsin", lcall("\\arcsin"), (a) => `$asin(${a})`, ["$asin"], "odd"),
+  callDef("arcsin", 4, (x) => Math.asin(clamp1(x)), "arcsin", lcall("\\arcsin"), (a) => `$asin(${a})`, ["$asin"],
+    "odd"),
   callDef("arccos", 4, (x) => Math.acos(clamp1(x)), "arccos", lcall("\\arccos"), (a) => `$acos(${a})`, ["$acos"]),
   callDef("arctan", 4, Math.atan, "arctan", lcall("\\arctan"), (a) => `Math.atan(${a})`, [], "odd"),
   callDef("arctanh", 4, atanh, "arctanh",
     lcall("\\operatorname{artanh}"), (a) => `$atanh(${a})`, ["$atanh"], "odd"),
-  { name: "0", complexity: 0, fn: () => 0, text: () => "0", latex: () => "0", js: () => "0", atom: { text: true, latex: true }, parity: "even" },
-  callDef("gaussian", 3, (x) => Math.exp(-x * x), "gaussian", (a, t) => `e^{- ${lparen(a, t)}^{2}}`, (a) => `$gauss(${a})`, ["$gauss"], "even"),
+  {
+    name: "0", complexity: 0, fn: () => 0, text: () => "0", latex: () => "0", js: () => "0",
+    atom: { text: true, latex: true }, parity: "even",
+  },
+  callDef("gaussian", 3, (x) => Math.exp(-x * x), "gaussian", (a, t) => `e^{- ${lparen(a, t)}^{2}}`,
+    (a) => `$gauss(${a})`, ["$gauss"], "even"),
 ];
 // gaussian reads exp(-u^2) in text rather than an unfamiliar name
 DEFS[28]!.text = (a, t) => `exp(-${paren(a, t)}^2)`;
@@ -256,7 +280,10 @@ export function requireSymbolicId(op: string, name: unknown): number {
   const id = typeof name === "string" ? symbolicId(name) : undefined;
   if (id === undefined) {
     const names = [...SYMBOLIC_LIB, ...user].map((f) => f.name).join(", ");
-    throw new KanError("UNKNOWN_SYMBOLIC", `${op}: ${describe(name)} is not a symbolic function; the library has ${names} (add your own with addSymbolic)`);
+    throw new KanError(
+      "UNKNOWN_SYMBOLIC",
+      `${op}: ${describe(name)} is not a symbolic function; the library has ${names} (add your own with addSymbolic)`,
+    );
   }
   return id;
 }
@@ -266,17 +293,25 @@ export function symbolicNames(): string[] {
   return [...SYMBOLIC_LIB, ...user].map((f) => f.name);
 }
 
-function template(op: string, key: string, t: unknown, fallback: ((a: string) => string) | undefined): ((a: string) => string) | undefined {
+type Template = (a: string) => string;
+
+function template(op: string, key: string, t: unknown, fallback: Template | undefined): Template | undefined {
   if (t === undefined) return fallback;
   if (typeof t === "function") {
     return (a: string) => {
       const s = (t as (a: string) => unknown)(a);
-      if (typeof s !== "string") throw new KanError("INVALID_ARGUMENT", `${op}: ${key}(arg) must return a string, got ${describe(s)}`);
+      if (typeof s !== "string") {
+        throw new KanError("INVALID_ARGUMENT", `${op}: ${key}(arg) must return a string, got ${describe(s)}`);
+      }
       return s;
     };
   }
   if (typeof t === "string" && t.includes("#1")) return (a: string) => t.split("#1").join(a);
-  throw new KanError("INVALID_ARGUMENT", `${op}: "${key}" must be a template string containing #1 (the argument) or a function of the argument, got ${describe(t)}`);
+  throw new KanError(
+    "INVALID_ARGUMENT",
+    `${op}: "${key}" must be a template string containing #1 (the argument) or a function of the argument, got ` +
+      `${describe(t)}`,
+  );
 }
 
 /**
@@ -287,7 +322,10 @@ function template(op: string, key: string, t: unknown, fallback: ((a: string) =>
 export function registerUserSymbolic(name: string, spec: UserSymbolicSpec): number {
   const op = "addSymbolic";
   if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new KanError("INVALID_ARGUMENT", `${op}: name must be an identifier (letters, digits, _), got ${describe(name)}`);
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: name must be an identifier (letters, digits, _), got ${describe(name)}`,
+    );
   }
   if (symbolicId(name) !== undefined) {
     throw new KanError("INVALID_ARGUMENT", `${op}: "${name}" is already in the symbolic library; choose another name`);
@@ -297,12 +335,20 @@ export function registerUserSymbolic(name: string, spec: UserSymbolicSpec): numb
   }
   for (const key of Object.keys(spec)) {
     if (!["fn", "complexity", "latex", "js"].includes(key)) {
-      throw new KanError("UNKNOWN_OPTION", `${op}: unknown option "${key}"; the options are "fn", "complexity", "latex", "js"`);
+      throw new KanError(
+        "UNKNOWN_OPTION",
+        `${op}: unknown option "${key}"; the options are "fn", "complexity", "latex", "js"`,
+      );
     }
   }
-  if (typeof spec.fn !== "function") throw new KanError("INVALID_ARGUMENT", `${op}: "fn" must be a function of one number, got ${describe(spec.fn)}`);
+  if (typeof spec.fn !== "function") {
+    throw new KanError("INVALID_ARGUMENT", `${op}: "fn" must be a function of one number, got ${describe(spec.fn)}`);
+  }
   if (typeof spec.complexity !== "number" || !Number.isFinite(spec.complexity) || spec.complexity < 0) {
-    throw new KanError("INVALID_ARGUMENT", `${op}: "complexity" must be a finite number >= 0, got ${describe(spec.complexity)}`);
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: "complexity" must be a finite number >= 0, got ${describe(spec.complexity)}`,
+    );
   }
   const latexName = `\\operatorname{${name.replace(/_/g, "\\_")}}`;
   const latex = template(op, "latex", spec.latex, (a) => `${latexName}\\left(${a}\\right)`)!;
@@ -318,10 +364,25 @@ export function registerUserSymbolic(name: string, spec: UserSymbolicSpec): numb
     text: (a: string) => `${name}(${a})`,
     latex: (a: string) => latex(a),
     js: js ?? (() => {
-      throw new KanError("INVALID_ARGUMENT", `symbolicFormula: the user function "${name}" has no JavaScript form; pass { js: "...#1..." } to addSymbolic to use format "js"`);
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `symbolicFormula: the user function "${name}" has no JavaScript form; pass { js: "...#1..." } to ` +
+          `addSymbolic to use format "js"`,
+      );
     }),
     helpers: Object.freeze([]),
     atom: { text: true, latex: false },
   }));
+  return id;
+}
+
+/**
+ * Adds a function to the symbolic library for every model: `fn` is evaluated by the core
+ * during fitting and training (through the host), `latex` and `js` render it in formulas
+ * ("#1" stands for the argument). Returns its id.
+ */
+export function addSymbolic(name: string, spec: UserSymbolicSpec): number {
+  const id = registerUserSymbolic(name, spec);
+  setHostFunction(id, symbolicById(id)!.fn);
   return id;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { check, cycles, MAX_LINES } from "../../scripts/check-structure.mjs";
+import { check, cycles, MAX_LINES, MAX_TS_WIDTH } from "../../scripts/check-structure.mjs";
 
 const graph = (edges) => {
   const g = new Map();
@@ -48,12 +48,14 @@ describe("structure checker", () => {
       "ts/x.ts": 'import { y } from "./y.js";\n',
       "ts/y.ts": 'import { x } from "./x.js";\n',
       "ts/long.ts": "//\n".repeat(MAX_LINES + 1),
+      "ts/wide.ts": `export const w = "${"w".repeat(MAX_TS_WIDTH)}";\n`,
     });
     expect(check(root).sort()).toEqual([
       "crate/src/b.rs: the core names the boundary (crate::ffi); move what it needs out of ffi/",
       "crate/src/c: import cycle among files p <-> q",
       "crate/src: import cycle among modules a <-> b",
       `ts/long.ts: ${MAX_LINES + 1} lines (at most ${MAX_LINES})`,
+      `ts/wide.ts:1: ${MAX_TS_WIDTH + 20} characters (at most ${MAX_TS_WIDTH})`,
       "ts: import cycle ts/x.ts <-> ts/y.ts",
     ]);
   });

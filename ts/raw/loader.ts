@@ -1,6 +1,5 @@
 /**
- * Finding, compiling and instantiating `kanwasm.wasm` in Node, Deno and browsers, and the
- * typed raw layer over its exports.
+ * Finding, compiling and instantiating `kanwasm.wasm` in Node, Deno and browsers.
  *
  * ```js
  * import { init } from "kanwasm";
@@ -8,133 +7,23 @@
  * await init({ wasm: new URL("/assets/kanwasm.wasm", location.href) });  // or where a host serves it
  * ```
  *
- * The raw layer (`rawKernel()`) mirrors crate/src/ffi.rs: pointers are byte offsets into the
- * wasm memory, and functions return a status code. Helpers copy arrays in and out; no typed
- * view of the memory is kept across a call, because any call may grow (and so detach) it.
+ * The instance becomes the raw layer (`rawKernel()`, see raw/exports.ts for its contract).
  */
-import { KanError, describe, type KanErrorCode } from "./errors.js";
-import { checkOptions } from "./options.js";
+import { KanError, describe } from "../errors.js";
+import { checkOptions } from "../options.js";
+import { REQUIRED_EXPORTS, UNSIGNED_RESULTS, type RawExports } from "./exports.js";
 import { hostImports } from "./host.js";
+import { RawKernel } from "./kernel.js";
 
 /** Where the wasm comes from: a URL (or a path in Node), a fetch Response, the bytes, or a compiled module. */
 export type WasmSource = URL | string | Response | PromiseLike<Response> | BufferSource | WebAssembly.Module;
 
 export interface InitOptions {
-  /** Defaults to `kanwasm.wasm` beside this module (`new URL("./kanwasm.wasm", import.meta.url)`). */
+  /** Defaults to the `kanwasm.wasm` beside the package entry: `new URL("../kanwasm.wasm", import.meta.url)`. */
   wasm?: WasmSource;
 }
 
-/** A byte offset into the wasm memory. */
-export type Ptr = number;
-
-/** The module's exports; every function is wrapped so that a trap becomes KanError("INTERNAL"). */
-export interface RawExports {
-  readonly memory: WebAssembly.Memory;
-  /** Allocates `bytes` (8-byte aligned); 0 when the memory cannot grow. */
-  kw_alloc(bytes: number): Ptr;
-  kw_free(ptr: Ptr, bytes: number): void;
-  /** UTF-8 message of the last failed call. */
-  kw_error_ptr(): Ptr;
-  kw_error_len(): number;
-  /** The version of this FFI surface. */
-  kw_version(): number;
-  /** Writes grid + 2k + 1 knots t_j = a + h*j, j = -k..grid+k, h = (b - a) / grid. */
-  kw_uniform_knots_f64(grid: number, k: number, a: number, b: number, out: Ptr): number;
-  kw_uniform_knots_f32(grid: number, k: number, a: number, b: number, out: Ptr): number;
-  /** out: n x (nKnots - k - 1), row-major; deriv 0, 1 or 2. */
-  kw_bspline_basis_f64(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, deriv: number, out: Ptr): number;
-  kw_bspline_basis_f32(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, deriv: number, out: Ptr): number;
-  /** The SIMD kernels and their scalar twins. */
-  kw_simd_dot_f32(a: Ptr, b: Ptr, n: number): number;
-  kw_scalar_dot_f32(a: Ptr, b: Ptr, n: number): number;
-  kw_simd_dot_f64(a: Ptr, b: Ptr, n: number): number;
-  kw_scalar_dot_f64(a: Ptr, b: Ptr, n: number): number;
-}
-
-const REQUIRED = [
-  "kw_alloc", "kw_free", "kw_error_ptr", "kw_error_len",
-  "kw_uniform_knots_f64", "kw_uniform_knots_f32", "kw_bspline_basis_f64", "kw_bspline_basis_f32",
-] as const;
-
-/** Status codes of the core (crate/src/ffi.rs) and the KanError code each becomes. */
-const STATUS: Record<number, KanErrorCode> = {
-  1: "INVALID_ARGUMENT",
-  2: "NUMERIC",
-  3: "OUT_OF_MEMORY",
-  4: "DISPOSED",
-  5: "CORRUPT_DATA",
-};
-
-type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
-
-/** The instantiated module: the raw exports plus the helpers every wrapper needs. */
-export class Kernel {
-  readonly raw: RawExports;
-
-  constructor(raw: RawExports) {
-    this.raw = raw;
-  }
-
-  /** Throws the core's error as a KanError when `status` is not 0. */
-  check(op: string, status: number): void {
-    if (status === 0) return;
-    const { raw } = this;
-    const len = raw.kw_error_len();
-    const bytes = new Uint8Array(raw.memory.buffer, raw.kw_error_ptr(), len);
-    const message = new TextDecoder().decode(bytes) || `status ${status}`;
-    throw new KanError(STATUS[status] ?? "INTERNAL", `${op}: ${message}`);
-  }
-
-  /** Runs `body` with a scope whose allocations are all freed when it returns or throws. */
-  scope<T>(body: (s: Scope) => T): T {
-    const s = new Scope(this.raw);
-    try {
-      return body(s);
-    } finally {
-      s.freeAll();
-    }
-  }
-}
-
-/** Allocations that live for one `Kernel.scope` call. */
-export class Scope {
-  readonly #raw: RawExports;
-  readonly #allocs: Array<[Ptr, number]> = [];
-
-  constructor(raw: RawExports) {
-    this.#raw = raw;
-  }
-
-  /** `bytes` of wasm memory, 8-byte aligned; never 0 (a zero-size request still gets 8 bytes). */
-  alloc(bytes: number): Ptr {
-    const size = Math.max(8, bytes);
-    const ptr = this.#raw.kw_alloc(size);
-    if (ptr === 0) {
-      throw new KanError("OUT_OF_MEMORY", `wasm memory cannot grow for ${size} more bytes; dispose models or use smaller inputs`);
-    }
-    this.#allocs.push([ptr, size]);
-    return ptr;
-  }
-
-  /** Copies `data` into fresh wasm memory and returns its pointer. */
-  put(data: ArrayBufferView): Ptr {
-    const ptr = this.alloc(data.byteLength);
-    new Uint8Array(this.#raw.memory.buffer, ptr, data.byteLength)
-      .set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    return ptr;
-  }
-
-  /** Copies `length` elements at `ptr` out of wasm memory. */
-  take<C extends FloatCtor>(ptr: Ptr, length: number, Type: C): InstanceType<C> {
-    return new Type(this.#raw.memory.buffer, ptr, length).slice() as InstanceType<C>;
-  }
-
-  freeAll(): void {
-    for (const [ptr, size] of this.#allocs.splice(0)) this.#raw.kw_free(ptr, size);
-  }
-}
-
-let kernel: Kernel | undefined;
+let kernel: RawKernel | undefined;
 let ready: Promise<void> | undefined;
 let defaultSource: WasmSource | undefined;
 
@@ -145,7 +34,7 @@ let defaultSource: WasmSource | undefined;
  */
 export async function init(opts?: InitOptions): Promise<void> {
   const { wasm } = checkOptions("init", opts, ["wasm"]) as InitOptions;
-  ready ??= load(wasm ?? defaultSource ?? new URL("./kanwasm.wasm", import.meta.url)).then(
+  ready ??= load(wasm ?? defaultSource ?? new URL("../kanwasm.wasm", import.meta.url)).then(
     (k) => {
       kernel = k;
     },
@@ -166,7 +55,7 @@ export function setDefaultWasm(source: WasmSource): void {
  * The instantiated module, for code that drives the raw exports itself (and for kanwasm's own
  * wrappers). Throws NOT_INITIALIZED before `await init()`.
  */
-export function rawKernel(op = "rawKernel"): Kernel {
+export function rawKernel(op = "rawKernel"): RawKernel {
   if (kernel === undefined) {
     throw new KanError(
       "NOT_INITIALIZED",
@@ -181,7 +70,7 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
-async function load(source: WasmSource): Promise<Kernel> {
+async function load(source: WasmSource): Promise<RawKernel> {
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new KanError(
       "NO_SIMD",
@@ -191,7 +80,7 @@ async function load(source: WasmSource): Promise<Kernel> {
   }
   const instance = await instantiate(source);
   const exports = instance.exports as Record<string, unknown>;
-  const missing = REQUIRED.filter((name) => typeof exports[name] !== "function");
+  const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== "function");
   if (!(exports.memory instanceof WebAssembly.Memory) || missing.length > 0) {
     throw new KanError(
       "WASM_NOT_FOUND",
@@ -199,21 +88,28 @@ async function load(source: WasmSource): Promise<Kernel> {
         "pass init({ wasm }) the kanwasm.wasm shipped with this version of the package",
     );
   }
-  return new Kernel(guardExports(exports) as unknown as RawExports);
+  return new RawKernel(guardExports(exports));
 }
 
-/** Wraps each exported function so that a trap (or stack overflow) surfaces as KanError("INTERNAL"). */
-function guardExports(exports: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Wraps each exported function so that a trap (or stack overflow) surfaces as
+ * KanError("INTERNAL"), and reads pointer and length results unsigned: a wasm i32 above
+ * 2 GiB arrives in JavaScript as a negative number.
+ */
+function guardExports(exports: Record<string, unknown>): RawExports {
   const guarded: Record<string, unknown> = {};
+  const unsigned = new Set<string>(UNSIGNED_RESULTS);
   for (const [name, value] of Object.entries(exports)) {
     if (typeof value !== "function") {
       guarded[name] = value;
       continue;
     }
     const f = value as (...args: number[]) => unknown;
+    const toU32 = unsigned.has(name);
     guarded[name] = (...args: number[]) => {
       try {
-        return f(...args);
+        const r = f(...args);
+        return toU32 ? (r as number) >>> 0 : r;
       } catch (e) {
         if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
           throw new KanError(
@@ -226,26 +122,41 @@ function guardExports(exports: Record<string, unknown>): Record<string, unknown>
       }
     };
   }
-  return Object.freeze(guarded);
+  Object.freeze(guarded);
+  if (!isRawExports(guarded)) throw new KanError("INTERNAL", "init: the wasm exports changed while wrapping them");
+  return guarded;
+}
+
+/** The names are checked; their signatures are the contract written in exports.ts. */
+function isRawExports(x: object): x is RawExports {
+  const r = x as Record<string, unknown>;
+  return r.memory instanceof WebAssembly.Memory && REQUIRED_EXPORTS.every((name) => typeof r[name] === "function");
 }
 
 const NOT_FOUND_HINT =
-  "run `npm run build` when working from a clone, or pass init({ wasm }) a URL, path, Response or the bytes of kanwasm.wasm";
+  "run `npm run build` when working from a clone, or pass init({ wasm }) a URL, path, Response or the bytes " +
+  "of kanwasm.wasm";
 
 async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
-  if (source instanceof WebAssembly.Module) return compiled(() => WebAssembly.instantiate(source, hostImports()), "the module given");
+  if (source instanceof WebAssembly.Module) {
+    return compiled(() => WebAssembly.instantiate(source, hostImports()), "the module given");
+  }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return fromBytes(source, "the bytes given");
   if (typeof source === "string" || source instanceof URL) return fromUrl(toUrl(source));
-  if (source !== null && typeof source === "object" && "then" in source) return fromResponse(await source, "the Response given");
+  if (source !== null && typeof source === "object" && "then" in source) {
+    return fromResponse(await source, "the Response given");
+  }
   if (typeof Response !== "undefined" && source instanceof Response) return fromResponse(source, "the Response given");
   throw new KanError(
     "INVALID_ARGUMENT",
-    `init: option "wasm" must be a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, got ${describe(source)}`,
+    "init: option \"wasm\" must be a URL, string, Response, ArrayBuffer, typed array or WebAssembly.Module, " +
+      `got ${describe(source)}`,
   );
 }
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-const isNode = !isDeno && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+const isNode = !isDeno &&
+  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
 
 /** Strings with a scheme are URLs; other strings are paths (Node, Deno) or relative URLs (browsers). */
 function toUrl(source: string | URL): URL {
@@ -271,7 +182,11 @@ async function fromUrl(url: URL): Promise<WebAssembly.Instance> {
     try {
       bytes = await fs.readFile(url);
     } catch (e) {
-      throw new KanError("WASM_NOT_FOUND", `init: cannot read ${url.href} (${(e as Error).message}); ${NOT_FOUND_HINT}`, { cause: e });
+      throw new KanError(
+        "WASM_NOT_FOUND",
+        `init: cannot read ${url.href} (${(e as Error).message}); ${NOT_FOUND_HINT}`,
+        { cause: e },
+      );
     }
     return fromBytes(bytes, url.href);
   }
@@ -282,14 +197,21 @@ async function fromUrl(url: URL): Promise<WebAssembly.Instance> {
     const denoHint = isDeno && url.protocol === "file:"
       ? " (Deno: import kanwasm through its package entry, which needs no permission, or run with --allow-read)"
       : "";
-    throw new KanError("WASM_NOT_FOUND", `init: cannot fetch ${url.href}${denoHint}: ${(e as Error).message}; ${NOT_FOUND_HINT}`, { cause: e });
+    throw new KanError(
+      "WASM_NOT_FOUND",
+      `init: cannot fetch ${url.href}${denoHint}: ${(e as Error).message}; ${NOT_FOUND_HINT}`,
+      { cause: e },
+    );
   }
   return fromResponse(response, url.href);
 }
 
 async function fromResponse(response: Response, where: string): Promise<WebAssembly.Instance> {
   if (!response.ok) {
-    throw new KanError("WASM_NOT_FOUND", `init: fetching ${response.url || where} gave HTTP ${response.status}; ${NOT_FOUND_HINT}`);
+    throw new KanError(
+      "WASM_NOT_FOUND",
+      `init: fetching ${response.url || where} gave HTTP ${response.status}; ${NOT_FOUND_HINT}`,
+    );
   }
   const type = response.headers.get("content-type") ?? "";
   if (typeof WebAssembly.instantiateStreaming === "function" && type.split(";")[0]!.trim() === "application/wasm") {
@@ -307,7 +229,8 @@ function fromBytes(bytes: BufferSource, where: string): Promise<WebAssembly.Inst
     const head = new TextDecoder().decode(view.subarray(0, 24)).replace(/\s+/g, " ");
     throw new KanError(
       "WASM_NOT_FOUND",
-      `init: ${where} is not a WebAssembly module (${view.length} bytes starting ${JSON.stringify(head)}); ${NOT_FOUND_HINT}`,
+      `init: ${where} is not a WebAssembly module (${view.length} bytes starting ${JSON.stringify(head)}); ` +
+        NOT_FOUND_HINT,
     );
   }
   return compiled(async () => (await WebAssembly.instantiate(view, hostImports())).instance, where);

@@ -1,0 +1,287 @@
+/**
+ * The options of a model and of its training: their types, their defaults (written here and
+ * nowhere else), and their validation into complete settings.
+ *
+ * ```js
+ * normaliseConfig({ width: [2, 5, 1] });   // { width: [[2, 0], [5, 0], [1, 0]], grid: [3, 3], k: [3, 3], ... }
+ * ```
+ */
+import { KanError, describe } from "./errors.js";
+import type { StepInfo } from "./history.js";
+import type { DType } from "./matrix.js";
+import { checkOptions, enumOption, intOption, rangeOption } from "./options.js";
+import { BASE_CODE, DTYPE_CODE, FIT_SETTINGS, LOSS_CODE, OPT_CODE } from "./raw/exports.js";
+
+export type BaseFun = keyof typeof BASE_CODE;
+
+export interface KANOptions {
+  /** Nodes per layer, inputs first; a hidden entry [n, m] has n sum and m multiplication nodes. */
+  width: (number | [number, number])[];
+  /** Grid intervals, for every layer or per layer. Default 3. */
+  grid?: number | number[];
+  /** Spline order, for every layer or per layer. Default 3. */
+  k?: number | number[];
+  /** Initial grid range. Default [-1, 1]. */
+  gridRange?: [number, number];
+  /** Residual function b(x). Default "silu". */
+  baseFun?: BaseFun;
+  /** Scale of the initial spline noise. Default 0.3. */
+  noiseScale?: number;
+  /** Mix of uniform into percentile grids on grid updates. Default 0.02. */
+  gridEps?: number;
+  /** Default "float64". */
+  dtype?: DType;
+  /** Default 1. */
+  seed?: number;
+  /** Initial scale_base = scaleBaseMu/sqrt(n_in) + scaleBaseSigma * U(-1, 1)/sqrt(n_in). Defaults 0 and 1. */
+  scaleBaseMu?: number;
+  scaleBaseSigma?: number;
+  /** Initial scale_sp = scaleSp / sqrt(n_in). Default 1. */
+  scaleSp?: number;
+  /** Whether fit trains scale_base / scale_sp (pykan's sb_trainable / sp_trainable). Default true. */
+  sbTrainable?: boolean;
+  spTrainable?: boolean;
+}
+
+/** The validated, complete configuration of a model (what toJSON stores). */
+export interface KANConfig {
+  width: [number, number][];
+  grid: number[];
+  k: number[];
+  gridRange: [number, number];
+  baseFun: BaseFun;
+  noiseScale: number;
+  gridEps: number;
+  dtype: DType;
+  seed: number;
+  scaleBaseMu: number;
+  scaleBaseSigma: number;
+  scaleSp: number;
+  sbTrainable: boolean;
+  spTrainable: boolean;
+}
+
+export interface FitOptions {
+  /** "lbfgs" (default) or "adam". */
+  opt?: "lbfgs" | "adam";
+  /** Default 100. For a trainer, the number of steps it may take. */
+  steps?: number;
+  /** Default 1 for LBFGS, 0.01 for Adam. */
+  lr?: number;
+  /** Samples per step, a fresh random subset each step; -1 (default) is the full batch. */
+  batch?: number;
+  /** Weight of the sparsity regulariser. Default 0. */
+  lamb?: number;
+  /** Weights of the L1 and entropy parts of the regulariser. Defaults 1 and 2. */
+  lambL1?: number;
+  lambEntropy?: number;
+  /** Move grids to the data every stopGridUpdateStep/gridUpdateNum steps, until stopGridUpdateStep. Default true. */
+  updateGrid?: boolean;
+  /** Defaults 10 and 50. */
+  gridUpdateNum?: number;
+  stopGridUpdateStep?: number;
+  /** "mse" (default) or "crossentropy" (labels are class indices). */
+  loss?: "mse" | "crossentropy";
+  /** Seed of the batch sampler. Default: the model's seed. */
+  seed?: number;
+  /** Stops between steps (KanError "ABORTED"); the model keeps the last step's parameters. */
+  signal?: AbortSignal;
+  /** Called after every step; a returned promise is awaited before the next. */
+  onStep?: (s: StepInfo) => void | Promise<void>;
+}
+
+/** Every default of KANOptions, except width (required). */
+export const MODEL_DEFAULTS = {
+  grid: 3,
+  k: 3,
+  gridRange: [-1, 1] as [number, number],
+  baseFun: "silu" as BaseFun,
+  noiseScale: 0.3,
+  gridEps: 0.02,
+  dtype: "float64" as DType,
+  seed: 1,
+  scaleBaseMu: 0,
+  scaleBaseSigma: 1,
+  scaleSp: 1,
+  sbTrainable: true,
+  spTrainable: true,
+} as const;
+
+/** Every default of FitOptions; lr and seed depend on the optimiser and the model. */
+export const FIT_DEFAULTS = {
+  opt: "lbfgs",
+  steps: 100,
+  lr: { lbfgs: 1, adam: 0.01 },
+  batch: -1,
+  lamb: 0,
+  lambL1: 1,
+  lambEntropy: 2,
+  updateGrid: true,
+  gridUpdateNum: 10,
+  stopGridUpdateStep: 50,
+  loss: "mse",
+} as const;
+
+/** The largest spline order the core supports (crate bspline::MAX_K). */
+export const MAX_K = 24;
+
+const MODEL_OPTIONS = ["width", ...Object.keys(MODEL_DEFAULTS)] as const;
+const FIT_OPTIONS = [...Object.keys(FIT_DEFAULTS), "seed", "signal", "onStep"] as const;
+const BASES = Object.keys(BASE_CODE) as BaseFun[];
+const DTYPES = Object.keys(DTYPE_CODE) as DType[];
+
+export function finiteNumber(op: string, name: string, v: unknown, min = -Infinity): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+    const bound = min > -Infinity ? ` >= ${min}` : "";
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "${name}" must be a finite number${bound}, got ${describe(v)}`,
+    );
+  }
+  return v;
+}
+
+export function boolOption(op: string, name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "${name}" must be a boolean, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Validates KAN options into a complete configuration. */
+export function normaliseConfig(opts: unknown, op = "KAN"): KANConfig {
+  if (opts === undefined) throw new KanError("INVALID_ARGUMENT", `${op}: options with at least { width } are required`);
+  const o = checkOptions(op, opts, MODEL_OPTIONS) as Partial<KANOptions>;
+  const d = MODEL_DEFAULTS;
+  const width = normaliseWidth(op, o.width);
+  const nl = width.length - 1;
+  const perLayer = (name: string, v: unknown, min: number, max: number): number[] => {
+    if (Array.isArray(v)) {
+      if (v.length !== nl) {
+        throw new KanError(
+          "INVALID_ARGUMENT",
+          `${op}: option "${name}" has ${v.length} entries; give a number or one per layer (${nl})`,
+        );
+      }
+      return v.map((x, i) => intOption(op, `${name}[${i}]`, x, min, max));
+    }
+    return Array.from({ length: nl }, () => intOption(op, name, v, min, max));
+  };
+  const gridEps = finiteNumber(op, "gridEps", o.gridEps ?? d.gridEps, 0);
+  if (gridEps > 1) throw new KanError("INVALID_ARGUMENT", `${op}: option "gridEps" must be in [0, 1], got ${gridEps}`);
+  return {
+    width,
+    grid: perLayer("grid", o.grid ?? d.grid, 1, 1 << 16),
+    k: perLayer("k", o.k ?? d.k, 0, MAX_K),
+    gridRange: o.gridRange === undefined ? [...d.gridRange] : rangeOption(op, "gridRange", o.gridRange),
+    baseFun: enumOption(op, "baseFun", o.baseFun ?? d.baseFun, BASES),
+    noiseScale: finiteNumber(op, "noiseScale", o.noiseScale ?? d.noiseScale),
+    gridEps,
+    dtype: enumOption(op, "dtype", o.dtype ?? d.dtype, DTYPES),
+    seed: intOption(op, "seed", o.seed ?? d.seed, 0),
+    scaleBaseMu: finiteNumber(op, "scaleBaseMu", o.scaleBaseMu ?? d.scaleBaseMu),
+    scaleBaseSigma: finiteNumber(op, "scaleBaseSigma", o.scaleBaseSigma ?? d.scaleBaseSigma),
+    scaleSp: finiteNumber(op, "scaleSp", o.scaleSp ?? d.scaleSp),
+    sbTrainable: boolOption(op, "sbTrainable", o.sbTrainable ?? d.sbTrainable),
+    spTrainable: boolOption(op, "spTrainable", o.spTrainable ?? d.spTrainable),
+  };
+}
+
+function normaliseWidth(op: string, w: unknown): [number, number][] {
+  if (!Array.isArray(w) || w.length < 2) {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "width" must list at least 2 layers of nodes (inputs and outputs), got ${describe(w)}`,
+    );
+  }
+  return w.map((e: unknown, i): [number, number] => {
+    const pair: unknown[] = Array.isArray(e) ? e : [e, 0];
+    const ok = pair.length === 2 && pair.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 0);
+    const [s, m] = pair as [number, number];
+    if (!ok || s + m === 0 || (typeof e === "number" && e < 1)) {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${op}: width[${i}] must be a positive integer or [sum, mult] non-negative integers, ` +
+          `got ${JSON.stringify(e) ?? describe(e)}`,
+      );
+    }
+    if ((i === 0 || i === w.length - 1) && m !== 0) {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${op}: width[${i}]: the input and output layers cannot have multiplication nodes`,
+      );
+    }
+    if (s + m > 1 << 16) throw new KanError("INVALID_ARGUMENT", `${op}: width[${i}] is too large (${s + m} nodes)`);
+    return [s, m];
+  });
+}
+
+/** FitOptions validated, with every default filled in. */
+export interface FitSettings {
+  opt: "lbfgs" | "adam";
+  loss: "mse" | "crossentropy";
+  steps: number;
+  lr: number;
+  /** -1: the full batch. */
+  batch: number;
+  lamb: number;
+  lambL1: number;
+  lambEntropy: number;
+  updateGrid: boolean;
+  gridUpdateNum: number;
+  stopGridUpdateStep: number;
+  seed: number;
+  signal: AbortSignal | undefined;
+  onStep: ((s: StepInfo) => void | Promise<void>) | undefined;
+}
+
+/** Validates fit options; `modelSeed` is the default of `seed`. */
+export function normaliseFit(op: string, opts: unknown, modelSeed: number): FitSettings {
+  const o = checkOptions(op, opts, FIT_OPTIONS) as FitOptions;
+  const d = FIT_DEFAULTS;
+  const opt = enumOption(op, "opt", o.opt ?? d.opt, ["lbfgs", "adam"] as const);
+  if (o.onStep !== undefined && typeof o.onStep !== "function") {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "onStep" must be a function, got ${describe(o.onStep)}`);
+  }
+  const signal: unknown = o.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== "object" ||
+    typeof (signal as { aborted?: unknown }).aborted !== "boolean")) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "signal" must be an AbortSignal, got ${describe(signal)}`);
+  }
+  const batch = o.batch ?? d.batch;
+  return {
+    opt,
+    loss: enumOption(op, "loss", o.loss ?? d.loss, ["mse", "crossentropy"] as const),
+    steps: intOption(op, "steps", o.steps ?? d.steps, 0, 1e9),
+    lr: finiteNumber(op, "lr", o.lr ?? d.lr[opt], 0),
+    batch: batch === -1 ? -1 : intOption(op, "batch", batch, 1),
+    lamb: finiteNumber(op, "lamb", o.lamb ?? d.lamb, 0),
+    lambL1: finiteNumber(op, "lambL1", o.lambL1 ?? d.lambL1, 0),
+    lambEntropy: finiteNumber(op, "lambEntropy", o.lambEntropy ?? d.lambEntropy, 0),
+    updateGrid: boolOption(op, "updateGrid", o.updateGrid ?? d.updateGrid),
+    gridUpdateNum: intOption(op, "gridUpdateNum", o.gridUpdateNum ?? d.gridUpdateNum, 1),
+    stopGridUpdateStep: intOption(op, "stopGridUpdateStep", o.stopGridUpdateStep ?? d.stopGridUpdateStep, 0),
+    seed: intOption(op, "seed", o.seed ?? modelSeed, 0),
+    signal: o.signal,
+    onStep: o.onStep,
+  };
+}
+
+/** The settings as kw_fit_begin's `cfg` (FIT_SETTINGS); `n` is the number of training samples. */
+export function encodeFitSettings(s: FitSettings, n: number): Float64Array {
+  const c = new Float64Array(FIT_SETTINGS.length);
+  const F = FIT_SETTINGS;
+  c[F.opt] = OPT_CODE[s.opt];
+  c[F.lr] = s.lr;
+  // 0 asks the core for the full batch, which a batch as large as the data is
+  c[F.batch] = s.batch === -1 || s.batch >= n ? 0 : s.batch;
+  c[F.lamb] = s.lamb;
+  c[F.lambL1] = s.lambL1;
+  c[F.lambEntropy] = s.lambEntropy;
+  c[F.updateGrid] = s.updateGrid ? 1 : 0;
+  c[F.gridUpdateNum] = s.gridUpdateNum;
+  c[F.stopGridUpdateStep] = s.stopGridUpdateStep;
+  c[F.loss] = LOSS_CODE[s.loss];
+  c[F.seed] = s.seed;
+  return c;
+}

@@ -1,0 +1,241 @@
+/**
+ * A model as the core holds it: a handle into the core's table with the configuration it
+ * was made from, its lifetime, its training lock, and its layer arrays. Every KAN operation
+ * builds on this; the KAN class itself only adds the public surface.
+ *
+ * ```js
+ * const m = ModelHandle.create(normaliseConfig({ width: [2, 1] }));
+ * m.layerDims("op", 0);                    // [2, 1, 3, 3]: nIn, nOut, G, k
+ * m.getArray("op", 0, "coef");            // (in, G+k, out) as float64
+ * ```
+ */
+import { KanError, describe } from "./errors.js";
+import type { KANConfig } from "./config.js";
+import { intArgument } from "./options.js";
+import {
+  BASE_CODE, DTYPE_CODE, LAYER_ARRAY, LAYER_DIMS, layerArrayLength, type Handle, type LayerArrayName,
+} from "./raw/exports.js";
+import type { RawKernel } from "./raw/kernel.js";
+import { rawKernel } from "./raw/loader.js";
+import { symbolicById } from "./symbolic-lib.js";
+
+const registry: FinalizationRegistry<Handle> | undefined =
+  typeof FinalizationRegistry === "function"
+    ? new FinalizationRegistry((h: Handle) => {
+      try {
+        rawKernel("finalize").raw.kw_model_free(h);
+      } catch {
+        // the module is gone or the handle was freed: nothing left to release
+      }
+    })
+    : undefined;
+
+const ARRAY_NAMES = Object.keys(LAYER_ARRAY) as LayerArrayName[];
+
+export class ModelHandle {
+  #h: Handle;
+  /** The configuration; never changed (derived models get their own). */
+  readonly cfg: KANConfig;
+  /** What holds the training lock (a trainer), if anything. */
+  #trainer: object | undefined;
+
+  private constructor(h: Handle, cfg: KANConfig) {
+    this.#h = h;
+    this.cfg = cfg;
+  }
+
+  /** A new model in the core from a validated configuration. */
+  static create(cfg: KANConfig, op = "KAN"): ModelHandle {
+    const k = rawKernel(op);
+    const r = k.raw;
+    const h = k.scope((s) => {
+      const width = s.put(new Uint32Array(cfg.width.flat()));
+      const grid = s.put(new Uint32Array(cfg.grid));
+      const kk = s.put(new Uint32Array(cfg.k));
+      const out = s.alloc(4);
+      k.check(op, r.kw_model_new(DTYPE_CODE[cfg.dtype], cfg.width.length, width, cfg.grid.length, grid,
+        cfg.k.length, kk, cfg.gridRange[0], cfg.gridRange[1], BASE_CODE[cfg.baseFun], cfg.noiseScale,
+        cfg.gridEps, cfg.seed, cfg.scaleBaseMu, cfg.scaleBaseSigma, cfg.scaleSp, out));
+      return k.u32(out)[0]!;
+    });
+    const status = r.kw_model_set_trainable(h, cfg.sbTrainable ? 1 : 0, cfg.spTrainable ? 1 : 0);
+    if (status !== 0) r.kw_model_free(h);
+    k.check(op, status);
+    return new ModelHandle(h, cfg);
+  }
+
+  /** Wraps a handle the core just made (clone, refine, prune, load). */
+  static adopt(h: Handle, cfg: KANConfig): ModelHandle {
+    return new ModelHandle(h, cfg);
+  }
+
+  /** Frees the core's model when `owner` is collected without dispose(). */
+  track(owner: object): void {
+    registry?.register(owner, this.#h, this);
+  }
+
+  /** The live handle, or DISPOSED. */
+  handle(op: string): Handle {
+    if (this.#h === 0) throw new KanError("DISPOSED", `${op}: this model was disposed; create or load a new one`);
+    return this.#h;
+  }
+
+  get live(): boolean {
+    return this.#h !== 0;
+  }
+
+  /** Frees the core's model now; safe to call twice. An open trainer finds it DISPOSED. */
+  free(): void {
+    if (this.#h === 0) return;
+    const h = this.#h;
+    this.#h = 0;
+    this.#trainer = undefined;
+    registry?.unregister(this);
+    try {
+      rawKernel("dispose").raw.kw_model_free(h);
+    } catch {
+      // already released
+    }
+  }
+
+  get depth(): number {
+    return this.cfg.width.length - 1;
+  }
+  get inDim(): number {
+    return this.cfg.width[0]![0];
+  }
+  get outDim(): number {
+    return this.cfg.width[this.depth]![0];
+  }
+
+  /** Throws while a trainer (or fit) holds the model: the core's fit state assumes its parameters. */
+  notTraining(op: string): void {
+    if (this.#trainer !== undefined) {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${op}: the model is being trained; wait for fit() to finish or close its trainer first`,
+      );
+    }
+  }
+
+  /** Takes the training lock for `owner`; a second trainer on the same model is refused. */
+  lockTraining(op: string, owner: object): void {
+    if (this.#trainer !== undefined) {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${op}: the model already has an open trainer (from fit() or trainer()); close it first`,
+      );
+    }
+    this.#trainer = owner;
+  }
+
+  unlockTraining(owner: object): void {
+    if (this.#trainer === owner) this.#trainer = undefined;
+  }
+
+  /** Validates a layer index argument named `name`. */
+  layer(op: string, l: unknown, name = "l"): number {
+    return intArgument(op, name, l, 0, this.depth);
+  }
+
+  /** Layer shapes: [nIn, nOut, G, k] of layer `l` (argument checked). */
+  layerDims(op: string, l: unknown): [number, number, number, number] {
+    const li = this.layer(op, l);
+    return dimsOf(rawKernel(op), this.handle(op), li, op);
+  }
+
+  /** Reads one array of layer `l` (see LAYER_ARRAY for the layouts), as float64. */
+  getArray(op: string, l: unknown, what: unknown): Float64Array {
+    const li = this.layer(op, l);
+    const w = arrayName(op, what);
+    const [ni, no, g, kk] = this.layerDims(op, li);
+    const len = layerArrayLength(w, ni, no, g, kk);
+    const k = rawKernel(op);
+    const h = this.handle(op);
+    return k.scope((s) => {
+      const out = s.alloc(8 * len);
+      k.check(op, k.raw.kw_model_get(h, li, LAYER_ARRAY[w], out, len));
+      return s.take(out, len, Float64Array);
+    });
+  }
+
+  /** Replaces one array of layer `l`; the core checks what only it knows (ordered knots, 0/1 masks). */
+  setArray(op: string, l: unknown, what: unknown, values: unknown): void {
+    this.notTraining(op);
+    const li = this.layer(op, l);
+    const w = arrayName(op, what);
+    const [ni, no, g, kk] = this.layerDims(op, li);
+    const len = layerArrayLength(w, ni, no, g, kk);
+    const v = finiteValues(op, values, len, `${w} of layer ${li}`);
+    if (w === "symbolic") checkSymbolicIds(op, v);
+    const k = rawKernel(op);
+    const h = this.handle(op);
+    k.scope((s) => k.check(op, k.raw.kw_model_set(h, li, LAYER_ARRAY[w], s.put(v), len)));
+  }
+
+  /** The configuration of a model the core derived from this one (prune: new widths). */
+  derivedConfig(op: string, h: Handle): KANConfig {
+    const k = rawKernel(op);
+    const dims = Array.from({ length: this.depth }, (_, l) => dimsOf(k, h, l, op));
+    // a hidden node layer has `nodes` = layer l's inputs and `subnodes` = layer l-1's
+    // outputs = sum + 2 mult, so mult = subnodes - nodes
+    const width: [number, number][] = dims.map(([nodes], l) => {
+      const mult = l === 0 ? 0 : dims[l - 1]![1] - nodes;
+      return [nodes - mult, mult];
+    });
+    width.push([dims[this.depth - 1]![1], 0]);
+    return { ...structuredClone(this.cfg), width };
+  }
+}
+
+function dimsOf(k: RawKernel, h: Handle, l: number, op: string): [number, number, number, number] {
+  return k.scope((s) => {
+    const out = s.alloc(4 * LAYER_DIMS.length);
+    k.check(op, k.raw.kw_model_layer_dims(h, l, out));
+    const d = k.u32(out, LAYER_DIMS.length);
+    return [d[LAYER_DIMS.nIn]!, d[LAYER_DIMS.nOut]!, d[LAYER_DIMS.grid]!, d[LAYER_DIMS.k]!];
+  });
+}
+
+function arrayName(op: string, what: unknown): LayerArrayName {
+  if (typeof what !== "string" || !ARRAY_NAMES.includes(what as LayerArrayName)) {
+    const names = ARRAY_NAMES.map((n) => `"${n}"`).join(" | ");
+    throw new KanError("INVALID_ARGUMENT", `${op}: what must be ${names}, got ${describe(what)}`);
+  }
+  return what as LayerArrayName;
+}
+
+/** `values` as float64, checked to hold `len` finite numbers. */
+function finiteValues(op: string, values: unknown, len: number, what: string): Float64Array {
+  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<unknown>).length !== "number") {
+    throw new KanError("INVALID_ARGUMENT", `${op}: values must be an array of numbers, got ${describe(values)}`);
+  }
+  const a = values as ArrayLike<unknown>;
+  if (a.length !== len) {
+    throw new KanError("SHAPE_MISMATCH", `${op}: values has ${a.length} numbers, but the ${what} holds ${len}`);
+  }
+  const out = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    const v = a[i];
+    if (typeof v !== "number") {
+      throw new KanError("INVALID_ARGUMENT", `${op}: values[${i}] must be a number, got ${describe(v)}`);
+    }
+    if (!Number.isFinite(v)) throw new KanError("NON_FINITE", `${op}: values[${i}] is ${v}; values must be finite`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Symbolic ids must name a function of the library (0 is the numeric spline). */
+function checkSymbolicIds(op: string, ids: Float64Array): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id !== 0 && (!Number.isInteger(id) || symbolicById(id) === undefined)) {
+      throw new KanError(
+        "UNKNOWN_SYMBOLIC",
+        `${op}: values[${i}] = ${id} is not the id of a symbolic function (0 or one of symbolicNames(), ` +
+          "by symbolicId; register your own with addSymbolic)",
+      );
+    }
+  }
+}
