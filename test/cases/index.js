@@ -7,5 +7,6 @@ import { cases as errors } from "./errors.js";
 import { cases as model } from "./model.js";
 import { cases as formula } from "./formula.js";
 import { cases as svg } from "./svg.js";
+import { cases as worker } from "./worker.js";
 
-export const suites = { init, bspline, simd, errors, model, formula, svg };
+export const suites = { init, bspline, simd, errors, model, formula, svg, worker };
