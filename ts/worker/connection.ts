@@ -82,7 +82,8 @@ export class Connection {
   }
 
   #deadError(): KanError {
-    return new KanError("DISPOSED", `WorkerKAN: ${this.#dead?.message ?? "the worker is gone"}; create a new WorkerKAN`);
+    const why = this.#dead?.message ?? "the worker is gone";
+    return new KanError("DISPOSED", `WorkerKAN: ${why}; create a new WorkerKAN`);
   }
 
   #hold(delta: number): void {

@@ -27,7 +27,10 @@ async function nodePort(): Promise<Port> {
   // Hidden from bundlers, as in the wasm loader: a browser build never resolves node: modules.
   const name = "node:worker_threads";
   const wt = (await import(/* @vite-ignore */ /* webpackIgnore: true */ name)) as {
-    parentPort: { postMessage(m: unknown, t?: ArrayBuffer[]): void; on(e: "message", f: (m: Request) => void): void } | null;
+    parentPort: {
+      postMessage(m: unknown, t?: ArrayBuffer[]): void;
+      on(e: "message", f: (m: Request) => void): void;
+    } | null;
   };
   const p = wt.parentPort;
   if (p === null) throw new KanError("INVALID_ARGUMENT", "kanwasm/worker entry: started outside a worker thread");
@@ -67,7 +70,8 @@ function encodeResult(v: unknown, depth = 1): unknown {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeResult(x, depth - 1)]));
   }
   const methods: string[] = [];
-  for (let p = Object.getPrototypeOf(v) as object | null; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+  const up = (o: object) => Object.getPrototypeOf(o) as object | null;
+  for (let p = up(v); p && p !== Object.prototype; p = up(p)) {
     for (const name of Object.getOwnPropertyNames(p)) {
       if (name !== "constructor" && typeof (v as Record<string, unknown>)[name] === "function") methods.push(name);
     }

@@ -58,7 +58,8 @@ export class WorkerKAN {
   /** Not for users: WorkerKAN.create / from / load make them. */
   constructor() {
     if (constructing === undefined) {
-      throw new KanError("INVALID_ARGUMENT", "WorkerKAN: use `await WorkerKAN.create(options)`, `WorkerKAN.from(model)` or `WorkerKAN.load(bytes)`");
+      throw new KanError("INVALID_ARGUMENT",
+        "WorkerKAN: use `await WorkerKAN.create(options)`, `WorkerKAN.from(model)` or `WorkerKAN.load(bytes)`");
     }
     [this.#conn, this.#info] = constructing;
     constructing = undefined;
@@ -84,7 +85,9 @@ export class WorkerKAN {
   }
 
   static async #open(host: WorkerOptions, make: (c: Connection) => Promise<unknown>): Promise<WorkerKAN> {
-    if (host === null || typeof host !== "object") throw new KanError("INVALID_ARGUMENT", "WorkerKAN: host options must be an object");
+    if (host === null || typeof host !== "object") {
+      throw new KanError("INVALID_ARGUMENT", "WorkerKAN: host options must be an object");
+    }
     for (const key of Object.keys(host)) {
       if (key !== "wasm" && key !== "worker") {
         throw new KanError("UNKNOWN_OPTION", `WorkerKAN: unknown option "${key}"; the options are "wasm", "worker"`);
@@ -103,7 +106,9 @@ export class WorkerKAN {
   }
 
   #live(op: string): ModelInfo {
-    if (this.#info === undefined) throw new KanError("DISPOSED", `${op}: this WorkerKAN was disposed; create or load a new one`);
+    if (this.#info === undefined) {
+      throw new KanError("DISPOSED", `${op}: this WorkerKAN was disposed; create or load a new one`);
+    }
     return this.#info;
   }
 

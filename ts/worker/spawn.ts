@@ -52,7 +52,8 @@ let spawner: () => Promise<WorkerLike> = async () => {
     return new wt.Worker(new URL(NODE_ENTRY, import.meta.url));
   }
   if (typeof Worker !== "function") {
-    throw new KanError("INVALID_ARGUMENT", "WorkerKAN: this host has no Worker; pass { worker } a worker running kanwasm/worker's entry");
+    throw new KanError("INVALID_ARGUMENT",
+      "WorkerKAN: this host has no Worker; pass { worker } a worker running kanwasm/worker's entry");
   }
   return new Worker(new URL("./entry.js", import.meta.url), { type: "module" });
 };
