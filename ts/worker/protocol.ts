@@ -12,7 +12,8 @@
  * ```
  */
 import { KanError, type KanErrorCode } from "../errors.js";
-import type { KANConfig } from "../kan.js";
+import type { KANConfig } from "../config.js";
+import type { History } from "../history.js";
 
 /** A callback option (onStep, onEdge, …) stands in an argument as this marker. */
 export const CALLBACK = "__kanwasm_callback";
@@ -52,14 +53,13 @@ export interface ErrorRecord {
   name: string;
   message: string;
   code?: KanErrorCode;
-  history?: unknown;
+  history?: History;
 }
 
 export function errorRecord(e: unknown): ErrorRecord {
   if (e instanceof KanError) {
     const rec: ErrorRecord = { name: e.name, message: e.message, code: e.code };
-    const history = (e as { history?: unknown }).history;
-    if (history !== undefined) rec.history = history;
+    if (e.history !== undefined) rec.history = e.history;
     return rec;
   }
   if (e instanceof Error) return { name: e.name, message: e.message };
@@ -70,7 +70,7 @@ export function errorRecord(e: unknown): ErrorRecord {
 export function fromRecord(rec: ErrorRecord): Error {
   if (rec.code !== undefined) {
     const e = new KanError(rec.code, rec.message);
-    if (rec.history !== undefined) (e as KanError & { history?: unknown }).history = rec.history;
+    if (rec.history !== undefined) e.history = rec.history;
     return e;
   }
   const e = new Error(rec.message);
