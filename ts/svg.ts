@@ -11,13 +11,16 @@
  *
  * An edge's opacity is tanh(beta * score) with its score from `model.attribute()` (the
  * samples of the last fit; all 1 when the model has none, e.g. before any fit). Symbolic
- * edges are red and labelled with their function; numeric ones black. Each plot spans its
- * input's range: the activations of `input` when given, else the span of the input's grid
- * (which grid updates move to the data), sampled at 50 points and scaled to fill the panel.
+ * edges are red and named at the top of their panel; numeric ones in the ink colour. Each
+ * plot spans its input's range, printed under it: the activations of `input` when given, else
+ * the span of the input's grid (which grid updates move to the data), sampled at 50 points
+ * and scaled to fill the panel. The picture's size follows the network (54 px per edge of the
+ * widest layer, 132 px per layer); every label sits inside a panel or beyond the end nodes,
+ * so no line crosses one.
  */
 import { KanError, describe } from "./errors.js";
 import { toMatrix, type MatrixLike } from "./matrix.js";
-import { checkOptions } from "./options.js";
+import { checkOptions, enumOption } from "./options.js";
 import type { FormulaModel } from "./formula.js";
 import { symbolicById } from "./symbolic-lib.js";
 
@@ -46,14 +49,44 @@ export interface SVGOptions {
   input?: MatrixLike;
   /** Scores to use instead of model.attribute(). */
   scores?: EdgeScores;
+  /**
+   * Colours: "light" (dark ink on white), "dark" (light ink on near-black), or "auto" (default):
+   * light, with a `prefers-color-scheme: dark` style that switches to dark where the viewer
+   * (a browser, inline or as an image) is in dark mode.
+   */
+  theme?: "auto" | "light" | "dark";
 }
 
 const SAMPLES = 50;
-const PANEL = 36;
-const PITCH = 46;
-const BAND = 118;
+/** An edge's panel: a plot of its function over its input range, name on top, range below. */
+const PANEL = 44;
+const PITCH = 54;
+const BAND = 132;
 const MARGIN = 24;
-const RED = "#d62728";
+const NAME = 10;
+const TICKS = 9;
+const LIGHT = { bg: "#fff", ink: "#1d1d1f", faint: "#76767c", symbolic: "#d62728" };
+const DARK = { bg: "#1b1c1f", ink: "#e4e4e7", faint: "#a0a0a8", symbolic: "#ff7b72" };
+type Palette = typeof LIGHT;
+
+/** Colours of the other scheme, for theme "auto": CSS that overrides the attributes in dark mode. */
+function darkStyle(d: Palette): string {
+  return `<style>@media (prefers-color-scheme: dark) {` +
+    ` .bg, .panel { fill: ${d.bg} } .edge { stroke: ${d.ink} } .edge.symbolic { stroke: ${d.symbolic} }` +
+    ` .fn { fill: ${d.symbolic} } .node { fill: ${d.ink} } .mult circle { fill: ${d.bg}; stroke: ${d.ink} }` +
+    ` .mult path { stroke: ${d.ink} } .name { fill: ${d.ink} } .tick { fill: ${d.faint} } }</style>`;
+}
+
+/** A tick label of at most 5 characters, so that both of a panel's fit under it. */
+function tick(v: number): string {
+  const a = Math.abs(v);
+  let s: string;
+  if (a >= 999.5 || (a > 0 && a < 0.005)) s = v.toExponential(0).replace("e+", "e");
+  else if (a >= 9.95) s = v.toFixed(0);
+  else if (a >= 1) s = String(Number(v.toFixed(1)));
+  else s = String(Number(v.toFixed(2)));
+  return s === "-0" ? "0" : s.replace(/-/g, "\u2212");
+}
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(s: string): string {
@@ -109,12 +142,13 @@ function edgeScores(op: string, model: PlotModel, o: SVGOptions): number[][][] |
  * The network as an SVG document (a string). Every live edge (numeric or symbolic) gets one
  * `<g class="edge">` with two lines, a frame and one `<polyline>` of its function.
  */
-const OPTIONS = ["beta", "inputNames", "outputNames", "width", "height", "input", "scores"];
+const OPTIONS = ["beta", "inputNames", "outputNames", "width", "height", "input", "scores", "theme"];
 
 export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
   const op = "toSVG";
   const o = checkOptions(op, opts, OPTIONS) as SVGOptions;
   const beta = positive(op, "beta", o.beta ?? 3, false);
+  const theme = enumOption(op, "theme", o.theme ?? "auto", ["auto", "light", "dark"] as const);
   const inNames = labels(op, o.inputNames, model.inDim, "inputNames");
   const outNames = labels(op, o.outputNames, model.outDim, "outputNames");
   const input = o.input === undefined ? undefined : toMatrix(o.input, `${op}: input`);
@@ -137,6 +171,7 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
   const nodeX = (l: number, q: number) => MARGIN + (inner * (q + 0.5)) / nodeCount[l]!;
   const nodeY = (l: number) => H - MARGIN - 14 - l * BAND;
   const isMult = (l: number, q: number) => q >= cfg.width[l]![0];
+  const c = theme === "dark" ? DARK : LIGHT;
 
   const out: string[] = [];
   const width = o.width === undefined ? W : positive(op, "width", o.width, true);
@@ -145,7 +180,8 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
     `viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" role="img">`);
   const shape = cfg.width.map(([s, m]) => (m ? `[${s},${m}]` : `${s}`)).join(",");
   out.push(`<title>${escapeXml(`KAN [${shape}]`)}</title>`);
-  out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  if (theme === "auto") out.push(darkStyle(DARK));
+  out.push(`<rect class="bg" width="${W}" height="${H}" fill="${c.bg}"/>`);
 
   for (let l = 0; l < depth; l++) {
     const [ni, no, g, k] = dims[l]!;
@@ -157,6 +193,8 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
     const y0 = nodeY(l);
     const y1 = nodeY(l + 1);
     const mid = (y0 + y1) / 2;
+    const top = mid - PANEL / 2;
+    const bottom = mid + PANEL / 2;
     out.push(`<g class="layer" data-l="${l}">`);
     for (let i = 0; i < ni; i++) {
       let lo: number;
@@ -188,19 +226,19 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
         const q = j < s1 ? j : s1 + Math.floor((j - s1) / 2);
         const side = j < s1 ? 0 : (j - s1) % 2 === 0 ? -5 : 5;
         const px = MARGIN + (inner * (i * no + j + 0.5)) / (ni * no);
-        const top = mid - PANEL / 2;
-        const bottom = mid + PANEL / 2;
+        const left = px - PANEL / 2;
         const score = scores?.[l]?.[j]?.[i];
         const alpha = typeof score === "number" && Number.isFinite(score) ? Math.tanh(beta * Math.max(0, score)) : 1;
-        const color = id !== 0 ? RED : "#000";
+        const color = id !== 0 ? c.symbolic : c.ink;
         const opacity = Math.round(alpha * 1000) / 1000;
         out.push(`<g class="edge${id !== 0 ? " symbolic" : ""}" data-i="${i}" data-j="${j}" opacity="${opacity}" ` +
           `stroke="${color}" fill="none">`);
+        // the lines meet the panel at the middle of its bottom and top sides, away from its labels
         out.push(`<line x1="${n2(nodeX(l, i))}" y1="${n2(y0)}" x2="${n2(px)}" y2="${n2(bottom)}" stroke-width="1"/>`);
         const x2 = n2(nodeX(l + 1, q) + side);
         out.push(`<line x1="${n2(px)}" y1="${n2(top)}" x2="${x2}" y2="${n2(y1)}" stroke-width="1"/>`);
-        out.push(`<rect x="${n2(px - PANEL / 2)}" y="${n2(top)}" width="${PANEL}" height="${PANEL}" fill="#fff" ` +
-          `stroke-width="0.6"/>`);
+        out.push(`<rect class="panel" x="${n2(left)}" y="${n2(top)}" width="${PANEL}" height="${PANEL}" ` +
+          `fill="${c.bg}" stroke-width="0.6"/>`);
         let ymin = Infinity;
         let ymax = -Infinity;
         for (let s = 0; s < SAMPLES; s++) {
@@ -210,19 +248,29 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
         }
         const flat = !(ymax - ymin > 1e-12 * (1 + Math.abs(ymax)));
         const pad = 3;
-        const span = PANEL - 2 * pad;
+        const plotTop = top + (id !== 0 ? NAME : pad);
+        const plotBottom = bottom - TICKS;
         const pts: string[] = [];
         for (let s = 0; s < SAMPLES; s++) {
           const v = ys.data[s * no + j]!;
-          const fx = px - PANEL / 2 + pad + (span * s) / (SAMPLES - 1);
-          const fy = flat ? mid : bottom - pad - (span * (v - ymin)) / (ymax - ymin);
+          const fx = left + pad + ((PANEL - 2 * pad) * s) / (SAMPLES - 1);
+          const h = plotBottom - plotTop;
+          const fy = flat ? plotTop + h / 2 : plotBottom - (h * (v - ymin)) / (ymax - ymin);
           pts.push(`${n2(fx)},${n2(fy)}`);
         }
         out.push(`<polyline points="${pts.join(" ")}" stroke-width="1.4"/>`);
+        // the input range under the plot, inside the panel
+        const ty = n2(bottom - 2);
+        out.push(`<text class="tick" x="${n2(left + 2)}" y="${ty}" font-size="7" fill="${c.faint}" stroke="none">` +
+          `${tick(lo)}</text>`);
+        out.push(`<text class="tick" x="${n2(left + PANEL - 2)}" y="${ty}" font-size="7" text-anchor="end" ` +
+          `fill="${c.faint}" stroke="none">${tick(hi)}</text>`);
         if (id !== 0) {
           const name = symbolicById(id)?.name ?? `#${id}`;
-          out.push(`<text x="${n2(px)}" y="${n2(top - 3)}" font-size="9" text-anchor="middle" fill="${RED}" ` +
-            `stroke="none">${escapeXml(name)}</text>`);
+          // long names are squeezed into the panel rather than spill over the lines
+          const fit = name.length * 4.6 > PANEL - 4 ? ` textLength="${PANEL - 4}" lengthAdjust="spacingAndGlyphs"` : "";
+          out.push(`<text class="fn" x="${n2(px)}" y="${n2(top + NAME - 2)}" font-size="8.5" ` +
+            `text-anchor="middle"${fit} fill="${c.symbolic}" stroke="none">${escapeXml(name)}</text>`);
         }
         out.push("</g>");
       }
@@ -238,18 +286,20 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
       if (isMult(l, q)) {
         const a = nodeX(l, q);
         const b = nodeY(l);
-        out.push(`<g class="mult"><circle cx="${x}" cy="${y}" r="7" fill="#fff" stroke="#000" stroke-width="1.2"/>` +
+        out.push(`<g class="mult"><circle cx="${x}" cy="${y}" r="7" fill="${c.bg}" stroke="${c.ink}" ` +
+          `stroke-width="1.2"/>` +
           `<path d="M${n2(a - 3.5)},${n2(b - 3.5)}L${n2(a + 3.5)},${n2(b + 3.5)}` +
-          `M${n2(a - 3.5)},${n2(b + 3.5)}L${n2(a + 3.5)},${n2(b - 3.5)}" stroke="#000" stroke-width="1.4"/></g>`);
+          `M${n2(a - 3.5)},${n2(b + 3.5)}L${n2(a + 3.5)},${n2(b - 3.5)}" stroke="${c.ink}" stroke-width="1.4"/></g>`);
       } else {
-        out.push(`<circle cx="${x}" cy="${y}" r="4" fill="#000"/>`);
+        out.push(`<circle class="node" cx="${x}" cy="${y}" r="4" fill="${c.ink}"/>`);
       }
     }
   }
   out.push("</g>");
 
   const text = (x: number, y: number, s: string) =>
-    `<text x="${n2(x)}" y="${n2(y)}" font-size="12" text-anchor="middle" fill="#000">${escapeXml(s)}</text>`;
+    `<text class="name" x="${n2(x)}" y="${n2(y)}" font-size="12" text-anchor="middle" fill="${c.ink}">` +
+    `${escapeXml(s)}</text>`;
   if (inNames || outNames) {
     out.push(`<g class="names">`);
     inNames?.forEach((s, q) => out.push(text(nodeX(0, q), nodeY(0) + 20, s)));

@@ -133,6 +133,42 @@ function model(width = [2, 3, 1]) {
   return m;
 }
 
+
+/** The numbers of every `name="…"` attribute of the elements `tag` in `svg`. */
+function elements(svg, tag) {
+  return [...svg.matchAll(new RegExp(`<${tag}\\b([^>]*?)/?>([^<]*)`, "g"))].map(([, attrs, body]) => {
+    const a = { body };
+    for (const [, k, v] of attrs.matchAll(/([a-zA-Z-]+)="([^"]*)"/g)) a[k] = Number.isFinite(Number(v)) ? Number(v) : v;
+    return a;
+  });
+}
+
+/** Whether segment (x1, y1)-(x2, y2) meets the box [x0, x1] x [y0, y1] (Liang-Barsky clipping). */
+function segmentMeetsBox(s, b) {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = s.x2 - s.x1;
+  const dy = s.y2 - s.y1;
+  for (const [p, q] of [[-dx, s.x1 - b.x0], [dx, b.x1 - s.x1], [-dy, s.y1 - b.y0], [dy, b.y1 - s.y1]]) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+    }
+  }
+  return t0 <= t1;
+}
+
+/** A text's box, from its anchor, font size and length (at most 0.6 em a character, or its textLength). */
+function textBox(t) {
+  const size = t.font_size;
+  const w = typeof t.textLength === "number" ? t.textLength : 0.6 * size * [...t.body].length;
+  const x0 = t["text-anchor"] === "middle" ? t.x - w / 2 : t["text-anchor"] === "end" ? t.x - w : t.x;
+  return { x0, x1: x0 + w, y0: t.y - 0.75 * size, y1: t.y + 0.2 * size };
+}
+
 const live = (m) => {
   let n = 0;
   for (let l = 0; l < m.depth; l++) {
@@ -223,6 +259,61 @@ export const cases = [
         ok(ops.every((v) => v >= 0 && v <= 1), `opacities in [0, 1]: ${ops}`);
         ok(new Set(ops).size > 1, `opacities follow the scores: ${ops}`);
       }
+      m.dispose();
+    },
+  },
+  {
+    name: "an unpruned [2,5,1]: sized to the network, every plot shows its input range, no label crosses a line",
+    fn: () => {
+      const small = new KAN({ width: [2, 2, 1], seed: 1 });
+      const m = new KAN({ width: [2, 5, 1], grid: 5, seed: 1 });
+      const rnd = random(5);
+      const input = Array.from({ length: 80 }, () => [rnd(-0.5, 0.9), rnd(-2, 2)]);
+      const svg = svgOf(m, { inputNames: ["x", "y"], outputNames: ["f"], input });
+      const size = (s) => /^<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(s).slice(1).map(Number);
+      const [w, h] = size(svg);
+      const [ws] = size(svgOf(small));
+      ok(w > ws && w >= 10 * 44, `width follows the widest layer: ${w} for 10 edges, ${ws} for 4`);
+      ok(h > 200 && h < 400, `height for two layers: ${h}`);
+      equal(parse(svg).polyline, 15, "15 plots");
+      // layer 0's inputs are x in [-0.5, 0.9] and y in [-2, 2] (up to the samples drawn)
+      const ticks = elements(svg, "text").filter((t) => t.class === "tick").map((t) => t.body);
+      equal(ticks.length, 30, "two range labels per plot");
+      const xs = input.map((r) => r[0]);
+      const lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      const first = [ticks[0], ticks[1]].map((t) => Number(t.replace("\u2212", "-")));
+      ok(Math.abs(first[0] - lo) <= 0.005 && Math.abs(first[1] - hi) <= 0.005, `x's range ${lo}..${hi} printed as ${first}`);
+      const lines = elements(svg, "line");
+      const texts = elements(svg, "text").map((t) => ({ ...t, font_size: t["font-size"] }));
+      ok(lines.length === 30 && texts.length === 33, `${lines.length} lines, ${texts.length} labels`);
+      for (const t of texts) {
+        const b = textBox(t);
+        const hit = lines.find((l) => segmentMeetsBox(l, b));
+        ok(hit === undefined, `label ${JSON.stringify(t.body)} at (${t.x}, ${t.y}) crosses the line ${JSON.stringify(hit)}`);
+      }
+      // and on a symbolic picture, whose panels carry the function's name
+      const sym = model();
+      const st = elements(svgOf(sym, { inputNames: ["a", "b"] }), "text").map((t) => ({ ...t, font_size: t["font-size"] }));
+      const sl = elements(svgOf(sym, { inputNames: ["a", "b"] }), "line");
+      ok(st.some((t) => t.body === "sin"), "the symbolic edge is named");
+      for (const t of st) ok(!sl.some((l) => segmentMeetsBox(l, textBox(t))), `label ${t.body} crosses no line`);
+      for (const x of [m, small, sym]) x.dispose();
+    },
+  },
+  {
+    name: "themes: light, dark, and auto (light with a prefers-color-scheme: dark style)",
+    fn: async () => {
+      const m = model();
+      const light = svgOf(m, { theme: "light" });
+      const dark = svgOf(m, { theme: "dark" });
+      const auto = svgOf(m);
+      for (const s of [light, dark, auto]) parse(s);
+      ok(!light.includes("<style") && /class="bg"[^>]*fill="#fff"/.test(light), "light: white, no style");
+      ok(!dark.includes("<style") && !dark.includes('fill="#fff"') && /class="bg"[^>]*fill="#1b1c1f"/.test(dark), "dark");
+      ok(/<style>@media \(prefers-color-scheme: dark\)/.test(auto) && auto.includes('fill="#fff"'), "auto");
+      equal(auto.replace(/<style>.*?<\/style>\n/s, ""), light, "auto is light plus the style");
+      await throwsKan(() => svgOf(m, { theme: "blue" }), "INVALID_ARGUMENT", "unknown theme");
       m.dispose();
     },
   },
