@@ -2,7 +2,7 @@
 // tarball in a scratch project), then one closing line `N passed, N failed` over all of them.
 //
 //   npm test                    # everything
-//   npm test -- node deno       # only the named stages: rust node deno chromium consumer
+//   npm test -- node deno       # only the named stages: rust node deno chromium examples consumer
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -54,6 +54,13 @@ const stages = [
     cmd: process.execPath,
     args: ["test/browser/run.mjs"],
     count: (out) => ({ passed: sum(out, /^chromium: (\d+) passed/gm), failed: sum(out, /^chromium: \d+ passed, (\d+) failed/gm) }),
+  },
+  {
+    name: "examples",
+    title: "examples/: the Node and Deno scripts and the command line on CSV files",
+    cmd: process.execPath,
+    args: ["test/examples/run.mjs"],
+    count: (out) => ({ passed: sum(out, /^examples: (\d+) passed/gm), failed: sum(out, /^examples: \d+ passed, (\d+) failed/gm) }),
   },
   {
     name: "consumer",

@@ -1,8 +1,10 @@
 // Chromium runner: serves the repository on 127.0.0.1, opens the page that runs every shared
 // scenario against dist/ (through an import map), then the browser-only loading pages and
-// screenshots of toSVG's picture, then the playground's production build through its workflow.
+// screenshots of toSVG's picture, the example page examples/browser/index.html, then the
+// playground's production build through its workflow.
 // Ends with `chromium: N passed, N failed`.
 import { launch, runPage } from "./chromium.mjs";
+import { examplePage } from "./examples.mjs";
 import { buildPlayground, playgroundTest } from "./playground.mjs";
 import { svgScreenshots } from "./screenshot.mjs";
 import { serve } from "./server.mjs";
@@ -18,6 +20,7 @@ try {
   results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=octet`)));
   results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=csp&csp=no-wasm`)));
   results.push(...(await svgScreenshots(browser, `${server.url}/test/browser/svg.html`)));
+  results.push(...(await examplePage(browser, `${server.url}/examples/browser/index.html`)));
   const playground = await buildPlayground();
   try {
     results.push(...(await playgroundTest(browser, `${server.url}${playground.path}`)));

@@ -182,6 +182,12 @@ console.log(JSON.stringify({ pred: Array.from(p.data), formula: model.symbolicFo
     if (readdirSync(dir).includes("bad.safetensors")) throw new Error("a model file was written");
   });
 
+  await test("examples/deno/fit.ts type-checks against the installed package (deno check)", () => {
+    const deno = join(root, "node_modules", ".bin", "deno");
+    writeFileSync(join(dir, "fit.ts"), readFileSync(join(root, "examples/deno/fit.ts")));
+    ok(npx(["check", "fit.ts"], deno, []), "deno check");
+  });
+
   await test("deno run -A npm:kanwasm predicts what Node's model.predict gives", () => {
     const deno = join(root, "node_modules", ".bin", "deno");
     const r = ok(npx(["predict", "model.safetensors", "data.csv"], deno, ["run", "-A", "--no-prompt", "npm:kanwasm"]), "deno");

@@ -177,7 +177,7 @@ describe("kanwasm command", () => {
     expect(acc, r.stdout).not.toBeNull();
     expect(Number(acc[1])).toBeGreaterThan(90);
     const p = kanwasm(["predict", "classes.safetensors", "classes.csv"]);
-    expect(p.stdout.split("\n")[0]).toBe("a,b,label=0,label=1");
+    expect(p.stdout.split("\n")[0]).toBe("a,b,label_0,label_1");
   });
 
   it("runs in Deno: fit, then predict gives the values Node's model.predict gives", () => {

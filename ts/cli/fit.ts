@@ -150,7 +150,7 @@ async function run(args: Parsed): Promise<void> {
   }
   const split = splitTable(table, inputCols, targetCols, p.testFraction, p.seed, classes);
   const nOut = split.classes ?? targetCols.length;
-  const outputNames = split.classes ? Array.from({ length: nOut }, (_, c) => `${p.targets[0]}=${c}`) : p.targets;
+  const outputNames = split.classes ? Array.from({ length: nOut }, (_, c) => `${p.targets[0]}_${c}`) : p.targets;
   const width = p.width ?? [inputCols.length, 5, nOut];
   if (width[0] !== inputCols.length || width[width.length - 1] !== nOut) {
     throw usage(`--width: ${width.join(",")} must start with the ${inputCols.length} input(s) and end with ` +

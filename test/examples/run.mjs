@@ -1,0 +1,82 @@
+// Runs every program in examples/ as a user would, each in a scratch folder, and checks what it
+// prints and writes: the Node script, the Deno script, and the command line on the CSV files
+// (through `npx kanwasm`, linked to dist/ as an installed package would be). The web page runs in
+// the Chromium stage (test/browser/examples.mjs). Ends with `examples: N passed, N failed`.
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { init, KAN } from "kanwasm";
+
+const root = new URL("../..", import.meta.url).pathname;
+const examples = join(root, "examples");
+const deno = join(root, "node_modules/.bin/deno");
+await init();
+
+const results = [];
+async function test(name, fn) {
+  const dir = mkdtempSync(join(tmpdir(), "kanwasm-example-"));
+  try {
+    await fn(dir);
+    results.push({ name, ok: true });
+    rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    results.push({ name, ok: false, error: `${e.message}\n(kept ${dir})` });
+  }
+}
+
+function run(cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}:\n${r.stderr}${r.error ?? ""}`);
+  return r.stdout;
+}
+
+function expectMatch(text, re) {
+  if (!re.test(text)) throw new Error(`expected ${re} in:\n${text}`);
+}
+
+await test("examples/node/fit.mjs fits, finds exp(y^2 + sin(pi x)) and saves a model that loads", (dir) => {
+  const out = run(process.execPath, [join(examples, "node/fit.mjs")], dir);
+  expectMatch(out, /^f = exp\(y\^2 \+ sin\(3\.1416\*x\)\)$/m);
+  const rmse = Number(out.match(/^symbolic test RMSE (\S+)$/m)?.[1]);
+  if (!(rmse < 1e-8)) throw new Error(`symbolic test RMSE ${rmse}`);
+  const model = KAN.load(new Uint8Array(readFileSync(join(dir, "kan.safetensors"))));
+  const [y] = model.predict([[0.5, -0.5]]).data;
+  if (!(Math.abs(y - Math.exp(1 + 0.25)) < 1e-8)) throw new Error(`the saved model gives ${y} at (0.5, -0.5)`);
+  expectMatch(readFileSync(join(dir, "kan.svg"), "utf8"), /^<svg[\s\S]*<\/svg>\s*$/);
+});
+
+await test("examples/deno/fit.ts classifies the half-moons in Deno and writes the picture", (dir) => {
+  const out = run(deno, ["run", "--no-prompt", "--config", join(root, "test/deno/deno.json"), "--allow-write=moons.svg",
+    join(examples, "deno/fit.ts")], dir);
+  const acc = out.match(/^accuracy: train ([\d.]+)%, test ([\d.]+)%$/m);
+  if (!acc || !(Number(acc[2]) >= 95)) throw new Error(`accuracy too low or missing:\n${out}`);
+  expectMatch(readFileSync(join(dir, "moons.svg"), "utf8"), /^<svg[\s\S]*moon 1[\s\S]*<\/svg>\s*$/);
+});
+
+await test("examples/cli/run.sh fits the CSV, finds its formula, predicts it and classifies", (dir) => {
+  // the project layout of an installed package: node_modules/.bin/kanwasm runs the command
+  mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
+  const bin = join(dir, "node_modules/.bin/kanwasm");
+  writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${join(root, "dist/cli/main.js")}" "$@"\n`);
+  chmodSync(bin, 0o755);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "example", private: true }));
+  const out = run("bash", [join(examples, "cli/run.sh")], dir);
+  expectMatch(out, /^f = exp\(y\^2 \+ sin\(3\.1416\*x\)\)$/m);
+  expectMatch(out, /^symbolic +train RMSE \d\.\d+e-(9|1\d)  test RMSE \d\.\d+e-(9|1\d)/m);
+  expectMatch(out, /^f = e\^\{y\^\{2\} \+ \\sin\{\\left\(3\.1416 x \\right\)\}\}$/m);
+  expectMatch(out, /^symbolic +\(0,0,0\) sin, \(0,1,0\) x\^2, \(1,0,0\) exp$/m);
+  const acc = out.match(/^fit +train accuracy ([\d.]+)%  test accuracy ([\d.]+)%/m);
+  if (!acc || !(Number(acc[2]) >= 90)) throw new Error(`classifier accuracy too low or missing:\n${out}`);
+  const data = readFileSync(join(examples, "data/exp-sin.csv"), "utf8").trim().split("\n");
+  const pred = readFileSync(join(dir, "predictions.csv"), "utf8").trim().split("\n");
+  if (pred[0] !== "x,y,f" || pred.length !== data.length) throw new Error(`predictions.csv: ${pred[0]}, ${pred.length} lines`);
+  // the symbolic model reproduces the measured column to its 10 printed digits
+  const worst = Math.max(...data.slice(1).map((l, i) => Math.abs(Number(pred[i + 1].split(",")[2]) - Number(l.split(",")[2]))));
+  if (!(worst < 1e-7)) throw new Error(`predictions differ from the data by ${worst}`);
+});
+
+for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name}${r.ok ? "" : `\n    ${r.error.replace(/\n/g, "\n    ")}`}`);
+const failed = results.filter((r) => !r.ok).length;
+console.log(`\nexamples: ${results.length - failed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
