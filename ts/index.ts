@@ -19,6 +19,7 @@ export { KAN } from "./kan.js";
 export type { Evaluation } from "./kan.js";
 export type { KANOptions, KANConfig, FitOptions, BaseFun } from "./config.js";
 export type { StepInfo, History } from "./history.js";
+export { Trainer } from "./fit.js";
 export type { KANJson } from "./persist.js";
 export type {
   Attribution, Suggestion, SymbolicSearchOptions, PruneOptions, FixSymbolicOptions,

@@ -22,7 +22,7 @@ import { normaliseConfig, type FitOptions, type KANConfig, type KANOptions } fro
 import { checkDataset, isClassLabels, type Dataset } from "./dataset.js";
 import { disposeKey } from "./dispose.js";
 import { KanError } from "./errors.js";
-import { fitModel } from "./fit.js";
+import { Trainer, fitModel } from "./fit.js";
 import { symbolicFormula, type FormulaOptions } from "./formula.js";
 import type { History } from "./history.js";
 import * as interpret from "./interpret.js";
@@ -253,6 +253,15 @@ export class KAN {
    */
   fit(data: Dataset, opts: FitOptions = {}): Promise<History> {
     return fitModel(this.#m, data, opts);
+  }
+
+  /**
+   * The lower-level path under fit(): a Trainer that takes one step per `await t.step()`, for
+   * loops of one's own (early stopping, schedules). Options as fit's; `steps` is its budget.
+   * Close it (or `using`) to free its state; one trainer per model at a time.
+   */
+  trainer(data: Dataset, opts: FitOptions = {}): Trainer {
+    return Trainer.open(this.#m, data, opts, "trainer");
   }
 
   /** The whole model as plain JSON (numbers exact), for KAN.fromJSON. */

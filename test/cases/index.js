@@ -5,8 +5,9 @@ import { cases as bspline } from "./bspline.js";
 import { cases as simd } from "./simd.js";
 import { cases as errors } from "./errors.js";
 import { cases as model } from "./model.js";
+import { cases as trainer } from "./trainer.js";
 import { cases as formula } from "./formula.js";
 import { cases as svg } from "./svg.js";
 import { cases as worker } from "./worker.js";
 
-export const suites = { init, bspline, simd, errors, model, formula, svg, worker };
+export const suites = { init, bspline, simd, errors, model, trainer, formula, svg, worker };
