@@ -1,0 +1,254 @@
+//! A layer's backward pass: the gradients of its effective weights, chained to its
+//! parameters, and of its inputs.
+
+use super::cache::{BasisCache, Groups};
+use super::{sym_eval, Base, Layer};
+use crate::autodiff::Tensor;
+use crate::pool;
+use crate::real::Real;
+
+impl<T: Real> Layer<T> {
+    /// Adds the gradients of `sum(gy * forward(x))` to `gx (n, in)` and `pg` (flat).
+    pub fn backward(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
+        self.backward_cached(x, p, gy, gx, pg, &self.basis_cache(x), true, false)
+    }
+
+    /// The backward pass from a [`BasisCache`] of `x`.
+    /// `need_dx: false` skips the gradient with respect to `x` (a layer fed by the data).
+    /// `exclusive`: no other op adds to this layer's gradient blocks in `pg`, which are still
+    /// zero, so the effective-weight gradients build up there in place of scratch buffers.
+    pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool, exclusive: bool) {
+        let (w, wb) = self.eff(c, p);
+        let (g_coef, g_sb, g_sp, g_aff) = self.grad_blocks(pg);
+        if exclusive {
+            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, g_coef, g_sb, g_aff);
+            self.chain_effective(p, None, g_coef, g_sb, g_sp);
+        } else {
+            let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
+            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, &mut gw, &mut gwb, g_aff);
+            self.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
+            pool::give(gw);
+            pool::give(gwb);
+        }
+    }
+
+    /// This layer's blocks of the flat parameter gradient: coef `(in, coeff, out)`,
+    /// scale_base and scale_sp `(in, out)`, affine `(in, out, 4)`.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn grad_blocks<'g>(&self, pg: &'g mut [T]) -> (&'g mut [T], &'g mut [T], &'g mut [T], &'g mut [T]) {
+        let e = self.n_in * self.n_out;
+        let (g_coef, rest) = pg[self.coef_off()..self.end()].split_at_mut(e * self.nb());
+        let (g_sb, rest) = rest.split_at_mut(e);
+        let (g_sp, g_aff) = rest.split_at_mut(e);
+        (g_coef, g_sb, g_sp, g_aff)
+    }
+
+    /// The gradients of the effective weights into `gw`, `gwb`, of the symbolic edges'
+    /// affine parameters into `g_aff`, and (with `need_dx`) of the inputs into `gx`.
+    fn accumulate(
+        &self,
+        x: &Tensor<T>,
+        p: &[T],
+        gy: &Tensor<T>,
+        gx: &mut [T],
+        c: &BasisCache<T>,
+        need_dx: bool,
+        w: &[T],
+        wb: &[T],
+        gw: &mut [T],
+        gwb: &mut [T],
+        g_aff: &mut [T],
+    ) {
+        let (no, ni) = (self.n_out, self.n_in);
+        let sym = self.has_sym();
+        let aff = &p[self.aff_off()..self.end()];
+        let n = x.rows;
+        // Cubic windows with a base branch go in groups of samples that share a window,
+        // whose gradient rows then stay in registers (see `Real::ger_group`); d/dx, when
+        // needed, follows sample by sample (`Real::dx_window`). A kept cache sorts every
+        // input's samples once, each input into a slot of its own, unless those slots would
+        // take more than 64 MB; otherwise one slot serves input after input.
+        let grouped = self.k == 3 && self.base != Base::Zero;
+        let all = c.keep && 5 * n * ni * T::BYTES <= 64 << 20;
+        let mut slots = c.groups.borrow_mut();
+        let mut groups = grouped.then(|| match all {
+            true => slots.get_or_insert_with(|| Groups::new(n, self.nb(), ni)),
+            false => slots.insert(Groups::new(n, self.nb(), 1)),
+        });
+        for i in 0..ni {
+            if let Some(gr) = groups.as_deref_mut() {
+                let slot = if all { i } else { 0 };
+                if !gr.ready {
+                    self.fill_groups(i, c, gr, slot);
+                }
+                self.weight_grads_grouped(i, gy, c, gw, gwb, gr, slot);
+                if !sym && !need_dx {
+                    continue;
+                }
+            }
+            for s in 0..n {
+                let grow = &gy.data[s * no..(s + 1) * no];
+                let q = i * n + s;
+                let mut dx = T::ZERO;
+                if need_dx && grouped {
+                    let rows = c.row[q];
+                    let d = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
+                    dx = T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]);
+                } else if need_dx {
+                    dx = self.edge_grads(q, i, grow, c, w, wb, gw, gwb);
+                } else if !grouped {
+                    self.weight_grads(q, i, grow, c, gw, gwb);
+                }
+                if sym {
+                    let xv = x.data[s * ni + i];
+                    for o in 0..no {
+                        let id = self.sym[i * no + o];
+                        if id != 0 {
+                            let e = (i * no + o) * 4;
+                            let a = &aff[e..e + 4];
+                            let (f, df) = sym_eval(id, a[0] * xv + a[1]);
+                            let g = grow[o];
+                            g_aff[e] += g * a[2] * df * xv;
+                            g_aff[e + 1] += g * a[2] * df;
+                            g_aff[e + 2] += g * f;
+                            g_aff[e + 3] += g;
+                            dx += g * a[2] * df * a[0];
+                        }
+                    }
+                }
+                gx[s * ni + i] += dx;
+            }
+        }
+        if let Some(gr) = groups {
+            gr.ready = all;
+        }
+    }
+
+    /// Sorts the samples of input `i` whose window lies wholly inside the basis (cubic
+    /// windows) by window into slot `slot` of `gr`, stably, so that sums keep sample order.
+    fn fill_groups(&self, i: usize, c: &BasisCache<T>, gr: &mut Groups<T>, slot: usize) {
+        let (no, nb, n) = (self.n_out, self.nb(), c.n);
+        let (start, at) = (&mut gr.start[slot * (nb + 1)..(slot + 1) * (nb + 1)], slot * n);
+        start.iter_mut().for_each(|v| *v = 0);
+        let mut m = c.moved.partition_point(|&q| q < i * n);
+        for s in 0..n {
+            let q = i * n + s;
+            if c.moved.get(m) == Some(&q) {
+                m += 1;
+                gr.key[s] = u32::MAX;
+            } else {
+                let j = c.row[q] / no - i * nb;
+                gr.key[s] = j as u32;
+                start[j + 1] += 1;
+            }
+        }
+        for j in 0..nb {
+            start[j + 1] += start[j];
+        }
+        gr.next.copy_from_slice(&start[..nb]);
+        for s in (0..n).filter(|&s| gr.key[s] != u32::MAX) {
+            let j = gr.key[s] as usize;
+            let pos = at + gr.next[j];
+            gr.next[j] += 1;
+            let q = i * n + s;
+            gr.goff[pos] = (s * no) as u32;
+            gr.alpha[5 * pos] = c.b[q];
+            gr.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
+        }
+    }
+
+    /// [`Self::weight_grads`] for every sample of input `i` (cubic windows): the moved
+    /// windows one by one in sample order, then each group of slot `slot` of `gr` (see
+    /// [`Self::fill_groups`]) through [`Real::ger_group`].
+    #[allow(clippy::too_many_arguments)]
+    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &Groups<T>, slot: usize) {
+        let (no, nb, n) = (self.n_out, self.nb(), c.n);
+        let lo = c.moved.partition_point(|&q| q < i * n);
+        for &q in c.moved[lo..].iter().take_while(|&&q| q < (i + 1) * n) {
+            let s = q - i * n;
+            self.weight_grads(q, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
+        }
+        let (start, at) = (&gr.start[slot * (nb + 1)..(slot + 1) * (nb + 1)], slot * n);
+        let gwb_i = &mut gwb[i * no..(i + 1) * no];
+        for j in 0..nb {
+            let (a, b) = (at + start[j], at + start[j + 1]);
+            if a < b {
+                let rows = (i * nb + j) * no;
+                T::ger_group(&gr.alpha[5 * a..5 * b], &gr.goff[a..b], &gy.data, gwb_i, &mut gw[rows..rows + 4 * no]);
+            }
+        }
+    }
+
+    /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
+    #[inline(never)]
+    fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
+        let (no, k) = (self.n_out, self.k);
+        let w1 = k + 1;
+        let rows = c.row[q];
+        let base = if self.base != Base::Zero { Some((c.b[q], &mut gwb[i * no..(i + 1) * no])) } else { None };
+        T::ger_window(g, base, &c.val[q * w1..(q + 1) * w1], &mut gw[rows..rows + w1 * no]);
+    }
+
+    /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
+    /// gradients and returns `d/dx` of `sum_o g_o * numeric_edge_o(x)`.
+    #[inline]
+    pub(super) fn edge_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T]) -> T {
+        let (no, k) = (self.n_out, self.k);
+        let w1 = k + 1;
+        let mut dx = T::ZERO;
+        let has_base = self.base != Base::Zero;
+        let rows = c.row[q];
+        let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
+        let base = if has_base { Some((c.b[q], c.db[q], &wb[i * no..(i + 1) * no], &mut gwb[i * no..(i + 1) * no])) } else { None };
+        dx += T::grad_window(g, base, v, d, &w[rows..rows + w1 * no], &mut gw[rows..rows + w1 * no]);
+        dx
+    }
+
+    /// Chains gradients of the effective weights `w = coef * sp * mask`, `wb = sb * mask`
+    /// into the parameter gradient blocks: `d coef += gw * mask * sp`, `d sp += gw * mask * coef`,
+    /// `d sb += gwb * mask`. `raw` holds `(gw, gwb)`; `None` means they were accumulated in
+    /// `g_coef` and `g_sb` themselves (otherwise zero), which are then overwritten.
+    pub(super) fn chain_effective(&self, p: &[T], raw: Option<(&[T], &[T])>, g_coef: &mut [T], g_sb: &mut [T], g_sp: &mut [T]) {
+        let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
+        let coef = &p[self.coef_off()..self.sb_off()];
+        let sp = &p[self.sp_off()..self.aff_off()];
+        // separate slices per row, so the loops vectorise
+        for i in 0..ni {
+            let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
+            let g_spi = &mut g_sp[i * no..(i + 1) * no];
+            for j in 0..nb {
+                let r = (i * nb + j) * no..(i * nb + j + 1) * no;
+                let (cr, gcr) = (&coef[r.clone()], &mut g_coef[r.clone()]);
+                match raw {
+                    Some((gw, _)) => {
+                        let gwr = &gw[r];
+                        for o in 0..no {
+                            let gm = gwr[o] * mi[o];
+                            gcr[o] += gm * spi[o];
+                            g_spi[o] += gm * cr[o];
+                        }
+                    }
+                    None => {
+                        for o in 0..no {
+                            let gm = gcr[o] * mi[o];
+                            g_spi[o] += gm * cr[o];
+                            gcr[o] = gm * spi[o];
+                        }
+                    }
+                }
+            }
+        }
+        match raw {
+            Some((_, gwb)) => {
+                for ((g, &a), &m) in g_sb.iter_mut().zip(gwb).zip(&self.mask) {
+                    *g += a * m;
+                }
+            }
+            None => {
+                for (g, &m) in g_sb.iter_mut().zip(&self.mask) {
+                    *g *= m;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The basis windows of a batch, computed once and shared by a layer's forward, backward
+//! and regulariser.
+
+use super::{Base, Layer};
+use crate::autodiff::{silu_both, Tensor};
+use crate::bspline;
+use crate::pool::{self, Aligned, Pooled};
+use crate::real::Real;
+use std::cell::RefCell;
+
+/// Everything a layer needs per (sample, input), computed once per batch and shared by
+/// the forward, the backward and the regulariser: the basis window (values and first
+/// derivatives) and the base function with its derivative.
+/// Input-major, so a pass over one input's samples reads memory in order:
+/// `row (in, n)`, `val`/`der (in, n, k+1)`, `b`/`db (in, n)`; entry `q = i * n + s`.
+/// Every window holds `k+1` bases inside the basis: where an entry's non-zero bases run
+/// past either end of it (or `x` lies outside the knots), the window is moved inside and
+/// the bases that do not exist get the value 0, so kernels need no special cases.
+#[derive(Debug, Default)]
+pub struct BasisCache<T: Pooled> {
+    /// The effective weights `(w, wb)` of the parameters the cache was built with (a tape
+    /// evaluates one parameter vector), so forward, backward and regulariser share them.
+    pub eff: Option<(Aligned<T>, Aligned<T>)>,
+    pub n: usize,
+    /// The offset of the window's first row in the effective weights `(in, coeff, out)`.
+    pub row: Vec<usize>,
+    /// The entries whose windows were moved inside (or lie outside the knots), ascending.
+    pub moved: Vec<usize>,
+    pub val: Vec<T>,
+    pub der: Vec<T>,
+    pub b: Vec<T>,
+    pub db: Vec<T>,
+    /// The cache outlives one evaluation (the first layer's, over a whole fit on the full
+    /// data): the backward pass then sorts every input's samples into `groups` once and
+    /// keeps them there; otherwise `groups` holds one input's at a time.
+    pub keep: bool,
+    pub(super) groups: RefCell<Option<Groups<T>>>,
+}
+
+impl<T: Pooled> Drop for BasisCache<T> {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.row));
+        pool::give(std::mem::take(&mut self.moved));
+        for v in [&mut self.val, &mut self.der, &mut self.b, &mut self.db] {
+            pool::give(std::mem::take(v));
+        }
+    }
+}
+
+/// Effective weights borrowed from a [`BasisCache`], or computed for one call (these go
+/// back to the pool when dropped).
+pub(super) enum Eff<'c, T: Pooled> {
+    Borrowed(&'c [T]),
+    Owned(Aligned<T>),
+}
+
+impl<T: Pooled> std::ops::Deref for Eff<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Eff::Borrowed(w) => w,
+            Eff::Owned(w) => w,
+        }
+    }
+}
+
+/// The samples of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases, in
+/// `slots` slots of one input each: each sample's group (its window's first basis, or
+/// none), the groups' bounds, and the grouped samples in group order with their 5 factors
+/// (base, then the window) and output-gradient offsets; `ready` once every slot is filled.
+#[derive(Debug, Default)]
+pub(super) struct Groups<T: Pooled> {
+    pub(super) key: Vec<u32>,
+    pub(super) start: Vec<usize>,
+    pub(super) next: Vec<usize>,
+    pub(super) alpha: Vec<T>,
+    pub(super) goff: Vec<u32>,
+    pub(super) ready: bool,
+}
+
+impl<T: Pooled> Drop for Groups<T> {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.key));
+        pool::give(std::mem::take(&mut self.start));
+        pool::give(std::mem::take(&mut self.next));
+        pool::give(std::mem::take(&mut self.alpha));
+        pool::give(std::mem::take(&mut self.goff));
+    }
+}
+
+impl<T: Real> Groups<T> {
+    pub(super) fn new(n: usize, nb: usize, slots: usize) -> Self {
+        Groups {
+            key: pool::zeros(n),
+            start: pool::zeros(slots * (nb + 1)),
+            next: pool::zeros(nb),
+            alpha: pool::zeros(5 * n * slots),
+            goff: pool::zeros(n * slots),
+            ready: false,
+        }
+    }
+}
+
+impl<T: Real> Layer<T> {
+    /// The basis windows and base values of `x (n, in)`, with the derivatives a backward
+    /// pass needs.
+    pub fn basis_cache(&self, x: &Tensor<T>) -> BasisCache<T> {
+        self.basis_cache_with(x, true)
+    }
+
+    /// [`Self::basis_cache`]; `with_der: false` (inference) leaves `der` empty and skips
+    /// the derivatives where the evaluation allows it.
+    pub fn basis_cache_with(&self, x: &Tensor<T>, with_der: bool) -> BasisCache<T> {
+        let (ni, k, nt) = (self.n_in, self.k, self.nt());
+        let n = x.rows;
+        let w = k + 1;
+        // Entries are appended in (input, sample) order, so nothing is zero-filled first.
+        let mut c = BasisCache {
+            eff: None,
+            keep: false,
+            groups: Default::default(),
+            n,
+            row: pool::take(n * ni),
+            moved: pool::take(n * ni),
+            val: pool::take(n * ni * w),
+            der: if with_der { pool::take(n * ni * w) } else { Vec::new() },
+            b: pool::take(n * ni),
+            db: pool::take(n * ni),
+        };
+        let mut tp = Vec::new();
+        for i in 0..ni {
+            let t = self.knots_of(i);
+            debug_assert_eq!(t.len(), nt);
+            let xs = x.data[i..].iter().step_by(ni.max(1)).take(n).copied();
+            self.push_base(&mut c, xs.clone());
+            // cubic splines on uniform knots (no grid update yet) take a division-free path,
+            // 4 samples at a time
+            match bspline::uniform_step(t).filter(|_| k == 3).map(|h| T::ONE / h) {
+                Some(inv_h) => self.push_cubic(&mut c, i, xs, with_der, t[0], inv_h),
+                None => {
+                    bspline::pad_knots(t, k, &mut tp);
+                    let mut scratch = [T::ZERO; bspline::WIN];
+                    self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_padded(t, &tp, k, xv, val, der.unwrap_or(&mut scratch)))
+                }
+            }
+        }
+        c
+    }
+}
+
+impl<T: Real> Layer<T> {
+    /// Appends the base function and its derivative at the samples `xs` to `c.b` and `c.db`,
+    /// in a loop of its own over contiguous memory (in float32 it vectorises: see
+    /// `Real::sigmoid`).
+    fn push_base(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T>) {
+        let m0 = c.b.len();
+        c.b.extend(xs);
+        c.db.resize(c.b.len(), T::ZERO);
+        let (bs, dbs) = (&mut c.b[m0..], &mut c.db[m0..]);
+        match self.base {
+            Base::Silu => {
+                for (b, db) in bs.iter_mut().zip(dbs.iter_mut()) {
+                    (*b, *db) = silu_both(*b);
+                }
+            }
+            base => {
+                for (b, db) in bs.iter_mut().zip(dbs.iter_mut()) {
+                    (*b, *db) = base.eval(*b);
+                }
+            }
+        }
+    }
+
+    /// [`Self::push_input`] for cubic windows on uniform knots from `t0`, `1 / inv_h` apart:
+    /// 4 samples at a time through [`Real::cubic4`], and one by one where it declines (a
+    /// window not wholly inside the basis) and for the last `n % 4` samples.
+    fn push_cubic(&self, c: &mut BasisCache<T>, i: usize, mut xs: impl Iterator<Item = T>, with_der: bool, t0: T, inv_h: T) {
+        let (nt, no) = (self.nt(), self.n_out);
+        let rows0 = i * self.nb() * no;
+        let (mut val, mut der) = ([T::ZERO; 16], [T::ZERO; 16]);
+        loop {
+            let mut x = [T::ZERO; 4];
+            let mut m = 0;
+            for (xv, v) in x.iter_mut().zip(xs.by_ref()) {
+                *xv = v;
+                m += 1;
+            }
+            match T::cubic4(&x, t0, inv_h, nt, &mut val, with_der.then_some(&mut der)).filter(|_| m == 4) {
+                Some(first) => {
+                    c.row.extend(first.map(|j0| rows0 + j0 * no));
+                    c.val.extend_from_slice(&val);
+                    if with_der {
+                        c.der.extend_from_slice(&der);
+                    }
+                }
+                None => {
+                    self.push_input(c, i, x.into_iter().take(m), with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t0, inv_h, nt, xv, val, der))
+                }
+            }
+            if m < 4 {
+                break;
+            }
+        }
+    }
+
+    /// Appends input `i`'s window entries for the samples `xs` to `c`; `eval(x, val, der)`
+    /// writes the window (and, given `der`, its derivatives) and returns its first basis,
+    /// which may lie outside `0..nb` (`None`: no basis is non-zero).
+    #[inline(always)]
+    fn push_input(
+        &self,
+        c: &mut BasisCache<T>,
+        i: usize,
+        xs: impl Iterator<Item = T>,
+        with_der: bool,
+        mut eval: impl FnMut(T, &mut [T], Option<&mut [T]>) -> Option<isize>,
+    ) {
+        let w = self.k + 1;
+        // the last first basis of a window inside the basis (nb = g + k >= k + 1)
+        let top = (self.nb() - w) as isize;
+        let (rows0, no) = (i * self.nb() * self.n_out, self.n_out);
+        let mut val = [T::ZERO; bspline::WIN];
+        let mut der = [T::ZERO; bspline::WIN];
+        for xv in xs {
+            let st = eval(xv, &mut val[..w], if with_der { Some(&mut der[..w]) } else { None });
+            let j0 = match st {
+                Some(st) if (0..=top).contains(&st) => st,
+                // moved inside, keeping the bases that exist (none when x is outside)
+                st => {
+                    c.moved.push(c.row.len());
+                    let j0 = st.map_or(0, |st| st.clamp(0, top));
+                    let (v0, d0) = (val, der);
+                    for r in 0..w {
+                        // basis j0 + r is the evaluated window's entry j0 + r - st, if any
+                        let src = st.map(|st| j0 + r as isize - st).filter(|src| (0..w as isize).contains(src));
+                        val[r] = src.map_or(T::ZERO, |src| v0[src as usize]);
+                        der[r] = src.map_or(T::ZERO, |src| d0[src as usize]);
+                    }
+                    j0
+                }
+            };
+            c.row.push(rows0 + j0 as usize * no);
+            c.val.extend_from_slice(&val[..w]);
+            if with_der {
+                c.der.extend_from_slice(&der[..w]);
+            }
+        }
+    }
+
+    /// The effective weights from the cache when it holds them, else computed (and given
+    /// back to the pool when dropped).
+    pub(super) fn eff<'c>(&self, c: &'c BasisCache<T>, p: &[T]) -> (Eff<'c, T>, Eff<'c, T>) {
+        match &c.eff {
+            Some((w, wb)) => (Eff::Borrowed(w), Eff::Borrowed(wb)),
+            None => {
+                let (w, wb) = self.effective(p);
+                (Eff::Owned(w), Eff::Owned(wb))
+            }
+        }
+    }
+}

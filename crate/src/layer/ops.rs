@@ -1,0 +1,225 @@
+//! The layer on a tape: [`KanOp`] (the layer as one fused op) and [`EdgeScaleOp`] (the
+//! regulariser's per-edge scales), sharing one [`BasisCache`] per layer and input.
+
+use super::{BasisCache, Layer};
+use crate::autodiff::{std_rows, std_rows_backward, Fused, Tensor};
+use crate::pool::{self, Pooled};
+use crate::real::Real;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A basis cache shared by the ops of one layer on one tape.
+pub type SharedCache<T> = Rc<RefCell<Option<BasisCache<T>>>>;
+
+/// The layer as a fused tape op: inputs `[x (n, in)]`, output `(n, out)`. The forward
+/// fills `cache`, which the backward and an [`EdgeScaleOp`] on the same input reuse.
+pub struct KanOp<'a, T: Pooled> {
+    pub layer: &'a Layer<T>,
+    pub cache: SharedCache<T>,
+    /// Whether the backward computes the gradient of the input (not for the data).
+    pub need_dx: bool,
+    /// Whether the basis cache holds basis derivatives: for the input gradient, and for an
+    /// [`EdgeScaleOp`] sharing the cache.
+    pub need_der: bool,
+    /// Whether this op is the only one that adds to the layer's parameter gradients (no
+    /// regulariser on the tape): they then build up in place (see `backward_cached`).
+    pub exclusive: bool,
+    /// Whether `cache` outlives the tape (the same input on every tape, and the layer's
+    /// knots unchanged: the owner clears it otherwise). Its effective weights are dropped
+    /// when the op is made, as a new tape may bring new parameters; the basis, and the
+    /// backward pass's groups of samples (see [`BasisCache::keep`]), stay.
+    pub keep: bool,
+}
+
+impl<'a, T: Real> KanOp<'a, T> {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn new(layer: &'a Layer<T>) -> Self {
+        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true, exclusive: false, keep: false }
+    }
+
+    /// The op on a cache that outlives the tape (see [`Self::keep`]).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn kept(layer: &'a Layer<T>, cache: SharedCache<T>) -> Self {
+        if let Some(c) = cache.borrow_mut().as_mut() {
+            c.eff = None;
+        }
+        KanOp { cache, keep: true, ..Self::new(layer) }
+    }
+}
+
+fn cached<'c, T: Real>(cache: &'c SharedCache<T>, layer: &Layer<T>, x: &Tensor<T>, p: &[T], with_der: bool, keep: bool) -> std::cell::Ref<'c, BasisCache<T>> {
+    // rebuilt when missing, or when basis derivatives are asked for but were not computed
+    // by the first user of the cache (keeping its `keep`)
+    let rebuild = match &*cache.borrow() {
+        None => Some(false),
+        Some(c) => (with_der && c.der.is_empty() && !c.val.is_empty()).then_some(c.keep),
+    };
+    if let Some(was_kept) = rebuild {
+        let mut c = layer.basis_cache_with(x, with_der);
+        c.keep = was_kept;
+        *cache.borrow_mut() = Some(c);
+    }
+    {
+        // a kept cache comes to each new tape without effective weights (see `KanOp::keep`)
+        let mut guard = cache.borrow_mut();
+        let c = guard.as_mut().expect("the cache was just filled");
+        c.keep |= keep;
+        if c.eff.is_none() {
+            c.eff = Some(layer.effective(p));
+        }
+    }
+    std::cell::Ref::map(cache.borrow(), |c| c.as_ref().unwrap())
+}
+
+impl<T: Real> Fused<T> for KanOp<'_, T> {
+    fn name(&self) -> &'static str {
+        "kan_layer"
+    }
+    fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
+        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
+        self.layer.forward_cached(ins[0], p, &c)
+    }
+    fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
+        let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
+        self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx, self.exclusive);
+    }
+}
+
+/// The regularisation's edge scales as a fused op, as pykan computes them:
+/// `a_oi = std_s(numeric edge output) / (std_s(x_i) + 0.1)` (unbiased std over the batch).
+/// Inputs `[x (n, in)]`, output `(out, in)`. Edge outputs are recomputed from the basis
+/// cache rather than stored (`n * in * out` values would not fit for wide layers).
+pub struct EdgeScaleOp<'a, T: Pooled> {
+    pub layer: &'a Layer<T>,
+    pub cache: SharedCache<T>,
+    /// Per-edge mean and std of the outputs from the forward, `(in, out)` each.
+    moments: RefCell<Option<(Vec<T>, Vec<T>)>>,
+}
+
+impl<'a, T: Real> EdgeScaleOp<'a, T> {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn new(layer: &'a Layer<T>, cache: SharedCache<T>) -> Self {
+        EdgeScaleOp { layer, cache, moments: RefCell::new(None) }
+    }
+
+    /// Calls `f(s, i, y)` with the numeric edge outputs `y (out)` of every (sample, input),
+    /// input by input.
+    fn for_each_edge(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T], mut f: impl FnMut(usize, usize, &[T])) {
+        let l = self.layer;
+        let (ni, no) = (l.n_in, l.n_out);
+        let n = x.rows;
+        let mut y = pool::zeros(no);
+        for i in 0..ni {
+            for s in 0..n {
+                y.iter_mut().for_each(|e| *e = T::ZERO);
+                l.add_edge_rows(c, i * n + s, i, w, wb, &mut y);
+                f(s, i, &y);
+            }
+        }
+        pool::give(y);
+    }
+
+    fn moments(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T]) -> (Vec<T>, Vec<T>) {
+        let (ni, no) = (self.layer.n_in, self.layer.n_out);
+        let n = x.rows;
+        // shifted sums (shift = the first sample's outputs) keep the variance accurate
+        let mut shift: Vec<T> = pool::zeros(ni * no);
+        let mut s1: Vec<T> = pool::zeros(ni * no);
+        let mut s2: Vec<T> = pool::zeros(ni * no);
+        self.for_each_edge(x, c, w, wb, |s, i, y| {
+            let e = &mut shift[i * no..(i + 1) * no];
+            if s == 0 {
+                e.copy_from_slice(y);
+            }
+            for o in 0..no {
+                let d = y[o] - e[o];
+                s1[i * no + o] += d;
+                s2[i * no + o] += d * d;
+            }
+        });
+        let nf = T::from_usize(n.max(1));
+        let dn = T::from_usize(n.saturating_sub(1).max(1));
+        let mut mean: Vec<T> = pool::zeros(ni * no);
+        let mut std: Vec<T> = pool::zeros(ni * no);
+        for e in 0..ni * no {
+            let m = s1[e] / nf;
+            mean[e] = shift[e] + m;
+            std[e] = ((s2[e] - s1[e] * m).max(T::ZERO) / dn).sqrt();
+        }
+        for v in [shift, s1, s2] {
+            pool::give(v);
+        }
+        (mean, std)
+    }
+}
+
+impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
+    fn name(&self) -> &'static str {
+        "edge_scale"
+    }
+    fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
+        let x = ins[0];
+        let (ni, no) = (self.layer.n_in, self.layer.n_out);
+        let c = cached(&self.cache, self.layer, x, p, false, false);
+        let (w, wb) = self.layer.eff(&c, p);
+        let (mean, sy) = self.moments(x, &c, &w, &wb);
+        let sx = std_rows(x);
+        let mut out = Tensor::zeros(no, ni);
+        for i in 0..ni {
+            for o in 0..no {
+                out.data[o * ni + i] = sy[i * no + o] / (sx.data[i] + T::from_f64(0.1));
+            }
+        }
+        *self.moments.borrow_mut() = Some((mean, sy));
+        out
+    }
+    fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, ga: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
+        let x = ins[0];
+        let l = self.layer;
+        let (ni, no) = (l.n_in, l.n_out);
+        let c = cached(&self.cache, l, x, p, true, false);
+        let (w, wb) = l.eff(&c, p);
+        let (mean, sy) = match self.moments.borrow_mut().take() {
+            Some(m) => m,
+            None => self.moments(x, &c, &w, &wb),
+        };
+        let sx = std_rows(x);
+        let eps = T::from_f64(0.1);
+        let dn = T::from_usize(x.rows.saturating_sub(1).max(1));
+        // d a_oi / d y_sio = gcoef_io * (y_sio - mean_io)
+        let mut gcoef = pool::zeros(ni * no);
+        let mut g_sx = pool::zeros(ni);
+        for i in 0..ni {
+            let den = sx.data[i] + eps;
+            for o in 0..no {
+                let g = ga.data[o * ni + i];
+                let e = i * no + o;
+                if sy[e] > T::ZERO {
+                    gcoef[e] = g / den / (dn * sy[e]);
+                }
+                g_sx[i] -= g * sy[e] / (den * den);
+            }
+        }
+        std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
+        let mut gw = pool::zeros(w.len());
+        let mut gwb = pool::zeros(wb.len());
+        let mut gy = pool::zeros(no);
+        let mut gx = pool::zeros(x.rows * ni);
+        let n = x.rows;
+        self.for_each_edge(x, &c, &w, &wb, |s, i, y| {
+            for o in 0..no {
+                let e = i * no + o;
+                gy[o] = gcoef[e] * (y[o] - mean[e]);
+            }
+            gx[s * ni + i] += l.edge_grads(i * n + s, i, &gy, &c, &w, &wb, &mut gw, &mut gwb);
+        });
+        for (a, b) in gs[0].data.iter_mut().zip(&gx) {
+            *a += *b;
+        }
+        let (g_coef, g_sb, g_sp, _) = l.grad_blocks(pg);
+        l.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
+        for v in [gw, gwb, gy, gx, gcoef, g_sx, mean, sy] {
+            pool::give(v);
+        }
+    }
+}

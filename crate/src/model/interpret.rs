@@ -1,0 +1,351 @@
+//! Interpretability: attribution scores, pruning, and symbolic edges (suggestions,
+//! fitting, and fixing every edge at once).
+
+use super::{Model, SymbolicFix};
+use crate::autodiff::Tensor;
+use crate::error::{Failure, Res};
+use crate::real::Real;
+
+/// One candidate of [`Model::suggest`].
+#[derive(Clone, Debug)]
+pub struct Suggestion {
+    pub id: u16,
+    pub complexity: f64,
+    pub fit: crate::symbolic::Fit,
+    pub score: f64,
+}
+
+/// Orders suggestions best (lowest score) first; ties keep the library's order.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn rank_suggestions(v: &mut [Suggestion]) {
+    // insertion sort, stable: the list is the symbolic library, a few dozen entries, and
+    // this keeps a general sort's code out of the module
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1].score.total_cmp(&v[j].score) == core::cmp::Ordering::Greater {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Attribution scores: per node layer (`L + 1`), and per layer `(out, in)` row-major.
+#[derive(Clone, Debug)]
+pub struct Scores {
+    pub nodes: Vec<Vec<f64>>,
+    pub edges: Vec<Vec<f64>>,
+}
+
+impl<T: Real> Model<T> {
+    /// The samples interpretability works on: `x`, or the inputs of the last fit.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn samples(&self, x: Option<Tensor<T>>) -> Res<Tensor<T>> {
+        match x.or_else(|| self.cache.clone()) {
+            Some(t) if t.rows >= 2 => Ok(t),
+            _ => Err(Failure::invalid("no samples: pass an input with at least 2 rows, or fit the model first")),
+        }
+    }
+
+    /// Edge and node scores computed backwards from the outputs (pykan's `attribute`):
+    /// edge score = std of the edge's output x score of the (sub)node it feeds /
+    /// (std of that subnode + 1e-4); node score = sum of its outgoing edge scores;
+    /// scores are averaged over the outputs they are traced from.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn attribute(&self, x: &Tensor<T>) -> Scores {
+        let nl = self.layers.len();
+        let acts = self.activations(x);
+        let mut edge_std = Vec::with_capacity(nl);
+        let mut sub_std = Vec::with_capacity(nl);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (ni, no) = (layer.n_in, layer.n_out);
+            let xin = &acts[l];
+            let mut buf = vec![T::ZERO; no];
+            let (mut s1, mut s2) = (vec![0.0f64; ni * no], vec![0.0f64; ni * no]);
+            for s in 0..xin.rows {
+                for i in 0..ni {
+                    layer.edge_values(i, xin.data[s * ni + i], &self.params, true, &mut buf);
+                    for o in 0..no {
+                        let v = buf[o].to_f64();
+                        s1[o * ni + i] += v;
+                        s2[o * ni + i] += v * v;
+                    }
+                }
+            }
+            let n = xin.rows as f64;
+            let std = |a: f64, b: f64| ((b - a * a / n).max(0.0) / (n - 1.0).max(1.0)).sqrt();
+            edge_std.push((0..ni * no).map(|e| std(s1[e], s2[e])).collect::<Vec<_>>());
+            let sub = layer.forward(xin, &self.params);
+            let ss = crate::autodiff::std_rows(&sub);
+            sub_std.push(ss.data.iter().map(|v| v.to_f64()).collect::<Vec<_>>());
+        }
+        let k_out = self.n_out();
+        // s[k][q]: score of node q (of the current node layer) traced from output k
+        let mut s: Vec<Vec<f64>> = (0..k_out).map(|k| (0..k_out).map(|q| if q == k { 1.0 } else { 0.0 }).collect()).collect();
+        let mut nodes = vec![Vec::new(); nl + 1];
+        let mut edges = vec![Vec::new(); nl];
+        let mean =
+            |rows: &Vec<Vec<f64>>, len: usize| -> Vec<f64> { (0..len).map(|q| rows.iter().map(|r| r[q]).sum::<f64>() / rows.len().max(1) as f64).collect() };
+        nodes[nl] = mean(&s, k_out);
+        for l in (0..nl).rev() {
+            let layer = &self.layers[l];
+            let (ni, no) = (layer.n_in, layer.n_out);
+            let (sum, mult) = self.cfg.width[l + 1];
+            let mut e_acc = vec![0.0; ni * no];
+            let mut next = vec![vec![0.0; ni]; k_out];
+            for k in 0..k_out {
+                // subnode scores: a mult node passes its score to both factors
+                let sub: Vec<f64> = (0..no).map(|j| if j < sum { s[k][j] } else { s[k][sum + (j - sum) / 2] }).collect();
+                debug_assert_eq!(no, sum + 2 * mult);
+                for j in 0..no {
+                    for i in 0..ni {
+                        let e = edge_std[l][j * ni + i] * sub[j] / (sub_std[l][j] + 1e-4);
+                        e_acc[j * ni + i] += e / k_out as f64;
+                        next[k][i] += e;
+                    }
+                }
+            }
+            edges[l] = e_acc;
+            nodes[l] = mean(&next, ni);
+            s = next;
+        }
+        Scores { nodes, edges }
+    }
+
+    /// A model with only the nodes `keep[l]` of every node layer (sorted indices; the
+    /// input and output layers must keep what the caller wants to keep).
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn subset(&self, keep: &[Vec<usize>]) -> Res<Model<T>> {
+        let nl = self.layers.len();
+        let mut cfg = self.cfg.clone();
+        for l in 0..=nl {
+            let (sum, _) = self.cfg.width[l];
+            let ks = keep[l].iter().filter(|&&q| q < sum).count();
+            cfg.width[l] = (ks, keep[l].len() - ks);
+            if keep[l].is_empty() {
+                return Err(Failure::invalid(format!("subset: node layer {l} would have no nodes")));
+            }
+        }
+        let subnodes = |l: usize| -> Vec<usize> {
+            let (sum, _) = self.cfg.width[l];
+            keep[l].iter().flat_map(|&q| if q < sum { vec![q] } else { vec![sum + 2 * (q - sum), sum + 2 * (q - sum) + 1] }).collect()
+        };
+        let mut layers = Vec::with_capacity(nl);
+        let mut params = Vec::new();
+        for l in 0..nl {
+            let src = &self.layers[l];
+            let (ins, outs) = (&keep[l], subnodes(l + 1));
+            let (ni, no, nb, nt) = (ins.len(), outs.len(), src.nb(), src.nt());
+            let mut ly = src.clone();
+            ly.n_in = ni;
+            ly.n_out = no;
+            ly.off = params.len();
+            ly.knots = ins.iter().flat_map(|&i| src.knots_of(i).to_vec()).collect();
+            debug_assert_eq!(ly.knots.len(), ni * nt);
+            ly.mask = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.mask[i * src.n_out + o])).collect();
+            ly.sym = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.sym[i * src.n_out + o])).collect();
+            let p = &self.params;
+            let mut block = vec![T::ZERO; ly.n_params()];
+            for (ii, &i) in ins.iter().enumerate() {
+                for j in 0..nb {
+                    for (oo, &o) in outs.iter().enumerate() {
+                        block[(ii * nb + j) * no + oo] = p[src.coef_off() + (i * nb + j) * src.n_out + o];
+                    }
+                }
+            }
+            let base = ni * nb * no;
+            for (ii, &i) in ins.iter().enumerate() {
+                for (oo, &o) in outs.iter().enumerate() {
+                    let (e, e0) = (ii * no + oo, i * src.n_out + o);
+                    block[base + e] = p[src.sb_off() + e0];
+                    block[base + ni * no + e] = p[src.sp_off() + e0];
+                    for q in 0..4 {
+                        block[base + 2 * ni * no + e * 4 + q] = p[src.aff_off() + e0 * 4 + q];
+                    }
+                }
+            }
+            params.extend(block);
+            layers.push(ly);
+        }
+        let cache = self.cache.as_ref().map(|c| {
+            let ins = &keep[0];
+            let mut d = Vec::with_capacity(c.rows * ins.len());
+            for r in 0..c.rows {
+                for &i in ins {
+                    d.push(c.data[r * c.cols + i]);
+                }
+            }
+            Tensor::from_vec(c.rows, ins.len(), d)
+        });
+        Ok(Model { cfg, layers, params, cache, fit: None })
+    }
+
+    /// pykan's prune: drop hidden nodes scoring at most `node_th` (keeping at least the best
+    /// one per layer), then mask numeric edges of the smaller model scoring at most `edge_th`.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn prune(&self, node_th: f64, edge_th: f64, x: &Tensor<T>) -> Res<Model<T>> {
+        let sc = self.attribute(x);
+        let nl = self.layers.len();
+        let mut keep: Vec<Vec<usize>> = Vec::with_capacity(nl + 1);
+        for l in 0..=nl {
+            let n = sc.nodes[l].len();
+            if l == 0 || l == nl {
+                keep.push((0..n).collect());
+                continue;
+            }
+            let mut k: Vec<usize> = (0..n).filter(|&q| sc.nodes[l][q] > node_th).collect();
+            if k.is_empty() {
+                let best = (0..n).max_by(|&a, &b| sc.nodes[l][a].total_cmp(&sc.nodes[l][b])).unwrap_or(0);
+                k.push(best);
+            }
+            keep.push(k);
+        }
+        let mut m = self.subset(&keep)?;
+        let sc2 = m.attribute(&x.clone());
+        for (l, layer) in m.layers.iter_mut().enumerate() {
+            let (ni, no) = (layer.n_in, layer.n_out);
+            for i in 0..ni {
+                for o in 0..no {
+                    if sc2.edges[l][o * ni + i] <= edge_th {
+                        layer.mask[i * no + o] = T::ZERO;
+                    }
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    /// Inputs scoring above `th` (at least the best one) and the model restricted to them.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn prune_inputs(&self, th: f64, x: &Tensor<T>) -> Res<(Model<T>, Vec<usize>)> {
+        let sc = self.attribute(x);
+        let n = sc.nodes[0].len();
+        let mut k: Vec<usize> = (0..n).filter(|&q| sc.nodes[0][q] > th).collect();
+        if k.is_empty() {
+            k.push((0..n).max_by(|&a, &b| sc.nodes[0][a].total_cmp(&sc.nodes[0][b])).unwrap_or(0));
+        }
+        let mut keep = vec![k.clone()];
+        for l in 1..=self.layers.len() {
+            keep.push((0..self.cfg.width[l].0 + self.cfg.width[l].1).collect());
+        }
+        Ok((self.subset(&keep)?, k))
+    }
+
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn check_edge(&self, l: usize, i: usize, j: usize) -> Res<()> {
+        let ly = self.layers.get(l).ok_or_else(|| Failure::invalid(format!("symbolic: layer {l} out of range (depth {})", self.layers.len())))?;
+        if i >= ly.n_in || j >= ly.n_out {
+            return Err(Failure::invalid(format!("symbolic: edge ({l}, {i}, {j}) out of range: layer {l} has {} inputs and {} outputs", ly.n_in, ly.n_out)));
+        }
+        Ok(())
+    }
+
+    /// The inputs and outputs of edge `(l, i, j)` on the samples `x`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn edge_samples(&self, l: usize, i: usize, j: usize, x: &Tensor<T>) -> (Vec<f64>, Vec<f64>) {
+        let acts = self.activations(x);
+        let ly = &self.layers[l];
+        let xin = &acts[l];
+        let mut buf = vec![T::ZERO; ly.n_out];
+        let mut xs = Vec::with_capacity(xin.rows);
+        let mut ys = Vec::with_capacity(xin.rows);
+        for s in 0..xin.rows {
+            let xv = xin.data[s * ly.n_in + i];
+            ly.edge_values(i, xv, &self.params, true, &mut buf);
+            xs.push(xv.to_f64());
+            ys.push(buf[j].to_f64());
+        }
+        (xs, ys)
+    }
+
+    /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn suggest(
+        &self,
+        l: usize,
+        i: usize,
+        j: usize,
+        lib: &[(u16, f64)],
+        weight_simple: f64,
+        ar: (f64, f64),
+        br: (f64, f64),
+        x: &Tensor<T>,
+    ) -> Res<Vec<Suggestion>> {
+        self.check_edge(l, i, j)?;
+        let (xs, ys) = self.edge_samples(l, i, j, x);
+        let mut out: Vec<Suggestion> = lib
+            .iter()
+            .map(|&(id, cx)| {
+                let f = |v: f64| crate::symbolic::eval::<f64>(id, v).0;
+                let fit = crate::symbolic::fit_params(&xs, &ys, &f, ar, br, 101, 3);
+                Suggestion { id, complexity: cx, fit, score: crate::symbolic::score(cx, fit.r2, weight_simple) }
+            })
+            .collect();
+        rank_suggestions(&mut out);
+        Ok(out)
+    }
+
+    /// Makes edge `(l, i, j)` symbolic with function `id`, fitting `(a, b, c, d)` to the
+    /// edge's samples when `fit`, else `(1, 0, 1, 0)`; the numeric part is masked.
+    /// Returns r2 (NaN without fitting).
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn fix_symbolic(&mut self, l: usize, i: usize, j: usize, id: u16, fit: bool, ar: (f64, f64), br: (f64, f64), x: Option<&Tensor<T>>) -> Res<f64> {
+        self.check_edge(l, i, j)?;
+        let (aff, r2) = if fit {
+            let x = x.ok_or_else(|| Failure::invalid("fixSymbolic: fitting needs samples; pass an input or fit first"))?;
+            let (xs, ys) = self.edge_samples(l, i, j, x);
+            let f = |v: f64| crate::symbolic::eval::<f64>(id, v).0;
+            let ft = crate::symbolic::fit_params(&xs, &ys, &f, ar, br, 101, 3);
+            ([ft.a, ft.b, ft.c, ft.d], ft.r2)
+        } else {
+            ([1.0, 0.0, 1.0, 0.0], f64::NAN)
+        };
+        let ly = &mut self.layers[l];
+        let e = i * ly.n_out + j;
+        ly.sym[e] = id;
+        ly.mask[e] = T::ZERO;
+        let a = ly.aff_off() + e * 4;
+        for q in 0..4 {
+            self.params[a + q] = T::from_f64(aff[q]);
+        }
+        Ok(r2)
+    }
+
+    /// Fixes every live numeric edge to its best candidate whose r2 reaches `r2_th`.
+    /// Returns `(l, i, j, id, r2)` per edge fixed.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn auto_symbolic(
+        &mut self,
+        lib: &[(u16, f64)],
+        r2_th: f64,
+        weight_simple: f64,
+        ar: (f64, f64),
+        br: (f64, f64),
+        x: &Tensor<T>,
+    ) -> Res<Vec<SymbolicFix>> {
+        let mut done = Vec::new();
+        for l in 0..self.layers.len() {
+            let (ni, no) = (self.layers[l].n_in, self.layers[l].n_out);
+            for i in 0..ni {
+                for j in 0..no {
+                    let e = i * no + j;
+                    if self.layers[l].sym[e] != 0 || self.layers[l].mask[e] == T::ZERO {
+                        continue;
+                    }
+                    let best = self.suggest(l, i, j, lib, weight_simple, ar, br, x)?;
+                    if let Some(b) = best.first() {
+                        if b.fit.r2 >= r2_th {
+                            let r2 = self.fix_symbolic(l, i, j, b.id, true, ar, br, Some(x))?;
+                            done.push((l, i, j, b.id, r2));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(done)
+    }
+}

@@ -1,0 +1,180 @@
+use super::*;
+
+fn dataset(n: usize, seed: u64) -> Data<f64> {
+    let mut r = Rng::new(seed);
+    let x: Vec<f64> = (0..2 * n).map(|_| r.uniform() * 2.0 - 1.0).collect();
+    let y: Vec<f64> = (0..n).map(|s| ((std::f64::consts::PI * x[2 * s]).sin() + x[2 * s + 1].powi(2)).exp()).collect();
+    Data { x: Tensor::from_vec(n, 2, x), y: Tensor::from_vec(n, 1, y) }
+}
+
+#[test]
+fn a_kept_first_layer_cache_gives_the_same_bits() {
+    // inputs past the grid (moved windows), with and without the regulariser (whose
+    // edge scales share the cache), over several parameter vectors on one cache
+    let cfg = ModelConfig { width: vec![(2, 0), (4, 0), (1, 0)], grid: vec![5], ..Default::default() };
+    let m: Model<f64> = Model::new(&cfg).unwrap();
+    let mut d = dataset(45, 5);
+    d.x.data.iter_mut().for_each(|v| *v *= 1.3);
+    for lamb in [0.0, 0.01] {
+        let fc = FitConfig { lamb, ..Default::default() };
+        let kept = SharedCache::default();
+        let mut r = Rng::new(4);
+        for _ in 0..3 {
+            let p: Vec<f64> = m.params.iter().map(|v| v + 0.2 * (r.uniform() - 0.5)).collect();
+            let (f0, g0, ..) = m.objective(&p, &d, &fc, None);
+            let (f1, g1, ..) = m.objective(&p, &d, &fc, Some(&kept));
+            assert_eq!(f0.to_bits(), f1.to_bits(), "lamb {lamb}");
+            assert!(g0.iter().zip(&g1).all(|(a, b)| a.to_bits() == b.to_bits()), "lamb {lamb}");
+            let c = kept.borrow();
+            let c = c.as_ref().expect("the kept cache is filled");
+            assert!(c.keep && !c.moved.is_empty());
+        }
+    }
+}
+
+#[test]
+fn objective_gradient_with_regulariser_and_mult_nodes() {
+    let cfg = ModelConfig { width: vec![(2, 0), (2, 1), (1, 0)], grid: vec![4], ..Default::default() };
+    let m: Model<f64> = Model::new(&cfg).unwrap();
+    let d = dataset(20, 3);
+    let fc = FitConfig { lamb: 0.3, ..Default::default() };
+    let mut r = Rng::new(2);
+    let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
+    let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
+    let mut q = p.clone();
+    for i in (0..p.len()).step_by(7) {
+        let h = 1e-6;
+        q[i] = p[i] + h;
+        let fp = m.objective(&q, &d, &fc, None).0;
+        q[i] = p[i] - h;
+        let fm = m.objective(&q, &d, &fc, None).0;
+        q[i] = p[i];
+        let fd = (fp - fm) / (2.0 * h);
+        assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "param {i}: {} vs {fd} (f {f0})", g[i]);
+    }
+}
+
+#[test]
+fn hellokan_path_reaches_pykan_accuracy() {
+    let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
+    let mut m: Model<f64> = Model::new(&cfg).unwrap();
+    let (train, test) = (dataset(1000, 1), dataset(1000, 2));
+    m.fit_begin(train.clone(), Some(test.clone()), FitConfig { lamb: 1e-3, ..Default::default() }).unwrap();
+    let mut last = None;
+    let t0 = std::time::Instant::now();
+    for _ in 0..50 {
+        last = Some(m.fit_step().unwrap());
+    }
+    eprintln!("50 steps in {:?}", t0.elapsed());
+    m.fit_end();
+    let r = last.unwrap();
+    eprintln!("grid 3: train {:.3e} test {:.3e} reg {:.3e}", r.train, r.test, r.reg);
+    assert!(r.test <= 3e-2, "{r:?}");
+    let mut m2 = m.refine(10).unwrap();
+    let before = m2.metric(&test, Loss::Mse);
+    eprintln!("refined to 10: test {before:.3e}");
+    m2.fit_begin(train, Some(test), FitConfig::default()).unwrap();
+    for _ in 0..50 {
+        last = Some(m2.fit_step().unwrap());
+    }
+    let r = last.unwrap();
+    eprintln!("grid 10: train {:.3e} test {:.3e}", r.train, r.test);
+    assert!(r.test <= 1e-3, "{r:?}");
+}
+
+mod interpret {
+    use super::dataset as ds;
+    use super::*;
+    use crate::symbolic::{lookup, LIB};
+
+    fn run(m: &mut Model<f64>, train: &Data<f64>, test: &Data<f64>, steps: usize, cfg: FitConfig) -> StepReport {
+        m.fit_begin(train.clone(), Some(test.clone()), cfg).unwrap();
+        let mut last = None;
+        for _ in 0..steps {
+            last = Some(m.fit_step().unwrap());
+        }
+        m.fit_end();
+        last.unwrap()
+    }
+
+    #[test]
+    fn hellokan_to_formula() {
+        let (train, test) = (ds(1000, 1), ds(1000, 2));
+        let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
+        let mut m: Model<f64> = Model::new(&cfg).unwrap();
+        let r = run(&mut m, &train, &test, 50, FitConfig { lamb: 1e-3, ..Default::default() });
+        eprintln!("g3 {:.2e}", r.test);
+        let x = m.cache.clone().unwrap();
+        let sc = m.attribute(&x);
+        eprintln!("node scores {:?}", sc.nodes);
+        let mut p = m.prune(1e-2, 3e-2, &x).unwrap();
+        eprintln!("pruned width {:?}", p.cfg.width);
+        let r = run(&mut p, &train, &test, 50, FitConfig::default());
+        eprintln!("pruned fit {:.2e}", r.test);
+        let mut f = p.refine(10).unwrap();
+        let r = run(&mut f, &train, &test, 50, FitConfig::default());
+        eprintln!("g10 {:.2e}", r.test);
+        let lib: Vec<(u16, f64)> = ["x", "x^2", "x^3", "x^4", "exp", "log", "sqrt", "tanh", "sin", "abs"]
+            .iter()
+            .map(|n| (lookup(n).unwrap(), LIB[lookup(n).unwrap() as usize - 1].1 as f64))
+            .collect();
+        let x = f.cache.clone().unwrap();
+        let t0 = std::time::Instant::now();
+        let done = f.auto_symbolic(&lib, 0.0, 0.8, (-10.0, 10.0), (-10.0, 10.0), &x).unwrap();
+        eprintln!("auto {:?} in {:?}", done.iter().map(|d| (d.0, d.1, d.2, LIB[d.3 as usize - 1].0, d.4)).collect::<Vec<_>>(), t0.elapsed());
+        let r = run(&mut f, &train, &test, 50, FitConfig::default());
+        eprintln!("symbolic {:.2e}", r.test);
+        for (l, ly) in f.layers.iter().enumerate() {
+            eprintln!("layer {l} aff {:?}", &f.params[ly.aff_off()..ly.end()]);
+        }
+        assert!(r.test < 1e-8, "{r:?}");
+    }
+}
+
+mod perf {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn breakdown() {
+        for (w, g, n) in
+            [(vec![(784usize, 0usize), (64, 0), (10, 0)], 5usize, 256usize), (vec![(100, 0), (100, 0)], 100, 512), (vec![(100, 0), (100, 0)], 5, 512)]
+        {
+            let cfg = ModelConfig { width: w.clone(), grid: vec![g], ..Default::default() };
+            let m: Model<f32> = Model::new(&cfg).unwrap();
+            let mut r = Rng::new(1);
+            let ni = w[0].0;
+            let x = Tensor::from_vec(n, ni, (0..n * ni).map(|_| (r.uniform() * 2.0 - 1.0) as f32).collect());
+            let l0 = &m.layers[0];
+            let reps = 5;
+            let t = std::time::Instant::now();
+            for _ in 0..reps {
+                std::hint::black_box(l0.basis_cache(&x));
+            }
+            let tc = t.elapsed() / reps;
+            let c = l0.basis_cache(&x);
+            let t = std::time::Instant::now();
+            let mut y = Tensor::zeros(1, 1);
+            for _ in 0..reps {
+                y = l0.forward_cached(&x, &m.params, &c);
+            }
+            let tf = t.elapsed() / reps;
+            let mut gx = vec![0.0f32; n * ni];
+            let mut pg = vec![0.0f32; m.params.len()];
+            let t = std::time::Instant::now();
+            for _ in 0..reps {
+                l0.backward_cached(&x, &m.params, &y, &mut gx, &mut pg, &c, false, false);
+            }
+            let tb = t.elapsed() / reps;
+            let y = Tensor::from_vec(n, m.n_out(), vec![0.0; n * m.n_out()]);
+            let d = Data { x: x.clone(), y };
+            let fc = FitConfig::default();
+            let t = std::time::Instant::now();
+            for _ in 0..reps {
+                std::hint::black_box(m.objective(&m.params, &d, &fc, None));
+            }
+            let to = t.elapsed() / reps;
+            let flops = 2.0 * 4.0 * (l0.n_in * l0.n_out * n) as f64;
+            eprintln!("{w:?} G{g} n{n}: cache {tc:?} fwd {tf:?} ({:.2} GF/s) bwd {tb:?} objective {to:?}", flops / tf.as_secs_f64() / 1e9);
+        }
+    }
+}
