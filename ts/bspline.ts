@@ -19,6 +19,7 @@ import type { Ptr } from "./raw/exports.js";
 import type { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";
 import { rawKernel } from "./raw/loader.js";
 
+/** The options of `bsplineBasis(x, options)` on a uniform grid. */
 export interface GridBasisOptions {
   /** Number of grid intervals over gridRange, >= 1. */
   grid: number;
@@ -28,22 +29,31 @@ export interface GridBasisOptions {
   gridRange?: [number, number];
   /** 0 for the basis, 1 or 2 for its derivatives with respect to x. Default 0. */
   derivative?: 0 | 1 | 2;
-  /** Default "float64". */
+  /** Precision of the result. Default "float64". */
   dtype?: DType;
 }
 
+/** The options of `bsplineBasis(x, options)` on an explicit knot vector. */
 export interface KnotBasisOptions {
   /** A non-decreasing knot vector with at least k + 2 entries. */
   knots: ArrayLike<number>;
+  /** Spline order (3 = cubic), 0..24. */
   k: number;
+  /** 0 for the basis, 1 or 2 for its derivatives with respect to x. Default 0. */
   derivative?: 0 | 1 | 2;
+  /** Precision of the result. Default "float64". */
   dtype?: DType;
 }
 
+/** The options of `bsplineKnots(options)`. */
 export interface KnotOptions {
+  /** Number of grid intervals over gridRange, >= 1. */
   grid: number;
+  /** Spline order: the knots extend k intervals beyond each end. */
   k: number;
+  /** [lo, hi] covered by the grid. Default [-1, 1]. */
   gridRange?: [number, number];
+  /** Precision of the result. Default "float64". */
   dtype?: DType;
 }
 

@@ -12,8 +12,11 @@ import type { DType } from "./matrix.js";
 import { checkOptions, enumOption, intOption, rangeOption } from "./options.js";
 import { BASE_CODE, DTYPE_CODE, FIT_SETTINGS, LOSS_CODE, OPT_CODE } from "./raw/exports.js";
 
-export type BaseFun = keyof typeof BASE_CODE;
+/** The residual function b(x) added to every edge's spline: silu(x) = x / (1 + e^-x), x, or 0. */
+export type BaseFun = "silu" | "identity" | "zero";
+BASE_CODE satisfies Record<BaseFun, number>;
 
+/** The options of `new KAN(options)`: the shape of the network and how it starts. */
 export interface KANOptions {
   /** Nodes per layer, inputs first; a hidden entry [n, m] has n sum and m multiplication nodes. */
   width: (number | [number, number])[];
@@ -29,40 +32,57 @@ export interface KANOptions {
   noiseScale?: number;
   /** Mix of uniform into percentile grids on grid updates. Default 0.02. */
   gridEps?: number;
-  /** Default "float64". */
+  /** Precision of the parameters and of every computation: "float32" (fast) or "float64". Default "float64". */
   dtype?: DType;
-  /** Default 1. */
+  /** Seed of the initial noise and scales; a seed gives the same model in every runtime. Default 1. */
   seed?: number;
-  /** Initial scale_base = scaleBaseMu/sqrt(n_in) + scaleBaseSigma * U(-1, 1)/sqrt(n_in). Defaults 0 and 1. */
+  /** Initial scale_base = scaleBaseMu/sqrt(n_in) + scaleBaseSigma * U(-1, 1)/sqrt(n_in). Default 0. */
   scaleBaseMu?: number;
+  /** The spread of the initial scale_base (see scaleBaseMu). Default 1. */
   scaleBaseSigma?: number;
   /** Initial scale_sp = scaleSp / sqrt(n_in). Default 1. */
   scaleSp?: number;
-  /** Whether fit trains scale_base / scale_sp (pykan's sb_trainable / sp_trainable). Default true. */
+  /** Whether fit trains scale_base (pykan's sb_trainable). Default true. */
   sbTrainable?: boolean;
+  /** Whether fit trains scale_sp (pykan's sp_trainable). Default true. */
   spTrainable?: boolean;
 }
 
 /** The validated, complete configuration of a model (what toJSON stores). */
 export interface KANConfig {
+  /** [sum nodes, multiplication nodes] per layer, inputs first. */
   width: [number, number][];
+  /** Grid intervals per layer (one entry per layer of edges). */
   grid: number[];
+  /** Spline order per layer. */
   k: number[];
+  /** The initial grid range. */
   gridRange: [number, number];
+  /** The residual function. */
   baseFun: BaseFun;
+  /** Scale of the initial spline noise. */
   noiseScale: number;
+  /** Mix of uniform into percentile grids on grid updates. */
   gridEps: number;
+  /** Precision of the parameters. */
   dtype: DType;
+  /** Seed of the initialisation. */
   seed: number;
+  /** Mean part of the initial scale_base. */
   scaleBaseMu: number;
+  /** Random part of the initial scale_base. */
   scaleBaseSigma: number;
+  /** Initial scale_sp times sqrt(n_in). */
   scaleSp: number;
+  /** Whether fit trains scale_base. */
   sbTrainable: boolean;
+  /** Whether fit trains scale_sp. */
   spTrainable: boolean;
 }
 
+/** The options of `model.fit(data, options)` and `model.trainer(data, options)`. */
 export interface FitOptions {
-  /** "lbfgs" (default) or "adam". */
+  /** The optimiser: "lbfgs" or "adam". Default "lbfgs". */
   opt?: "lbfgs" | "adam";
   /** Default 100. For a trainer, the number of steps it may take. */
   steps?: number;
@@ -72,21 +92,23 @@ export interface FitOptions {
   batch?: number;
   /** Weight of the sparsity regulariser. Default 0. */
   lamb?: number;
-  /** Weights of the L1 and entropy parts of the regulariser. Defaults 1 and 2. */
+  /** Weight of the L1 part of the regulariser. Default 1. */
   lambL1?: number;
+  /** Weight of the entropy part of the regulariser. Default 2. */
   lambEntropy?: number;
   /** Move grids to the data every stopGridUpdateStep/gridUpdateNum steps, until stopGridUpdateStep. Default true. */
   updateGrid?: boolean;
-  /** Defaults 10 and 50. */
+  /** How many grid updates happen before stopGridUpdateStep. Default 10. */
   gridUpdateNum?: number;
+  /** The step after which grids stay where they are. Default 50. */
   stopGridUpdateStep?: number;
-  /** "mse" (default) or "crossentropy" (labels are class indices). */
+  /** The loss: "mse", or "crossentropy" (labels are class indices). Default "mse". */
   loss?: "mse" | "crossentropy";
   /** Seed of the batch sampler. Default: the model's seed. */
   seed?: number;
-  /** Stops between steps (KanError "ABORTED"); the model keeps the last step's parameters. */
+  /** Stops between steps (KanError "ABORTED"); the model keeps the last step's parameters. Default none. */
   signal?: AbortSignal;
-  /** Called after every step; a returned promise is awaited before the next. */
+  /** Called after every step; a returned promise is awaited before the next. Default none. */
   onStep?: (s: StepInfo) => void | Promise<void>;
 }
 

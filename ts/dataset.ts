@@ -20,18 +20,23 @@ import { checkOptions, intOption } from "./options.js";
  * class indices). createDataset returns `Dataset<Matrix, Matrix>`.
  */
 export interface Dataset<Input = MatrixLike, Label = LabelLike> {
+  /** Training inputs, one row per sample. */
   trainInput: Input;
+  /** Training labels, one row (or entry) per sample. */
   trainLabel: Label;
+  /** Test inputs, reported on but never trained on. Default none. */
   testInput?: Input;
+  /** Test labels; given exactly when testInput is. Default none. */
   testLabel?: Label;
 }
 
+/** The options of `createDataset(f, options)`. */
 export interface CreateDatasetOptions {
   /** Number of input variables. Default 2. */
   nVar?: number;
-  /** Default 1000. */
+  /** Number of training samples. Default 1000. */
   trainNum?: number;
-  /** Default 1000. */
+  /** Number of test samples. Default 1000. */
   testNum?: number;
   /** One [lo, hi] for every variable, or one per variable. Default [-1, 1]. */
   ranges?: [number, number] | [number, number][];

@@ -26,7 +26,9 @@ export type KanErrorCode =
   | "ABORTED" // an AbortSignal stopped the operation
   | "INTERNAL"; // a bug in kanwasm (a wasm trap, an unexpected state): please report it
 
+/** The one error type kanwasm throws: a message naming the argument, and a machine-readable code. */
 export class KanError extends Error {
+  /** What kind of failure this is; see KanErrorCode. */
   readonly code: KanErrorCode;
   /** The steps done, when training stopped (ABORTED, NUMERIC): one entry per step, as fit's result. */
   declare history?: History;

@@ -95,6 +95,7 @@ export class Trainer {
     return this.#closed || this.stepsDone >= this.#settings.steps;
   }
 
+  /** Whether close() has been called (or the model disposed of). */
   get closed(): boolean {
     return this.#closed;
   }

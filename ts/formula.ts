@@ -26,18 +26,34 @@ import { jsHelpers, symbolicById, type SymbolicFunction } from "./symbolic-lib.j
 
 /** What symbolicFormula and toSVG read from a model (a KAN has all of it). */
 export interface FormulaModel {
+  /** Number of layers of edges. */
   readonly depth: number;
+  /** Number of inputs. */
   readonly inDim: number;
+  /** Number of outputs. */
   readonly outDim: number;
-  readonly config: { width: [number, number][]; baseFun: string; dtype: string };
+  /** The parts of the configuration a formula needs. */
+  readonly config: {
+    /** [sum nodes, multiplication nodes] per layer. */
+    width: [number, number][];
+    /** The residual function's name. */
+    baseFun: string;
+    /** "float32" or "float64". */
+    dtype: string;
+  };
+  /** Layer l's [inputs, outputs, grid intervals, spline order]. */
   layerDims(l: number): [number, number, number, number];
+  /** One of layer l's parameter arrays, as float64. */
   getLayerArray(l: number,
     what: "knots" | "coef" | "scaleBase" | "scaleSp" | "affine" | "mask" | "symbolic"): Float64Array;
+  /** The values of every edge leaving input i of layer l at the points x: x.length rows, one column per output. */
   edgeValues(l: number, i: number, x: ArrayLike<number>): Matrix;
 }
 
+/** "text" (plain), "latex", or "js" (the source of a JavaScript function that computes the model). */
 export type FormulaFormat = "text" | "latex" | "js";
 
+/** The options of `model.symbolicFormula(options)`. */
 export interface FormulaOptions {
   /** Decimals numbers are rounded to. Default 4 for text and latex; js keeps exact numbers unless given. */
   digits?: number;

@@ -11,6 +11,7 @@
 export interface StepInfo {
   /** 0 for the first step of a fit or trainer. */
   step: number;
+  /** The loss on the training data after the step. */
   trainLoss: number;
   /** NaN without test data. */
   testLoss: number;
@@ -20,7 +21,10 @@ export interface StepInfo {
 
 /** One entry per step: RMSE for "mse", mean cross-entropy for "crossentropy"; testLoss NaN without test data. */
 export interface History {
+  /** The training loss after each step. */
   trainLoss: number[];
+  /** The test loss after each step (NaN without test data). */
   testLoss: number[];
+  /** The regulariser's value after each step. */
   reg: number[];
 }

@@ -12,7 +12,7 @@ export type { InitOptions, WasmSource } from "./raw/loader.js";
 export { KanError } from "./errors.js";
 export type { KanErrorCode } from "./errors.js";
 export { toMatrix, toRows } from "./matrix.js";
-export type { Matrix, MatrixLike, LabelLike, DType } from "./matrix.js";
+export type { Matrix, MatrixLike, LabelLike, DType, FloatArray } from "./matrix.js";
 export { bsplineBasis, bsplineKnots } from "./bspline.js";
 export type { GridBasisOptions, KnotBasisOptions, KnotOptions } from "./bspline.js";
 export { KAN } from "./kan.js";
@@ -31,13 +31,14 @@ export type { FormulaOptions, FormulaFormat, FormulaModel } from "./formula.js";
 export { toSVG } from "./svg.js";
 export type { SVGOptions, PlotModel, EdgeScores } from "./svg.js";
 export { SYMBOLIC_LIB, symbolicById, symbolicId, symbolicNames, addSymbolic } from "./symbolic-lib.js";
-export type { SymbolicFunction, UserSymbolicSpec } from "./symbolic-lib.js";
+export type { SymbolicFunction, UserSymbolicSpec, Render } from "./symbolic-lib.js";
 
 // The raw layer: the wasm exports themselves, for code that drives the core directly
 // (benchmarks, tests, new kernels). Not needed for anything above.
 export { rawKernel } from "./raw/loader.js";
 export { rawHandle } from "./kan.js";
 export { RawKernel, RawScope } from "./raw/kernel.js";
+export type { FloatCtor } from "./raw/kernel.js";
 export { LAYER_ARRAY as LayerArray } from "./raw/exports.js";
 export type { RawExports, Ptr, Handle, Status, LayerArrayName } from "./raw/exports.js";
 /** @deprecated the raw layer's classes are RawKernel and RawScope; these names stay for old code. */

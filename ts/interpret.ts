@@ -23,43 +23,57 @@ import { symbolicById, symbolicId, symbolicNames } from "./symbolic-lib.js";
 
 /** Attribution: node scores per node layer (inputs first), edge scores per layer as [j][i] (output, input). */
 export interface Attribution {
+  /** nodeScores[l][n]: the score of node n of node layer l (0 = the inputs). */
   nodeScores: number[][];
+  /** edgeScores[l][j][i]: the score of the edge from node i to node j of layer l. */
   edgeScores: number[][][];
 }
 
+/** How the symbolic search ranks and fits the library's functions to an edge. */
 export interface SymbolicSearchOptions {
   /** Function names to try; default: the whole library (built-ins and addSymbolic's). */
   lib?: string[];
   /** Weight of complexity against fit in the ranking. Default 0.8. */
   weightSimple?: number;
-  /** Search ranges of a and b in c*f(a*x + b) + d. Default [-10, 10] each. */
+  /** Search range of a in c*f(a*x + b) + d. Default [-10, 10]. */
   aRange?: [number, number];
+  /** Search range of b in c*f(a*x + b) + d. Default [-10, 10]. */
   bRange?: [number, number];
   /** Samples to fit on; default: the inputs of the last fit. */
   input?: MatrixLike;
 }
 
+/** A candidate function for an edge, from `model.suggestSymbolic`. */
 export interface Suggestion {
+  /** The function's name in the symbolic library. */
   name: string;
+  /** R² of the fitted c*f(a*x + b) + d against the edge's values (1 is a perfect fit). */
   r2: number;
+  /** The function's complexity (pykan's): simpler functions rank higher at equal r2. */
   complexity: number;
   /** [a, b, c, d] of c*f(a*x + b) + d. */
   params: [number, number, number, number];
 }
 
+/** The options of `model.prune(options)`. */
 export interface PruneOptions {
   /** Hidden nodes scoring below this go. Default 1e-2. */
   nodeThreshold?: number;
   /** Numeric edges scoring below this are masked. Default 3e-2. */
   edgeThreshold?: number;
+  /** Samples to score on; default: the inputs of the last fit. */
   input?: MatrixLike;
 }
 
+/** The options of `model.fixSymbolic(l, i, j, name, options)`. */
 export interface FixSymbolicOptions {
-  /** Fit a, b, c, d to the edge (default true); false keeps a = c = 1, b = d = 0. */
+  /** Fit a, b, c, d to the edge; false keeps a = c = 1, b = d = 0. Default true. */
   fitParams?: boolean;
+  /** Search range of a in c*f(a*x + b) + d. Default [-10, 10]. */
   aRange?: [number, number];
+  /** Search range of b in c*f(a*x + b) + d. Default [-10, 10]. */
   bRange?: [number, number];
+  /** Samples to fit on; default: the inputs of the last fit. */
   input?: MatrixLike;
 }
 

@@ -41,6 +41,12 @@ import { toSVG, type SVGOptions } from "./svg.js";
 let adopting: ModelHandle | undefined;
 let handleOf: (model: KAN, op: string) => Handle;
 
+/**
+ * A Kolmogorov-Arnold Network: a learnable B-spline (plus a residual function) on every edge,
+ * sums (or products) at the nodes. Made with `new KAN(options)`, trained with `fit` or a
+ * `trainer`, simplified with `prune`, `refine` and the symbolic methods, read out with
+ * `symbolicFormula` and `toSVG`, stored with `save` / `KAN.load`.
+ */
 export class KAN {
   readonly #m: ModelHandle;
 
@@ -64,17 +70,21 @@ export class KAN {
     return new KAN(undefined as unknown as KANOptions);
   }
 
+  /** Nodes per layer, inputs first; a layer with multiplication nodes reads [sum, mult]. */
   get width(): number[] | (number | [number, number])[] {
     return this.#m.cfg.width.map(([s, m]) => (m === 0 ? s : [s, m]));
   }
+  /** Grid intervals: one number when every layer has the same, else one per layer. */
   get grid(): number | number[] {
     const g = this.#m.cfg.grid;
     return g.every((v) => v === g[0]) ? g[0]! : g.slice();
   }
+  /** Spline order: one number when every layer has the same, else one per layer. */
   get k(): number | number[] {
     const k = this.#m.cfg.k;
     return k.every((v) => v === k[0]) ? k[0]! : k.slice();
   }
+  /** The precision the model computes in. */
   get dtype(): DType {
     return this.#m.cfg.dtype;
   }
@@ -87,12 +97,15 @@ export class KAN {
   get config(): KANConfig {
     return structuredClone(this.#m.cfg);
   }
+  /** Number of inputs (width[0]). */
   get inDim(): number {
     return this.#m.inDim;
   }
+  /** Number of outputs (the last width). */
   get outDim(): number {
     return this.#m.outDim;
   }
+  /** Number of layers of edges (width.length - 1). */
   get depth(): number {
     return this.#m.depth;
   }
@@ -306,7 +319,12 @@ export class KAN {
   }
 
   /** Drops inputs scoring below `threshold`: the smaller model and the kept input columns. */
-  pruneInputs(opts: { threshold?: number; input?: MatrixLike } = {}): { model: KAN; inputs: number[] } {
+  pruneInputs(opts: { threshold?: number; input?: MatrixLike } = {}): {
+    /** The model without the dropped inputs. */
+    model: KAN;
+    /** The indices of the inputs kept, in order. */
+    inputs: number[];
+  } {
     const { model, inputs } = interpret.pruneInputs(this.#m, opts);
     return { model: KAN.#wrap(model), inputs };
   }
@@ -317,7 +335,10 @@ export class KAN {
   }
 
   /** Makes edge (l, i, j) the function `name`, fitting a, b, c, d to the edge unless fitParams is false. */
-  fixSymbolic(l: number, i: number, j: number, name: string, opts: FixSymbolicOptions = {}): { r2: number } {
+  fixSymbolic(l: number, i: number, j: number, name: string, opts: FixSymbolicOptions = {}): {
+    /** R² of the fitted function against the edge's values. */
+    r2: number;
+  } {
     return interpret.fixSymbolic(this.#m, l, i, j, name, opts);
   }
 
@@ -330,8 +351,21 @@ export class KAN {
    * Fixes every live numeric edge to its best candidate (pykan's auto_symbolic) when that
    * candidate's r2 reaches r2Threshold. Returns the edges fixed.
    */
-  autoSymbolic(opts: SymbolicSearchOptions & { r2Threshold?: number } = {}):
-    { l: number; i: number; j: number; name: string; r2: number }[] {
+  autoSymbolic(opts: SymbolicSearchOptions & {
+    /** Fix an edge only when its best candidate's r2 reaches this. Default 0. */
+    r2Threshold?: number;
+  } = {}): {
+    /** The edge's layer. */
+    l: number;
+    /** The edge's input node. */
+    i: number;
+    /** The edge's output node. */
+    j: number;
+    /** The function now on the edge. */
+    name: string;
+    /** R² of its fit. */
+    r2: number;
+  }[] {
     return interpret.autoSymbolic(this.#m, opts);
   }
 
@@ -361,10 +395,15 @@ export class KAN {
   }
 }
 
+/** The result of `model.evaluate(data)`. */
 export interface Evaluation {
+  /** Root mean square error over every training sample and output. */
   trainRmse: number;
+  /** The same on the test data; NaN without test data. */
   testRmse: number;
+  /** Share of training samples whose largest output is their class, when the labels are class indices. */
   trainAccuracy?: number;
+  /** The same on the test data. */
   testAccuracy?: number;
 }
 

@@ -14,16 +14,27 @@ export type DType = "float32" | "float64";
 
 /** A row-major matrix: element (r, c) is `data[r * cols + c]`; `data.length === rows * cols`. */
 export interface Matrix {
+  /** Number of rows (samples). */
   rows: number;
+  /** Number of columns (variables). */
   cols: number;
+  /** rows * cols values, row after row, in the model's or the call's dtype. */
   data: Float64Array | Float32Array;
 }
 
 /** Anything `toMatrix` accepts: rows of numbers, or `{ rows, cols, data }` with a flat row-major `data`. */
 export type MatrixLike =
   | ArrayLike<ArrayLike<number>>
-  | { rows: number; cols: number; data: ArrayLike<number> };
+  | {
+    /** Number of rows. */
+    rows: number;
+    /** Number of columns. */
+    cols: number;
+    /** rows * cols numbers, row after row. */
+    data: ArrayLike<number>;
+  };
 
+/** The typed arrays kanwasm computes in: Float64Array for "float64", Float32Array for "float32". */
 export type FloatArray = Float64Array | Float32Array;
 
 export function floatArrayType(dtype: DType): Float64ArrayConstructor | Float32ArrayConstructor {

@@ -23,10 +23,15 @@ const FORMAT = "kanwasm";
 const FORMAT_VERSION = "1";
 const ARRAYS = Object.keys(LAYER_ARRAY) as LayerArrayName[];
 
+/** A model as plain JSON, from `model.toJSON()`; `KAN.fromJSON` reads it back bit-exactly. */
 export interface KANJson {
+  /** Always "kanwasm". */
   format: string;
+  /** The format's version (1). */
   version: number;
+  /** The model's complete configuration. */
   config: KANConfig;
+  /** Per layer, each parameter array by name (knots, coef, scaleBase, scaleSp, affine, mask, symbolic). */
   layers: Record<string, number[]>[];
 }
 

@@ -26,28 +26,42 @@ import { symbolicById } from "./symbolic-lib.js";
 
 /** Node and edge scores as `model.attribute()` returns them: edgeScores[l][j][i]. */
 export interface EdgeScores {
+  /** nodeScores[l][n]: the score of node n of node layer l (0 = the inputs). Default: not drawn. */
   nodeScores?: number[][];
+  /** edgeScores[l][j][i]: the score of the edge from node i to node j of layer l. */
   edgeScores: number[][][];
 }
 
 /** What toSVG reads from a model: FormulaModel plus attribution and activations. */
 export interface PlotModel extends FormulaModel {
-  activations(input: MatrixLike, l: number): { rows: number; cols: number; data: ArrayLike<number> };
+  /** The inputs of layer l's edges for the samples `input`: rows x (layer l's inputs). */
+  activations(input: MatrixLike, l: number): {
+    /** Number of samples. */
+    rows: number;
+    /** Number of the layer's inputs. */
+    cols: number;
+    /** rows * cols values, row after row. */
+    data: ArrayLike<number>;
+  };
+  /** Node and edge scores; without it every edge is drawn fully opaque. */
   attribute?(input?: MatrixLike): EdgeScores;
 }
 
+/** The options of `model.toSVG(options)` and `toSVG(model, options)`. */
 export interface SVGOptions {
   /** Opacity of an edge is tanh(beta * score). Default 3. */
   beta?: number;
-  /** Labels under the inputs and above the outputs. */
+  /** Labels under the inputs. Default: none. */
   inputNames?: string[];
+  /** Labels above the outputs. Default: none. */
   outputNames?: string[];
-  /** Size of the picture in px (the drawing scales to it). Default: from the model's shape. */
+  /** Width of the picture in px (the drawing scales to it). Default: from the model's shape. */
   width?: number;
+  /** Height of the picture in px. Default: from the model's shape. */
   height?: number;
   /** Samples whose activations give each plot's x range and the attribution; default: the last fit's. */
   input?: MatrixLike;
-  /** Scores to use instead of model.attribute(). */
+  /** Scores to use instead of model.attribute(). Default: model.attribute(input). */
   scores?: EdgeScores;
   /**
    * Colours: "light" (dark ink on white), "dark" (light ink on near-black), or "auto" (default):
@@ -144,6 +158,7 @@ function edgeScores(op: string, model: PlotModel, o: SVGOptions): number[][][] |
  */
 const OPTIONS = ["beta", "inputNames", "outputNames", "width", "height", "input", "scores", "theme"];
 
+/** The picture of `model` as a standalone SVG document (a string); `model.toSVG(opts)` calls it. */
 export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
   const op = "toSVG";
   const o = checkOptions(op, opts, OPTIONS) as SVGOptions;

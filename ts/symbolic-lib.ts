@@ -22,10 +22,13 @@ export const USER_ID_BASE = 100;
 /** A rendered argument: `atom` tells whether it can take a postfix such as `^2` without parentheses. */
 export type Render = (arg: string, atom: boolean) => string;
 
+/** A function of the symbolic library, built in or added with `addSymbolic`. */
 export interface SymbolicFunction {
   /** 1-based id on an edge (0 is a numeric edge). */
   id: number;
+  /** The name that suggestSymbolic, fixSymbolic and the `lib` options use, e.g. "x^2" or "sin". */
   name: string;
+  /** pykan's complexity (0..5): simpler functions rank higher at equal fit. */
   complexity: number;
   /** f(x), guarded exactly as the core guards it (float64): always finite. */
   fn: (x: number) => number;
@@ -33,16 +36,28 @@ export interface SymbolicFunction {
   power?: number;
   /** f(-x) = -f(x) ("odd") or f(x) ("even"), guards included: lets a formula flip a leading minus out. */
   parity?: "odd" | "even";
+  /** Plain text of f applied to an argument. */
   text: Render;
+  /** LaTeX of f applied to an argument. */
   latex: Render;
   /** For reciprocals f = 1/g: g, so that c*f(u) reads c/g(u) (text) or \frac{c}{g(u)} (LaTeX). */
-  den?: { text: Render; latex: Render };
+  den?: {
+    /** Plain text of g. */
+    text: Render;
+    /** LaTeX of g. */
+    latex: Render;
+  };
   /** JavaScript expression of f applied to `arg`, using the helpers of `jsHelpers`. */
   js: (arg: string) => string;
   /** Names of the helpers `js` uses. */
   helpers: readonly string[];
   /** Whether text/latex output is a self-delimited atom (e.g. `sin(u)`, but not `u^2`). */
-  atom: { text: boolean; latex: boolean };
+  atom: {
+    /** For the text form. */
+    text: boolean;
+    /** For the LaTeX form. */
+    latex: boolean;
+  };
 }
 
 /** A user function as registered with `addSymbolic`. */

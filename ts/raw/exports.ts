@@ -35,29 +35,38 @@ export const STATUS: Readonly<Record<number, KanErrorCode>> = {
 
 /** The module's exports; the loader wraps every function so that a trap becomes KanError("INTERNAL"). */
 export interface RawExports {
+  /** The module's linear memory; views of it go stale when it grows (after any call that allocates). */
   readonly memory: WebAssembly.Memory;
   /** Allocates `bytes` (8-byte aligned); 0 when the memory cannot grow. */
   kw_alloc(bytes: number): Ptr;
+  /** Frees `bytes` at `ptr`, as allocated by kw_alloc. */
   kw_free(ptr: Ptr, bytes: number): void;
   /** UTF-8 message of the last failed call. */
   kw_error_ptr(): Ptr;
+  /** Byte length of that message. */
   kw_error_len(): number;
   /** The version of this FFI surface. */
   kw_version(): number;
 
   /** Writes grid + 2k + 1 knots t_j = a + h*j, j = -k..grid+k, h = (b - a) / grid. */
   kw_uniform_knots_f64(grid: number, k: number, a: number, b: number, out: Ptr): Status;
+  /** kw_uniform_knots_f64 in float32. */
   kw_uniform_knots_f32(grid: number, k: number, a: number, b: number, out: Ptr): Status;
   /** out: n x (nKnots - k - 1), row-major; deriv 0, 1 or 2. */
   kw_bspline_basis_f64(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, deriv: number, out: Ptr): Status;
+  /** kw_bspline_basis_f64 in float32. */
   kw_bspline_basis_f32(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, deriv: number, out: Ptr): Status;
   /** Per x: the k + 1 possibly non-zero values `vals (n, k+1)`, and the index of the first (i32::MIN outside). */
   kw_bspline_sparse_f64(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, starts: Ptr, vals: Ptr): Status;
+  /** kw_bspline_sparse_f64 in float32. */
   kw_bspline_sparse_f32(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, starts: Ptr, vals: Ptr): Status;
   /** The SIMD kernels and their scalar twins (NaN on a bad buffer). */
   kw_simd_dot_f32(a: Ptr, b: Ptr, n: number): number;
+  /** The scalar twin of kw_simd_dot_f32. */
   kw_scalar_dot_f32(a: Ptr, b: Ptr, n: number): number;
+  /** The dot product of `a (n)` and `b (n)` in float64 SIMD. */
   kw_simd_dot_f64(a: Ptr, b: Ptr, n: number): number;
+  /** The scalar twin of kw_simd_dot_f64. */
   kw_scalar_dot_f64(a: Ptr, b: Ptr, n: number): number;
   /** Peak multiply-add probe for benchmarks: 96 flops per iteration. */
   kw_simd_peak_f32(iters: number): number;
@@ -69,8 +78,11 @@ export interface RawExports {
   kw_model_new(dtype: number, nNodes: number, width: Ptr, nGrid: number, grid: Ptr, nK: number, k: Ptr,
     a: number, b: number, base: number, noiseScale: number, gridEps: number, seed: number,
     sbMu: number, sbSigma: number, sp: number, out: Ptr): Status;
+  /** Frees a model; its handle is dead afterwards. */
   kw_model_free(h: Handle): Status;
+  /** Number of live models. */
   kw_model_count(): number;
+  /** A copy of model `h`; the new handle to `out (1)` as u32. */
   kw_model_clone(h: Handle, out: Ptr): Status;
   /** NaN for a handle that is not live. */
   kw_model_num_params(h: Handle): number;
@@ -78,27 +90,33 @@ export interface RawExports {
   kw_model_predict(h: Handle, x: Ptr, n: number, out: Ptr): Status;
   /** The inputs of layer `l` (l = depth: the outputs) -> `out (n, nodes_l)`. */
   kw_model_activations(h: Handle, x: Ptr, n: number, l: number, out: Ptr): Status;
+  /** Moves every layer's grid to the distribution of `x (n, in)`. */
   kw_model_update_grid(h: Handle, x: Ptr, n: number): Status;
+  /** A copy with `g` grid intervals fitted to the model; the new handle to `out (1)` as u32. */
   kw_model_refine(h: Handle, g: number, out: Ptr): Status;
   /** Writes LAYER_DIMS to `out (5)` as u32. */
   kw_model_layer_dims(h: Handle, l: number, out: Ptr): Status;
   /** Reads layer array `what` (LAYER_ARRAY) of layer `l` into `out (len)`; `len` must be its exact size. */
   kw_model_get(h: Handle, l: number, what: number, out: Ptr, len: number): Status;
+  /** Writes layer array `what` of layer `l` from `src (len)`; `len` must be its exact size. */
   kw_model_set(h: Handle, l: number, what: number, src: Ptr, len: number): Status;
   /** Every edge leaving input `i` of layer `l` at `x (n)`: `out (n, nOut)`. */
   kw_model_edge_values(h: Handle, l: number, i: number, x: Ptr, n: number, out: Ptr): Status;
+  /** Whether fit trains scale_base (`sb` 1) and scale_sp (`sp` 1). */
   kw_model_set_trainable(h: Handle, sb: number, sp: number): Status;
   /** Starts a fit on `tx (n, in)`, `ty (n, ny)` and optional `vx, vy (nv, ..)`; `cfg` is FIT_SETTINGS. */
   kw_fit_begin(h: Handle, tx: Ptr, ty: Ptr, n: number, ny: number, vx: Ptr, vy: Ptr, nv: number,
     cfg: Ptr, ncfg: number): Status;
   /** One step; writes STEP_REPORT to `out (3)`. */
   kw_fit_step(h: Handle, out: Ptr): Status;
+  /** Ends the fit begun by kw_fit_begin, freeing its state. */
   kw_fit_end(h: Handle): Status;
   /** The forward spline kernel alone, `reps` times; the checksum to `out (1)`. For benchmarks. */
   kw_model_kernel_forward(h: Handle, x: Ptr, n: number, reps: number, out: Ptr): Status;
 
   /** Scores on `x (n, in)` (n = 0: the last fit's inputs): every node layer's, then every layer's (out, in). */
   kw_model_attribute(h: Handle, x: Ptr, n: number, nodes: Ptr, nNodes: number, edges: Ptr, nEdges: number): Status;
+  /** A pruned copy (scores on `x (n, in)`, n = 0: the last fit's); the new handle to `out (1)` as u32. */
   kw_model_prune(h: Handle, nodeTh: number, edgeTh: number, x: Ptr, n: number, out: Ptr): Status;
   /** The new handle to `out`, the kept inputs to `kept (in)` and their count to `count (1)`, all u32. */
   kw_model_prune_inputs(h: Handle, th: number, x: Ptr, n: number, out: Ptr, kept: Ptr, count: Ptr): Status;
@@ -135,8 +153,24 @@ export const DTYPE_CODE = { float32: 0, float64: 1 } as const;
 export const BASE_CODE = { silu: 0, identity: 1, zero: 2 } as const;
 
 /** `what` of kw_model_get / kw_model_set: the arrays of a layer. */
-export const LAYER_ARRAY = { knots: 0, coef: 1, scaleBase: 2, scaleSp: 3, affine: 4, mask: 5, symbolic: 6 } as const;
+export const LAYER_ARRAY = {
+  /** The knots of each input's spline: (in, grid + 2k + 1). */
+  knots: 0,
+  /** The B-spline coefficients: (in, grid + k, out). */
+  coef: 1,
+  /** The scales of b(x): (in, out). */
+  scaleBase: 2,
+  /** The scales of the splines: (in, out). */
+  scaleSp: 3,
+  /** a, b, c, d of each symbolic edge's c*f(a*x + b) + d: (in, out, 4). */
+  affine: 4,
+  /** 1 where the numeric edge is live: (in, out). */
+  mask: 5,
+  /** The symbolic function's id on each edge, 0 for none: (in, out). */
+  symbolic: 6,
+} as const;
 
+/** The name of one of a layer's parameter arrays. */
 export type LayerArrayName = keyof typeof LAYER_ARRAY;
 
 /**

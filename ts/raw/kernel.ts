@@ -13,10 +13,12 @@
 import { KanError } from "../errors.js";
 import { STATUS, type Ptr, type RawExports, type Status } from "./exports.js";
 
-type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
+/** The typed-array constructors `RawScope.take` copies into. */
+export type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
 
 /** The instantiated module: the raw exports plus the helpers every wrapper needs. */
 export class RawKernel {
+  /** The module's exports, each wrapped so that a trap becomes KanError("INTERNAL"). */
   readonly raw: RawExports;
 
   constructor(raw: RawExports) {
@@ -88,6 +90,7 @@ export class RawScope {
     return new Type(this.#raw.memory.buffer, ptr >>> 0, length).slice() as InstanceType<C>;
   }
 
+  /** Frees everything this scope allocated (scope() does it when its body returns). */
   freeAll(): void {
     for (const [ptr, size] of this.#allocs.splice(0)) this.#raw.kw_free(ptr, size);
   }

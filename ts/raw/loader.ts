@@ -18,6 +18,7 @@ import { RawKernel } from "./kernel.js";
 /** Where the wasm comes from: a URL (or a path in Node), a fetch Response, the bytes, or a compiled module. */
 export type WasmSource = URL | string | Response | PromiseLike<Response> | BufferSource | WebAssembly.Module;
 
+/** The options of `init(options)`. */
 export interface InitOptions {
   /** Defaults to the `kanwasm.wasm` beside the package entry: `new URL("../kanwasm.wasm", import.meta.url)`. */
   wasm?: WasmSource;
