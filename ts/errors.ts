@@ -33,7 +33,10 @@ export class KanError extends Error {
   /** The steps done, when training stopped (ABORTED, NUMERIC): one entry per step, as fit's result. */
   declare history?: History;
 
-  constructor(code: KanErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: KanErrorCode, message: string, options?: {
+    /** The error that led to this one. Default: none. */
+    cause?: unknown;
+  }) {
     super(message, options);
     this.name = "KanError";
     this.code = code;

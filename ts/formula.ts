@@ -61,7 +61,7 @@ export interface FormulaOptions {
   format?: FormulaFormat;
   /** Names of the inputs, default x1..xn. For "js" they must be JavaScript identifiers. */
   inputNames?: string[];
-  /** Names of the outputs: text and latex read `name = formula`, js gives the function that name. */
+  /** Names of the outputs: text and latex read `name = formula`, js gives the function that name. Default: none. */
   outputNames?: string[];
 }
 

@@ -319,7 +319,12 @@ export class KAN {
   }
 
   /** Drops inputs scoring below `threshold`: the smaller model and the kept input columns. */
-  pruneInputs(opts: { threshold?: number; input?: MatrixLike } = {}): {
+  pruneInputs(opts: {
+    /** Inputs whose score is below this go. Default 1e-2. */
+    threshold?: number;
+    /** Samples to score on. Default: the inputs of the last fit. */
+    input?: MatrixLike;
+  } = {}): {
     /** The model without the dropped inputs. */
     model: KAN;
     /** The indices of the inputs kept, in order. */
@@ -330,7 +335,10 @@ export class KAN {
   }
 
   /** Ranked candidate functions for edge (l, i, j), best first (pykan's suggest_symbolic). */
-  suggestSymbolic(l: number, i: number, j: number, opts: SymbolicSearchOptions & { topk?: number } = {}): Suggestion[] {
+  suggestSymbolic(l: number, i: number, j: number, opts: SymbolicSearchOptions & {
+    /** How many candidates to return. Default 5. */
+    topk?: number;
+  } = {}): Suggestion[] {
     return interpret.suggestSymbolic(this.#m, l, i, j, opts);
   }
 

@@ -30,12 +30,18 @@ export interface WorkerOptions {
    * kanwasm.wasm from elsewhere. Default: the worker finds it as the main entry does.
    */
   wasm?: WasmSource;
-  /** A worker you started on kanwasm/worker's entry (dist/worker/entry.js), e.g. for a CSP or a bundler. */
+  /**
+   * A worker you started on kanwasm/worker's entry (dist/worker/entry.js), e.g. for a CSP or a
+   * bundler. Default: a new worker on that entry.
+   */
   worker?: WorkerLike;
 }
 
 /** A method of KAN run in the worker: the same arguments, a promise of the result (models stay remote). */
-type Remote<R> = R extends KAN ? WorkerKAN : R extends { model: KAN } ? Omit<R, "model"> & { model: WorkerKAN } : R;
+type Remote<R> = R extends KAN ? WorkerKAN : R extends { model: KAN } ? Omit<R, "model"> & {
+  /** The resulting model, in the same worker. */
+  model: WorkerKAN;
+} : R;
 type Own = "dispose" | "handle" | "toKAN" | "config" | "width" | "grid" | "k" | "dtype" | "numParams" | "inDim" |
   "outDim" | "depth";
 /** Every method of KAN, asynchronous. */

@@ -23,7 +23,9 @@ export interface Channel {
 
 /** A Web Worker (browsers, Deno) or a Node `worker_threads` Worker. */
 export interface WorkerLike {
+  /** Sends a message to the worker, transferring `transfer`. */
   postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Stops the worker. */
   terminate(): unknown;
 }
 
