@@ -1,5 +1,5 @@
 // Runs every program in examples/ as a user would, each in a scratch folder, and checks what it
-// prints and writes: the Node script, the Deno script, and the command line on the CSV files
+// prints and writes: the Node scripts (fit, a Trainer loop), the Deno script, and the command line on the CSV files
 // (through `npx kanwasm`, linked to dist/ as an installed package would be). The web page runs in
 // the Chromium stage (test/browser/examples.mjs). Ends with `examples: N passed, N failed`.
 import { spawnSync } from "node:child_process";
@@ -44,6 +44,17 @@ await test("examples/node/fit.mjs fits, finds exp(y^2 + sin(pi x)) and saves a m
   const [y] = model.predict([[0.5, -0.5]]).data;
   if (!(Math.abs(y - Math.exp(1 + 0.25)) < 1e-8)) throw new Error(`the saved model gives ${y} at (0.5, -0.5)`);
   expectMatch(readFileSync(join(dir, "kan.svg"), "utf8"), /^<svg[\s\S]*<\/svg>\s*$/);
+});
+
+await test("examples/node/trainer.mjs stops early, resumes from its best model and reloads it", (dir) => {
+  const out = run(process.execPath, [join(examples, "node/trainer.mjs")], dir);
+  expectMatch(out, /^phase 1 \(lr 0\.05\): \d+ steps, stopped early$/m);
+  const best = out.match(/^best test RMSE (\S+) at phase 2, step \d+$/m);
+  const reloaded = out.match(/^reloaded model: test RMSE (\S+)$/m);
+  if (!best || !reloaded) throw new Error(`missing lines in:\n${out}`);
+  // the saved bytes give back the model of the best step, bit for bit
+  if (best[1] !== reloaded[1]) throw new Error(`best ${best[1]} but the reloaded model scores ${reloaded[1]}`);
+  if (!(Number(best[1]) < 1e-2)) throw new Error(`best test RMSE ${best[1]}`);
 });
 
 await test("examples/deno/fit.ts classifies the half-moons in Deno and writes the picture", (dir) => {
