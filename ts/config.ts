@@ -112,7 +112,7 @@ export interface FitOptions {
   onStep?: (s: StepInfo) => void | Promise<void>;
 }
 
-/** Every default of KANOptions, except width (required). */
+/** Every default of KANOptions, except width (required). @internal */
 export const MODEL_DEFAULTS = {
   grid: 3,
   k: 3,
@@ -129,7 +129,7 @@ export const MODEL_DEFAULTS = {
   spTrainable: true,
 } as const;
 
-/** Every default of FitOptions; lr and seed depend on the optimiser and the model. */
+/** Every default of FitOptions; lr and seed depend on the optimiser and the model. @internal */
 export const FIT_DEFAULTS = {
   opt: "lbfgs",
   steps: 100,
@@ -144,7 +144,7 @@ export const FIT_DEFAULTS = {
   loss: "mse",
 } as const;
 
-/** The largest spline order the core supports (crate bspline::MAX_K). */
+/** The largest spline order the core supports (crate bspline::MAX_K). @internal */
 export const MAX_K = 24;
 
 const MODEL_OPTIONS = ["width", ...Object.keys(MODEL_DEFAULTS)] as const;
@@ -152,6 +152,7 @@ const FIT_OPTIONS = [...Object.keys(FIT_DEFAULTS), "seed", "signal", "onStep"] a
 const BASES = Object.keys(BASE_CODE) as BaseFun[];
 const DTYPES = Object.keys(DTYPE_CODE) as DType[];
 
+/** @internal */
 export function finiteNumber(op: string, name: string, v: unknown, min = -Infinity): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
     const bound = min > -Infinity ? ` >= ${min}` : "";
@@ -163,6 +164,7 @@ export function finiteNumber(op: string, name: string, v: unknown, min = -Infini
   return v;
 }
 
+/** @internal */
 export function boolOption(op: string, name: string, v: unknown): boolean {
   if (typeof v !== "boolean") {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "${name}" must be a boolean, got ${describe(v)}`);
@@ -170,7 +172,7 @@ export function boolOption(op: string, name: string, v: unknown): boolean {
   return v;
 }
 
-/** Validates KAN options into a complete configuration. */
+/** Validates KAN options into a complete configuration. @internal */
 export function normaliseConfig(opts: unknown, op = "KAN"): KANConfig {
   if (opts === undefined) throw new KanError("INVALID_ARGUMENT", `${op}: options with at least { width } are required`);
   const o = checkOptions(op, opts, MODEL_OPTIONS) as Partial<KANOptions>;
@@ -238,7 +240,7 @@ function normaliseWidth(op: string, w: unknown): [number, number][] {
   });
 }
 
-/** FitOptions validated, with every default filled in. */
+/** FitOptions validated, with every default filled in. @internal */
 export interface FitSettings {
   opt: "lbfgs" | "adam";
   loss: "mse" | "crossentropy";
@@ -257,7 +259,7 @@ export interface FitSettings {
   onStep: ((s: StepInfo) => void | Promise<void>) | undefined;
 }
 
-/** Validates fit options; `modelSeed` is the default of `seed`. */
+/** Validates fit options; `modelSeed` is the default of `seed`. @internal */
 export function normaliseFit(op: string, opts: unknown, modelSeed: number): FitSettings {
   const o = checkOptions(op, opts, FIT_OPTIONS) as FitOptions;
   const d = FIT_DEFAULTS;
@@ -289,7 +291,7 @@ export function normaliseFit(op: string, opts: unknown, modelSeed: number): FitS
   };
 }
 
-/** The settings as kw_fit_begin's `cfg` (FIT_SETTINGS); `n` is the number of training samples. */
+/** The settings as kw_fit_begin's `cfg` (FIT_SETTINGS); `n` is the number of training samples. @internal */
 export function encodeFitSettings(s: FitSettings, n: number): Float64Array {
   const c = new Float64Array(FIT_SETTINGS.length);
   const F = FIT_SETTINGS;

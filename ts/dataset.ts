@@ -143,7 +143,7 @@ function normaliseRanges(op: string, r: unknown, nVar: number): [number, number]
   );
 }
 
-/** Whether one column of labels holds class indices 0..outDim-1 (for a model with >= 2 outputs). */
+/** Whether one column of labels holds class indices 0..outDim-1 (for a model with >= 2 outputs). @internal */
 export function isClassLabels(label: Matrix, outDim: number): boolean {
   if (label.cols !== 1 || outDim < 2) return false;
   for (let i = 0; i < label.data.length; i++) {
@@ -156,6 +156,7 @@ export function isClassLabels(label: Matrix, outDim: number): boolean {
 /**
  * Validates a dataset against the model's shape (and class labels for cross-entropy); the
  * test set is dropped when it has no rows.
+ * @internal
  */
 export function checkDataset(op: string, data: unknown, inDim: number, outDim: number,
   classes: boolean): Dataset<Matrix, Matrix> {

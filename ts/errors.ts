@@ -43,7 +43,7 @@ export class KanError extends Error {
   }
 }
 
-/** A short description of `value` for error messages: its type, and its value when short. */
+/** A short description of `value` for error messages: its type, and its value when short. @internal */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of length ${value.length}`;

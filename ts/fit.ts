@@ -191,7 +191,7 @@ export class Trainer {
   }
 }
 
-/** fit(): a trainer run to its end; resolves with the history of every step. */
+/** fit(): a trainer run to its end; resolves with the history of every step. @internal */
 export async function fitModel(model: ModelHandle, data: unknown, opts: unknown): Promise<History> {
   const t = Trainer.open(model, data, opts, "fit");
   try {

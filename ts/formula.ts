@@ -413,7 +413,7 @@ const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "et
   "Theta", "Lambda",
   "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]);
 
-/** A name as LaTeX: `x1` → `x_{1}`, `alpha` → `\alpha`, `rate_in` → `\mathrm{rate}_{\mathrm{in}}`. */
+/** A name as LaTeX: `x1` → `x_{1}`, `alpha` → `\alpha`, `rate_in` → `\mathrm{rate}_{\mathrm{in}}`. @internal */
 export function latexName(name: string): string {
   const named: Record<string, string> = {
     "\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}",

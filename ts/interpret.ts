@@ -93,6 +93,7 @@ function samples(model: ModelHandle, op: string, input: MatrixLike | undefined, 
   return [s.put(x.data), x.rows];
 }
 
+/** @internal */
 export function attribute(model: ModelHandle, input?: MatrixLike): Attribution {
   const op = "attribute";
   const h = model.handle(op);
@@ -125,7 +126,7 @@ export function attribute(model: ModelHandle, input?: MatrixLike): Attribution {
   return { nodeScores, edgeScores };
 }
 
-/** pykan's prune: the handle of a new model; its config follows from its layer shapes. */
+/** pykan's prune: the handle of a new model; its config follows from its layer shapes. @internal */
 export function prune(model: ModelHandle, opts: PruneOptions = {}): ModelHandle {
   const op = "prune";
   const h = model.handle(op);
@@ -142,6 +143,7 @@ export function prune(model: ModelHandle, opts: PruneOptions = {}): ModelHandle 
   return adoptDerived(model, op, nh);
 }
 
+/** @internal */
 export function pruneInputs(model: ModelHandle, opts: { threshold?: number; input?: MatrixLike } = {}):
   { model: ModelHandle; inputs: number[] } {
   const op = "pruneInputs";
@@ -208,6 +210,7 @@ function ranges(op: string, o: { aRange?: unknown; bRange?: unknown }): [[number
   ];
 }
 
+/** @internal */
 export function suggestSymbolic(model: ModelHandle, l: unknown, i: unknown, j: unknown,
   opts: SymbolicSearchOptions & { topk?: number } = {}): Suggestion[] {
   const op = "suggestSymbolic";
@@ -240,6 +243,7 @@ export function suggestSymbolic(model: ModelHandle, l: unknown, i: unknown, j: u
   return res;
 }
 
+/** @internal */
 export function fixSymbolic(model: ModelHandle, l: unknown, i: unknown, j: unknown, name: unknown,
   opts: FixSymbolicOptions = {}): { r2: number } {
   const op = "fixSymbolic";
@@ -261,7 +265,7 @@ export function fixSymbolic(model: ModelHandle, l: unknown, i: unknown, j: unkno
   return { r2 };
 }
 
-/** Returns edge (l, i, j) to its numeric spline. */
+/** Returns edge (l, i, j) to its numeric spline. @internal */
 export function unfixSymbolic(model: ModelHandle, l: unknown, i: unknown, j: unknown): void {
   const op = "unfixSymbolic";
   model.handle(op);
@@ -276,6 +280,7 @@ export function unfixSymbolic(model: ModelHandle, l: unknown, i: unknown, j: unk
   model.setArray(op, li, "mask", mask);
 }
 
+/** @internal */
 export function autoSymbolic(model: ModelHandle, opts: SymbolicSearchOptions & { r2Threshold?: number } = {}):
   { l: number; i: number; j: number; name: string; r2: number }[] {
   const op = "autoSymbolic";

@@ -37,6 +37,7 @@ export type MatrixLike =
 /** The typed arrays kanwasm computes in: Float64Array for "float64", Float32Array for "float32". */
 export type FloatArray = Float64Array | Float32Array;
 
+/** @internal */
 export function floatArrayType(dtype: DType): Float64ArrayConstructor | Float32ArrayConstructor {
   return dtype === "float32" ? Float32Array : Float64Array;
 }
@@ -99,7 +100,7 @@ export function toMatrix(value: MatrixLike, name = "matrix", dtype: DType = "flo
 /** Labels: anything toMatrix takes, or a 1-D array of numbers (one label per row, cols = 1). */
 export type LabelLike = MatrixLike | ArrayLike<number>;
 
-/** Validates labels: a 1-D array becomes one column; everything else is as for toMatrix. */
+/** Validates labels: a 1-D array becomes one column; everything else is as for toMatrix. @internal */
 export function toLabels(value: LabelLike, name = "labels", dtype: DType = "float64"): Matrix {
   if (isArrayLike(value) && !("data" in value) && value.length > 0 && !isArrayLike(value[0])) {
     const data = toVector(value as ArrayLike<number>, name, dtype);
@@ -108,7 +109,10 @@ export function toLabels(value: LabelLike, name = "labels", dtype: DType = "floa
   return toMatrix(value as MatrixLike, name, dtype);
 }
 
-/** Validates a vector of finite numbers and returns it as a typed array of `dtype` (copied unless already one). */
+/**
+ * Validates a vector of finite numbers and returns it as a typed array of `dtype` (copied unless already one).
+ * @internal
+ */
 export function toVector(value: ArrayLike<number>, name: string, dtype: DType = "float64"): FloatArray {
   if (!isArrayLike(value)) {
     throw new KanError("INVALID_ARGUMENT", `${name} must be an array of numbers, got ${describe(value)}`);

@@ -32,6 +32,7 @@ const registry: FinalizationRegistry<Handle> | undefined =
 
 const ARRAY_NAMES = Object.keys(LAYER_ARRAY) as LayerArrayName[];
 
+/** @internal */
 export class ModelHandle {
   #h: Handle;
   /** The configuration; never changed (derived models get their own). */

@@ -5,7 +5,10 @@
  */
 import { KanError, describe } from "./errors.js";
 
-/** Throws UNKNOWN_OPTION for any key of `opts` not in `allowed`; INVALID_ARGUMENT if `opts` is not an object. */
+/**
+ * Throws UNKNOWN_OPTION for any key of `opts` not in `allowed`; INVALID_ARGUMENT if `opts` is not an object.
+ * @internal
+ */
 export function checkOptions(op: string, opts: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
@@ -22,7 +25,7 @@ export function checkOptions(op: string, opts: unknown, allowed: readonly string
   return opts as Record<string, unknown>;
 }
 
-/** An integer option within [min, max]. */
+/** An integer option within [min, max]. @internal */
 export function intOption(op: string, name: string, value: unknown, min: number,
   max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
@@ -35,7 +38,7 @@ export function intOption(op: string, name: string, value: unknown, min: number,
   return value;
 }
 
-/** One of a fixed set of strings. */
+/** One of a fixed set of strings. @internal */
 export function enumOption<T extends string>(op: string, name: string, value: unknown, choices: readonly T[]): T {
   if (!choices.includes(value as T)) {
     const list = choices.map((c) => `"${c}"`).join(" | ");
@@ -44,7 +47,7 @@ export function enumOption<T extends string>(op: string, name: string, value: un
   return value as T;
 }
 
-/** A [lo, hi] pair of finite numbers with lo < hi. */
+/** A [lo, hi] pair of finite numbers with lo < hi. @internal */
 export function rangeOption(op: string, name: string, value: unknown): [number, number] {
   const ok =
     Array.isArray(value) && value.length === 2 &&
@@ -61,6 +64,7 @@ export function rangeOption(op: string, name: string, value: unknown): [number, 
 /**
  * A positional integer argument in [lo, hi), e.g. a layer or an input index; the message
  * reads `layerDims: l must be an integer in [0, 2), got -1`.
+ * @internal
  */
 export function intArgument(op: string, name: string, value: unknown, lo: number, hi: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < lo || value >= hi) {

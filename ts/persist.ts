@@ -35,7 +35,7 @@ export interface KANJson {
   layers: Record<string, number[]>[];
 }
 
-/** The whole model as plain JSON (numbers exact). */
+/** The whole model as plain JSON (numbers exact). @internal */
 export function toJSON(model: ModelHandle): KANJson {
   const op = "toJSON";
   model.handle(op);
@@ -48,7 +48,7 @@ export function toJSON(model: ModelHandle): KANJson {
   return { format: FORMAT, version: Number(FORMAT_VERSION), config: structuredClone(model.cfg), layers };
 }
 
-/** Rebuilds a model from toJSON()'s output; throws CORRUPT_DATA on anything inconsistent. */
+/** Rebuilds a model from toJSON()'s output; throws CORRUPT_DATA on anything inconsistent. @internal */
 export function fromJSON(obj: unknown): ModelHandle {
   const op = "fromJSON";
   if (obj === null || typeof obj !== "object") {
@@ -118,6 +118,7 @@ function restore(op: string, config: unknown,
 /**
  * The model as safetensors bytes. Tensor names and shapes follow pykan's state_dict; the
  * metadata holds the configuration, the format version and a CRC-32.
+ * @internal
  */
 export function save(model: ModelHandle): Uint8Array {
   const op = "save";
@@ -170,7 +171,7 @@ export function save(model: ModelHandle): Uint8Array {
   });
 }
 
-/** Loads bytes from save(); throws KanError("CORRUPT_DATA") on anything malformed. */
+/** Loads bytes from save(); throws KanError("CORRUPT_DATA") on anything malformed. @internal */
 export function load(bytes: unknown): ModelHandle {
   const op = "load";
   if (!(bytes instanceof Uint8Array)) {

@@ -13,8 +13,10 @@
  */
 import { KanError } from "./errors.js";
 
+/** @internal */
 export type StDType = "F32" | "F64";
 
+/** @internal */
 export interface StTensor {
   name: string;
   dtype: StDType;
@@ -23,19 +25,20 @@ export interface StTensor {
   data: ArrayLike<number>;
 }
 
+/** @internal */
 export interface StDecoded {
   metadata: Record<string, string>;
   tensors: Map<string, { dtype: StDType; shape: number[]; data: Float64Array }>;
 }
 
-/** Largest header kanwasm reads: far above any model's, far below memory trouble. */
+/** Largest header kanwasm reads: far above any model's, far below memory trouble. @internal */
 export const MAX_HEADER_BYTES = 16 << 20;
 const CHECKSUM_KEY = "crc32";
 const BLANK = "00000000";
 
 let table: Uint32Array | undefined;
 
-/** CRC-32 (IEEE 802.3, as zlib computes it) over several byte arrays in order. */
+/** CRC-32 (IEEE 802.3, as zlib computes it) over several byte arrays in order. @internal */
 export function crc32(parts: Uint8Array[]): number {
   if (table === undefined) {
     table = new Uint32Array(256);
@@ -54,7 +57,7 @@ export function crc32(parts: Uint8Array[]): number {
 
 const hex = (v: number) => v.toString(16).padStart(8, "0");
 
-/** Serialises tensors and string metadata. Tensors are laid out in the order given. */
+/** Serialises tensors and string metadata. Tensors are laid out in the order given. @internal */
 export function encodeSafetensors(tensors: StTensor[], metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: { ...metadata, [CHECKSUM_KEY]: BLANK } };
   let offset = 0;
@@ -104,7 +107,7 @@ function corrupt(msg: string): never {
   throw new KanError("CORRUPT_DATA", `load: ${msg}; the bytes are not an intact kanwasm file`);
 }
 
-/** Parses and verifies a file written by `encodeSafetensors`. */
+/** Parses and verifies a file written by `encodeSafetensors`. @internal */
 export function decodeSafetensors(bytes: Uint8Array): StDecoded {
   if (!(bytes instanceof Uint8Array)) corrupt("expected a Uint8Array");
   if (bytes.length < 8) corrupt(`${bytes.length} bytes is shorter than the 8-byte header length`);

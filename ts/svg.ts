@@ -102,7 +102,7 @@ function tick(v: number): string {
   return s === "-0" ? "0" : s.replace(/-/g, "\u2212");
 }
 
-/** Escapes text for XML content and attribute values. */
+/** Escapes text for XML content and attribute values. @internal */
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 }

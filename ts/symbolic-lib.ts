@@ -16,7 +16,7 @@
 import { KanError, describe } from "./errors.js";
 import { setHostFunction } from "./raw/host.js";
 
-/** The first id of a user function; built-ins are 1..SYMBOLIC_LIB.length. */
+/** The first id of a user function; built-ins are 1..SYMBOLIC_LIB.length. @internal */
 export const USER_ID_BASE = 100;
 
 /** A rendered argument: `atom` tells whether it can take a postfix such as `^2` without parentheses. */
@@ -120,6 +120,7 @@ const clamp1 = (x: number) => Math.min(Math.max(x, -1), 1);
  * The JavaScript source of the guarded helpers, for formulas of a model of `dtype` (float32
  * models clamp exp at 80 and arctanh at 1 - 1e-6, as the core does in f32). Each helper is a
  * `const` declaration; dependencies come first.
+ * @internal
  */
 export function jsHelpers(names: Iterable<string>, dtype: "float32" | "float64" = "float64"): string[] {
   const f32 = dtype === "float32";
@@ -290,7 +291,7 @@ export function symbolicId(name: string): number | undefined {
   return user.find((f) => f.name === name)?.id;
 }
 
-/** The id of `name`, or KanError("UNKNOWN_SYMBOLIC") listing the library. */
+/** The id of `name`, or KanError("UNKNOWN_SYMBOLIC") listing the library. @internal */
 export function requireSymbolicId(op: string, name: unknown): number {
   const id = typeof name === "string" ? symbolicId(name) : undefined;
   if (id === undefined) {
@@ -333,6 +334,7 @@ function template(op: string, key: string, t: unknown, fallback: Template | unde
  * Registers a user function and returns its id (100, 101, ...). The name must not be a
  * built-in's or an earlier user function's. Formulas render it as `name(u)` in text, with
  * `spec.latex` in LaTeX and `spec.js` in JavaScript (format "js" needs it).
+ * @internal
  */
 export function registerUserSymbolic(name: string, spec: UserSymbolicSpec): number {
   const op = "addSymbolic";

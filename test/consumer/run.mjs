@@ -36,6 +36,53 @@ function check(output) {
   if (!(worst < 1e-12)) throw new Error(`basis differs from the expected values by ${worst}: ${output.data}`);
 }
 
+// What a strict consumer writes; compiled, not run (the runtimes' cases run the same calls).
+const STRICT_TS = `
+import { init, KAN, KanError, Trainer, createDataset, type Dataset, type History, type Matrix, type StepInfo }
+  from "kanwasm";
+import { WorkerKAN } from "kanwasm/worker";
+// @ts-expect-error: an internal of the package, not in its types
+import { normaliseConfig } from "kanwasm";
+// @ts-expect-error: an internal of the package, not in its types
+import { checkDataset } from "kanwasm";
+
+await init();
+const rows: number[][] = [[0, 0.1], [0.2, 0.3], [0.4, 0.5], [0.6, 0.7]];
+const labels: number[] = [0.1, 0.5, 0.9, 1.3];
+const data: Dataset = { trainInput: rows, trainLabel: labels, testInput: rows, testLabel: [[0.1], [0.5], [0.9], [1.3]] };
+const model = new KAN({ width: [2, 2, 1], grid: 3, seed: 1 });
+const history: History = await model.fit(data, { steps: 2 });
+const t: Trainer = model.trainer({ trainInput: rows, trainLabel: labels }, { steps: 3, opt: "adam" });
+let last: StepInfo | undefined;
+while (!t.done) last = await t.step();
+t.close();
+{
+  using u = model.trainer(data, { steps: 1 });
+  await u.step();
+}
+const rmse: number = model.evaluate({ trainInput: rows, trainLabel: labels }).trainRmse;
+const out: Matrix = model.predict(rows);
+try {
+  await model.fit(data, { opt: "adam", lr: 1e300, steps: 1 });
+} catch (e) {
+  if (e instanceof KanError) console.log(e.code, e.history?.trainLoss.length);
+}
+const made = createDataset(([x, y]) => (x ?? 0) * (y ?? 0), { nVar: 2, trainNum: 10, testNum: 5, seed: 0 });
+const n: number = made.trainInput.rows + made.testLabel.cols;
+model[Symbol.dispose]();
+{
+  using scoped = new KAN({ width: [1, 1] });
+  scoped.predict([[0]]);
+}
+// @ts-expect-error: the handle is internal (rawHandle(model) is the raw layer's way)
+model.handle("x");
+// @ts-expect-error: a trainer comes from model.trainer()
+new Trainer();
+// @ts-expect-error: internal
+Trainer.open;
+console.log(history, last, rmse, out, n, typeof WorkerKAN);
+`;
+
 const results = [];
 async function test(name, fn) {
   try {
@@ -74,6 +121,22 @@ try {
   writeFileSync(join(dir, "main.mjs"), `${COMPUTE}\nconsole.log(JSON.stringify(output));\n`);
   await test("Node imports the installed package and computes", () => {
     check(JSON.parse(sh(process.execPath, ["main.mjs"])));
+  });
+
+  // A strict TypeScript consumer whose lib stops at ES2022 (no esnext.disposable) and who checks
+  // the package's .d.ts (skipLibCheck false): plain arrays as data, 1-D labels, the Trainer with
+  // `using`, KanError.history; and the internals must not be in the types (@ts-expect-error
+  // fails the compile when the line compiles after all).
+  writeFileSync(join(dir, "strict.ts"), STRICT_TS);
+  writeFileSync(join(dir, "tsconfig.strict.json"), JSON.stringify({
+    compilerOptions: {
+      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022", "DOM"], types: [],
+      strict: true, noUncheckedIndexedAccess: true, skipLibCheck: false, noEmit: true,
+    },
+    files: ["strict.ts"],
+  }));
+  await test("a strict TypeScript file (lib ES2022 + DOM, skipLibCheck false) compiles against the installed types", () => {
+    sh(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.strict.json"]);
   });
 
   await test("Deno imports the installed package with no permissions and computes", () => {

@@ -8,11 +8,12 @@
  */
 const functions = new Map<number, (x: number) => number>();
 
+/** @internal */
 export function setHostFunction(id: number, fn: (x: number) => number): void {
   functions.set(id, fn);
 }
 
-/** The import object every instantiation of the core passes. */
+/** The import object every instantiation of the core passes. @internal */
 export function hostImports(): WebAssembly.Imports {
   return {
     env: {

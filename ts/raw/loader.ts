@@ -47,7 +47,7 @@ export async function init(opts?: InitOptions): Promise<void> {
   return ready;
 }
 
-/** The default source when `init()` gets none; the Deno entry sets a precompiled module here. */
+/** The default source when `init()` gets none; the Deno entry sets a precompiled module here. @internal */
 export function setDefaultWasm(source: WasmSource): void {
   defaultSource = source;
 }
