@@ -21,6 +21,7 @@ export type { KANOptions, KANConfig, FitOptions, BaseFun } from "./config.js";
 export type { StepInfo, History } from "./history.js";
 export { Trainer } from "./fit.js";
 export type { KANJson } from "./persist.js";
+export type { PykanConfig } from "./pykan.js";
 export type {
   Attribution, Suggestion, SymbolicSearchOptions, PruneOptions, FixSymbolicOptions,
 } from "./interpret.js";

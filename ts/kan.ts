@@ -29,8 +29,9 @@ import * as interpret from "./interpret.js";
 import type { Attribution, FixSymbolicOptions, PruneOptions, Suggestion, SymbolicSearchOptions } from "./interpret.js";
 import { toMatrix, toVector, type DType, type Matrix, type MatrixLike } from "./matrix.js";
 import { ModelHandle } from "./model.js";
-import { intArgument, intOption } from "./options.js";
+import { checkOptions, intArgument, intOption } from "./options.js";
 import * as persist from "./persist.js";
+import { loadPykan, type PykanConfig } from "./pykan.js";
 import type { KANJson } from "./persist.js";
 import type { Handle, LayerArrayName, Ptr, Status } from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
@@ -297,9 +298,16 @@ export class KAN {
     return persist.save(this.#m);
   }
 
-  /** Loads bytes from save(); throws KanError("CORRUPT_DATA") on anything malformed. */
-  static load(bytes: Uint8Array): KAN {
-    return KAN.#wrap(persist.load(bytes));
+  /**
+   * Loads bytes from save(); throws KanError("CORRUPT_DATA") on anything malformed. With
+   * `config`, reads a safetensors file of a pykan model's state_dict instead (see PykanConfig).
+   */
+  static load(bytes: Uint8Array, opts: {
+    /** The configuration of a pykan model, whose file holds only its tensors. Default: none (a kanwasm file). */
+    config?: PykanConfig;
+  } = {}): KAN {
+    const o = checkOptions("load", opts, ["config"]) as { config?: PykanConfig };
+    return KAN.#wrap(o.config === undefined ? persist.load(bytes) : loadPykan(bytes, o.config));
   }
 
   /**

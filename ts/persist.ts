@@ -17,7 +17,7 @@ import { normaliseConfig, type KANConfig } from "./config.js";
 import { KanError, describe } from "./errors.js";
 import { ModelHandle } from "./model.js";
 import { LAYER_ARRAY, layerArrayLength, type LayerArrayName } from "./raw/exports.js";
-import { decodeSafetensors, encodeSafetensors, type StTensor } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, type StDecoded, type StTensor } from "./safetensors.js";
 
 const FORMAT = "kanwasm";
 const FORMAT_VERSION = "1";
@@ -70,14 +70,14 @@ export function fromJSON(obj: unknown): ModelHandle {
 }
 
 /** Values of layer `l` of a configuration: inputs, outputs (sum + 2 mult subnodes), G, k. */
-function dimsOf(cfg: KANConfig, l: number): [number, number, number, number] {
+export function dimsOf(cfg: KANConfig, l: number): [number, number, number, number] {
   const ni = cfg.width[l]![0] + cfg.width[l]![1];
   const no = cfg.width[l + 1]![0] + 2 * cfg.width[l + 1]![1];
   return [ni, no, cfg.grid[l]!, cfg.k[l]!];
 }
 
 /** Creates a model from a config and fills every layer array from `source`; all-or-nothing. */
-function restore(op: string, config: unknown,
+export function restore(op: string, config: unknown,
   source: (l: number, what: LayerArrayName, cfg: KANConfig) => ArrayLike<number> | undefined): ModelHandle {
   let cfg: KANConfig;
   try {
@@ -177,7 +177,16 @@ export function load(bytes: unknown): ModelHandle {
   if (!(bytes instanceof Uint8Array)) {
     throw new KanError("INVALID_ARGUMENT", `${op}: bytes must be a Uint8Array, got ${describe(bytes)}`);
   }
-  const { metadata, tensors } = decodeSafetensors(bytes);
+  let decoded: StDecoded;
+  try {
+    decoded = decodeSafetensors(bytes);
+  } catch (e) {
+    // a file without kanwasm's metadata is most likely a state_dict saved from PyTorch
+    if (!(e instanceof KanError) || !e.message.includes("__metadata__")) throw e;
+    throw new KanError("CORRUPT_DATA", `${e.message}; a pykan state_dict loads with KAN.load(bytes, { config })`,
+      { cause: e });
+  }
+  const { metadata, tensors } = decoded;
   if (metadata.format !== FORMAT || metadata.format_version !== FORMAT_VERSION) {
     throw new KanError(
       "CORRUPT_DATA",
@@ -193,7 +202,19 @@ export function load(bytes: unknown): ModelHandle {
     throw new KanError("CORRUPT_DATA", `${op}: the stored configuration is not JSON`);
   }
   const dt = (config as { dtype?: string } | null)?.dtype === "float32" ? "F32" : "F64";
-  return restore(op, config, (l, what, cfg) => {
+  return restore(op, config, layerSource(op, tensors, dt, (l) => {
+    const s: unknown = Array.isArray(symbolic) ? symbolic[l] : undefined;
+    return Array.isArray(s) && s.every((v) => typeof v === "number") ? (s as number[]) : undefined;
+  }));
+}
+
+/**
+ * The layer arrays of a model from tensors named and shaped as pykan's state_dict (in dtype
+ * `dt`), with each layer's symbolic function ids from `symbolic`; restore() takes it.
+ */
+export function layerSource(op: string, tensors: StDecoded["tensors"], dt: "F32" | "F64",
+  symbolic: (l: number) => ArrayLike<number> | undefined) {
+  return (l: number, what: LayerArrayName, cfg: KANConfig): ArrayLike<number> | undefined => {
     const [ni, no, g, k] = dimsOf(cfg, l);
     // a tensor of the right size but another shape (e.g. coef stored transposed) is corrupt
     const t = (name: string, shape: number[]) => {
@@ -232,10 +253,7 @@ export function load(bytes: unknown): ModelHandle {
         }
         return a;
       }
-      case "symbolic": {
-        const s: unknown = Array.isArray(symbolic) ? symbolic[l] : undefined;
-        return Array.isArray(s) && s.every((v) => typeof v === "number") ? (s as number[]) : undefined;
-      }
+      case "symbolic": return symbolic(l);
     }
-  });
+  };
 }

@@ -108,7 +108,9 @@ function corrupt(msg: string): never {
 }
 
 /** Parses and verifies a file written by `encodeSafetensors`. @internal */
-export function decodeSafetensors(bytes: Uint8Array): StDecoded {
+export function decodeSafetensors(bytes: Uint8Array, opts: { checksum?: boolean } = {}): StDecoded {
+  // checksum false: a file from elsewhere (torch's save_file), whose metadata is optional
+  const checksum = opts.checksum ?? true;
   if (!(bytes instanceof Uint8Array)) corrupt("expected a Uint8Array");
   if (bytes.length < 8) corrupt(`${bytes.length} bytes is shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -128,7 +130,7 @@ export function decodeSafetensors(bytes: Uint8Array): StDecoded {
     corrupt("the header is not a JSON object");
   }
   const h = header as Record<string, unknown>;
-  const meta = h.__metadata__;
+  const meta = h.__metadata__ ?? (checksum ? undefined : {});
   if (meta === null || typeof meta !== "object" || Array.isArray(meta)) {
     corrupt("the header has no __metadata__ object");
   }
@@ -137,16 +139,18 @@ export function decodeSafetensors(bytes: Uint8Array): StDecoded {
     if (typeof v !== "string") corrupt(`metadata "${k}" is not a string`);
     metadata[k] = v;
   }
-  const sum = metadata[CHECKSUM_KEY];
-  if (sum === undefined || !/^[0-9a-f]{8}$/.test(sum)) corrupt("the checksum is missing or malformed");
-  const enc = new TextEncoder();
-  const at = indexOf(headBytes, enc.encode(`"${CHECKSUM_KEY}":"${sum}"`));
-  if (at < 0) corrupt("the checksum field is not where it belongs");
-  const blanked = headBytes.slice();
-  blanked.set(enc.encode(`"${CHECKSUM_KEY}":"${BLANK}"`), at);
-  const actual = hex(crc32([bytes.subarray(0, 8), blanked, bytes.subarray(8 + n)]));
-  if (actual !== sum) corrupt(`checksum mismatch (stored ${sum}, computed ${actual})`);
-  delete metadata[CHECKSUM_KEY];
+  if (checksum) {
+    const sum = metadata[CHECKSUM_KEY];
+    if (sum === undefined || !/^[0-9a-f]{8}$/.test(sum)) corrupt("the checksum is missing or malformed");
+    const enc = new TextEncoder();
+    const at = indexOf(headBytes, enc.encode(`"${CHECKSUM_KEY}":"${sum}"`));
+    if (at < 0) corrupt("the checksum field is not where it belongs");
+    const blanked = headBytes.slice();
+    blanked.set(enc.encode(`"${CHECKSUM_KEY}":"${BLANK}"`), at);
+    const actual = hex(crc32([bytes.subarray(0, 8), blanked, bytes.subarray(8 + n)]));
+    if (actual !== sum) corrupt(`checksum mismatch (stored ${sum}, computed ${actual})`);
+    delete metadata[CHECKSUM_KEY];
+  }
 
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
