@@ -1,9 +1,12 @@
 // Sparse B-spline evaluation in wasm: k + 1 = 4 values per point (cubic), at grids 5, 20 and
 // 100. The cost per point should not grow with the grid: only the knot interval's bases are
 // computed (the span search is O(1) on uniform knots). Run: node bench/basis.mjs
+// The sparse basis is an export of the benchmark module (.tmp/kanwasm-bench.wasm, built by
+// scripts/build-wasm.sh), not of the release module.
+import { readFileSync } from "node:fs";
 import { init, rawKernel, bsplineKnots } from "kanwasm";
 
-await init();
+await init({ wasm: readFileSync(new URL("../.tmp/kanwasm-bench.wasm", import.meta.url)) });
 const kernel = rawKernel();
 const raw = kernel.raw;
 const n = 200_000;

@@ -25,7 +25,9 @@
 //                 the same build on the same pinned core ran at 16k or 25k samples/s,
 //                 depending on the minute), and more passes even that out
 //   --kernels     also run bench/kernels.mjs (SIMD dot vs scalar, bsplineBasis throughput)
-//   --wasm PATH   run kanwasm on another build of the module (e.g. to compare optimisation levels)
+//   --wasm PATH   run kanwasm on another build of the module (e.g. to compare optimisation levels);
+//                 by default the benchmark module .tmp/kanwasm-bench.wasm (scripts/build-wasm.sh),
+//                 the release core plus the peak probe and the forward-kernel timer
 //   env BENCH_PYTHON  the python with torch (default /usr/bin/python3, then python3 on PATH)
 //
 // Like the baselines, kanwasm runs each shape of each pass in a fresh process (this script
@@ -36,7 +38,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, mulberry32 } from "./timing.mjs";
 
@@ -81,7 +83,8 @@ if (!existsSync(join(root, "dist/index.js")) || !existsSync(join(root, "dist/kan
   process.exit(1);
 }
 const { init, rawKernel, rawHandle, KAN } = await import("kanwasm");
-const wasmPath = opt("--wasm");
+const benchModule = join(root, ".tmp/kanwasm-bench.wasm");
+const wasmPath = opt("--wasm") ?? (existsSync(benchModule) ? benchModule : undefined);
 await init(wasmPath ? { wasm: readFileSync(wasmPath) } : {});
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
@@ -280,7 +283,7 @@ log(`bench: ${shapes.length} shapes x ${DTYPES.join("/")}, ${timeBox} s per meas
 let peak;
 if (only.has("kanwasm")) {
   peak = simdPeak();
-  if (peak === undefined) skip("wasm-SIMD peak: this dist/kanwasm.wasm has no kw_simd_peak_f32 export; rebuild with `npm run build`");
+  if (peak === undefined) skip(`wasm-SIMD peak: ${wasmPath ?? "dist/kanwasm.wasm"} has no kw_simd_peak_f32 export (the benchmark module .tmp/kanwasm-bench.wasm has; npm run build makes it)`);
   else log(`wasm-SIMD peak (f32x4 multiply-add, 1 thread): ${peak.toFixed(1)} GFLOP/s`);
 }
 
@@ -512,7 +515,7 @@ being optimised, so rerun it for current numbers.
 - Node ${process.version}; kanwasm ${pkg.version} at ${commit || "?"}${dirty}
 - PyTorch: ${torchInfo ? `${torchInfo.torch} (Debian python3-torch via ${torchInfo.pythonPath}, Python ${torchInfo.python}, ${torchInfo.threads} thread, OPENBLAS_CORETYPE ${torchInfo.openblasCoretype}); sgemm from ${torchInfo.blasName}${torchInfo.matmulGflops ? `, 512x512 matmul ${torchInfo.matmulGflops.float32.toFixed(1)} GFLOP/s float32, ${torchInfo.matmulGflops.float64.toFixed(1)} float64` : ""}${torchInfo.blasWarning ? " (not an optimised BLAS: see Warnings)" : ""}` : "not run"}
 - TF.js: ${tfjsInfo ? `@tensorflow/tfjs ${tfjsInfo.tfjs}, backend ${tfjsInfo.backend} (SIMD ${tfjsInfo.simd ? "on" : "off"}, ${tfjsInfo.threads} thread)` : "not run"}
-- kanwasm module: ${wasmPath ? `${wasmPath} (--wasm)` : "dist/kanwasm.wasm"}, ${statSync(wasmPath ?? join(root, "dist/kanwasm.wasm")).size} bytes
+- kanwasm module: ${wasmPath ? relative(root, wasmPath) : "dist/kanwasm.wasm"}, ${statSync(wasmPath ?? join(root, "dist/kanwasm.wasm")).size} bytes; dist/kanwasm.wasm (the release module) ${statSync(join(root, "dist/kanwasm.wasm")).size} bytes
 - wasm-SIMD peak (f32x4 multiply-add probe kw_simd_peak_f32, one thread, best reading at the start, each pass and the end): ${peak === undefined ? "not measured" : `${peak.toFixed(1)} GFLOP/s`}
 - ${timeBox} s per measurement; load average (1 min) ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end${Math.max(loadStart, loadEnd) > 0.5 ? " (other work was running: the numbers are lower than on an idle machine)" : ""}
 

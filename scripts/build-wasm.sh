@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds crate/ for wasm32-unknown-unknown with SIMD128 and writes dist/kanwasm.wasm.
+# Builds crate/ for wasm32-unknown-unknown with SIMD128 and writes dist/kanwasm.wasm, the
+# module the package ships, then .tmp/kanwasm-bench.wasm, the same core with the exports that
+# only benchmarks and tests call (cargo feature `bench`: the SIMD peak probe, the forward-
+# kernel timer, the sparse basis, the kernels' parity checks). The budget holds for the first.
 #
 #   scripts/build-wasm.sh
 #
@@ -27,41 +30,49 @@ cd "$root/crate"
 target=wasm32-unknown-unknown
 out="$root/dist/kanwasm.wasm"
 
-if command -v rustup >/dev/null 2>&1 &&
-  rustup target list --installed 2>/dev/null | grep -qx "$target"; then
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-feature=+simd128" cargo build --release --offline --target "$target"
-elif [ -x /usr/bin/cargo ] && command -v wasm-ld-19 >/dev/null 2>&1 &&
-  [ -d /usr/lib/rustlib/src/rust/library/vendor ]; then
-  # rustup's proxies in ~/.cargo/bin would shadow Debian's 1.96 compiler.
-  PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
-    RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld-19 -Zunstable-options -C panic=immediate-abort" \
-    cargo build --release --offline --target "$target" \
-    -Zbuild-std=std,panic_abort \
-    --config 'source.crates-io.replace-with="rust-library-vendor"' \
-    --config 'source.rust-library-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"'
-else
-  echo "build-wasm: no wasm32 toolchain; run scripts/setup-toolchain.sh (it names what to install)" >&2
-  exit 1
-fi
+# build FEATURES OUT: compiles the crate with the cargo features FEATURES (may be empty),
+# then optimises the module into OUT.
+build() {
+  local features=(${1:+--features "$1"}) out="$2"
+  if command -v rustup >/dev/null 2>&1 &&
+    rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-feature=+simd128" cargo build --release --offline --target "$target" "${features[@]}"
+  elif [ -x /usr/bin/cargo ] && command -v wasm-ld-19 >/dev/null 2>&1 &&
+    [ -d /usr/lib/rustlib/src/rust/library/vendor ]; then
+    # rustup's proxies in ~/.cargo/bin would shadow Debian's 1.96 compiler.
+    PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
+      RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld-19 -Zunstable-options -C panic=immediate-abort" \
+      cargo build --release --offline --target "$target" "${features[@]}" \
+      -Zbuild-std=std,panic_abort \
+      --config 'source.crates-io.replace-with="rust-library-vendor"' \
+      --config 'source.rust-library-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"'
+  else
+    echo "build-wasm: no wasm32 toolchain; run scripts/setup-toolchain.sh (it names what to install)" >&2
+    exit 1
+  fi
 
-mkdir -p "$root/dist"
-built="$root/crate/target/$target/release/kanwasm_core.wasm"
-wasm_opt=(wasm-opt --converge)
-if [ -f "$root/node_modules/binaryen/package.json" ]; then
-  node "$root/scripts/top-test-loops.mjs" "$built" "$built.top" 'win_big_f(32|64)'
-  built="$built.top"
-  wasm_opt=("$root/node_modules/.bin/wasm-opt" --no-inline='*win_big*' --no-inline='*dx_window*')
-else
-  echo "build-wasm: npm's binaryen is missing (run npm ci); the forward kernel keeps a slower loop form" >&2
-fi
-if command -v "${wasm_opt[0]}" >/dev/null 2>&1 &&
-  "${wasm_opt[@]}" -O3 --merge-similar-functions --strip-producers --strip-target-features \
-    --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-    --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" -o "$out.tmp"; then
-  mv "$out.tmp" "$out"
-else
-  rm -f "$out.tmp"
-  echo "build-wasm: wasm-opt not available or failed; shipping the unoptimised module" >&2
-  cp "$built" "$out"
-fi
-echo "build-wasm: $(wc -c <"$out") bytes -> dist/kanwasm.wasm" >&2
+  mkdir -p "$(dirname "$out")"
+  local built="$root/crate/target/$target/release/kanwasm_core.wasm"
+  local wasm_opt=(wasm-opt --converge)
+  if [ -f "$root/node_modules/binaryen/package.json" ]; then
+    node "$root/scripts/top-test-loops.mjs" "$built" "$built.top" 'win_big_f(32|64)'
+    built="$built.top"
+    wasm_opt=("$root/node_modules/.bin/wasm-opt" --no-inline='*win_big*' --no-inline='*dx_window*')
+  else
+    echo "build-wasm: npm's binaryen is missing (run npm ci); the forward kernel keeps a slower loop form" >&2
+  fi
+  if command -v "${wasm_opt[0]}" >/dev/null 2>&1 &&
+    "${wasm_opt[@]}" -O3 --merge-similar-functions --strip-producers --strip-target-features \
+      --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+      --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" -o "$out.tmp"; then
+    mv "$out.tmp" "$out"
+  else
+    rm -f "$out.tmp"
+    echo "build-wasm: wasm-opt not available or failed; shipping the unoptimised module" >&2
+    cp "$built" "$out"
+  fi
+  echo "build-wasm: $(wc -c <"$out") bytes -> ${out#"$root"/}" >&2
+}
+
+build "" "$out"
+build bench "$root/.tmp/kanwasm-bench.wasm"

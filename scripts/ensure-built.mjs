@@ -1,5 +1,6 @@
 // Builds what dist/ lacks before `npm test` and `npm run demo` (their pre-scripts): the wasm
-// when dist/kanwasm.wasm is missing or older than the Rust sources or its build scripts (after
+// when dist/kanwasm.wasm (or the benchmark module, .tmp/kanwasm-bench.wasm) is missing or
+// older than the Rust sources or its build scripts (after
 // checking the toolchain with scripts/setup-toolchain.sh), the JavaScript when any of dist/'s
 // entries is missing or older than ts/ or its build configuration. An up-to-date dist/ costs a
 // few stat calls. Installing the package runs nothing: consumers get dist/ in the tarball.
@@ -37,8 +38,9 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit"
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const wasmSources = ["crate/src", "crate/Cargo.toml", "scripts/build-wasm.sh", "scripts/top-test-loops.mjs"];
-if (oldest(["dist/kanwasm.wasm"]) < newest(wasmSources)) {
-  console.error("ensure-built: dist/kanwasm.wasm is missing or older than crate/: building it");
+// the build writes both modules: the release one and the benchmark one the kernel tests load
+if (oldest(["dist/kanwasm.wasm", ".tmp/kanwasm-bench.wasm"]) < newest(wasmSources)) {
+  console.error("ensure-built: dist/kanwasm.wasm or .tmp/kanwasm-bench.wasm is missing or older than crate/: building them");
   run("bash", ["scripts/setup-toolchain.sh"]);
   run(npm, ["run", "build:wasm"]);
 }

@@ -56,10 +56,13 @@ export interface RawExports {
   kw_bspline_basis_f64(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, deriv: number, out: Ptr): Status;
   /** kw_bspline_basis_f64 in float32. */
   kw_bspline_basis_f32(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, deriv: number, out: Ptr): Status;
-  /** Per x: the k + 1 possibly non-zero values `vals (n, k+1)`, and the index of the first (i32::MIN outside). */
-  kw_bspline_sparse_f64(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, starts: Ptr, vals: Ptr): Status;
+  /**
+   * Per x: the k + 1 possibly non-zero values `vals (n, k+1)`, and the index of the first (i32::MIN outside).
+   * Optional exports (`?`) are in the benchmark module only (.tmp/kanwasm-bench.wasm, cargo feature `bench`).
+   */
+  kw_bspline_sparse_f64?(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, starts: Ptr, vals: Ptr): Status;
   /** kw_bspline_sparse_f64 in float32. */
-  kw_bspline_sparse_f32(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, starts: Ptr, vals: Ptr): Status;
+  kw_bspline_sparse_f32?(x: Ptr, n: number, knots: Ptr, nKnots: number, k: number, starts: Ptr, vals: Ptr): Status;
   /** The SIMD kernels and their scalar twins (NaN on a bad buffer). */
   kw_simd_dot_f32(a: Ptr, b: Ptr, n: number): number;
   /** The scalar twin of kw_simd_dot_f32. */
@@ -69,7 +72,10 @@ export interface RawExports {
   /** The scalar twin of kw_simd_dot_f64. */
   kw_scalar_dot_f64(a: Ptr, b: Ptr, n: number): number;
   /** Peak multiply-add probe for benchmarks: 96 flops per iteration. */
-  kw_simd_peak_f32(iters: number): number;
+  kw_simd_peak_f32?(iters: number): number;
+  /** The SIMD kernels' parity checks against their scalar twins: how many, and check `i` (a Status). */
+  kw_kernel_parity_count?(): number;
+  kw_kernel_parity?(i: number): Status;
 
   /**
    * A new model: `width (nNodes, 2)` [sum, mult] per node layer, `grid (nGrid)`, `k (nK)` per
@@ -112,7 +118,7 @@ export interface RawExports {
   /** Ends the fit begun by kw_fit_begin, freeing its state. */
   kw_fit_end(h: Handle): Status;
   /** The forward spline kernel alone, `reps` times; the checksum to `out (1)`. For benchmarks. */
-  kw_model_kernel_forward(h: Handle, x: Ptr, n: number, reps: number, out: Ptr): Status;
+  kw_model_kernel_forward?(h: Handle, x: Ptr, n: number, reps: number, out: Ptr): Status;
 
   /** Scores on `x (n, in)` (n = 0: the last fit's inputs): every node layer's, then every layer's (out, in). */
   kw_model_attribute(h: Handle, x: Ptr, n: number, nodes: Ptr, nNodes: number, edges: Ptr, nEdges: number): Status;

@@ -245,6 +245,7 @@ impl<T: Real> Model<T> {
     /// cache and effective weights for `x`, then runs the layers' forward kernels `reps`
     /// times. Returns the sum of the last outputs so the work is observable. Timing
     /// `reps = R` against `reps = 0` gives R times the kernel's cost.
+    #[cfg(feature = "bench")]
     pub fn kernel_forward(&self, x: &Tensor<T>, reps: usize) -> T {
         let acts = self.activations(x);
         let caches: Vec<_> = self

@@ -1,0 +1,71 @@
+//! Training: a fit starts with its data and settings, advances one step per call (so the
+//! host can yield between steps), and ends.
+
+use super::model::{dispatch, tensor, with_model, AnyModel};
+use super::{slice, slice_mut, status};
+use crate::error::Failure;
+use crate::model::{Data, FitConfig, Loss, Opt};
+
+/// Starts a fit. `cfg` = [opt (0 lbfgs, 1 adam), lr, batch (0 full), lamb, lamb_l1,
+/// lamb_entropy, update_grid (0/1), grid_update_num, stop_grid_update_step,
+/// loss (0 mse, 1 crossentropy), seed]. `ny` is the label width.
+#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub extern "C" fn kw_fit_begin(
+    h: u32,
+    tx: *const f64,
+    ty: *const f64,
+    n: usize,
+    ny: usize,
+    vx: *const f64,
+    vy: *const f64,
+    nv: usize,
+    cfg: *const f64,
+    ncfg: usize,
+) -> i32 {
+    status(with_model(h, |m| {
+        let c = slice(cfg, ncfg)?;
+        if c.len() != 11 {
+            return Err(Failure::invalid(format!("fit: settings need 11 numbers, got {}", c.len())));
+        }
+        let fc = FitConfig {
+            opt: if c[0] == 0.0 { Opt::Lbfgs } else { Opt::Adam },
+            lr: c[1],
+            batch: c[2] as usize,
+            lamb: c[3],
+            lamb_l1: c[4],
+            lamb_entropy: c[5],
+            update_grid: c[6] != 0.0,
+            grid_update_num: c[7] as usize,
+            stop_grid_update_step: c[8] as usize,
+            loss: if c[9] == 0.0 { Loss::Mse } else { Loss::CrossEntropy },
+            seed: c[10] as u64,
+        };
+        dispatch!(m, m => {
+            let ni = m.n_in();
+            let train = Data { x: tensor(tx, n, ni)?, y: tensor(ty, n, ny)? };
+            let test = if nv > 0 { Some(Data { x: tensor(vx, nv, ni)?, y: tensor(vy, nv, ny)? }) } else { None };
+            m.fit_begin(train, test, fc)
+        })
+    }))
+}
+
+/// One step; writes `[train, test, reg]` to `out`.
+#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub extern "C" fn kw_fit_step(h: u32, out: *mut f64) -> i32 {
+    status(with_model(h, |m| {
+        let r = dispatch!(m, m => m.fit_step())?;
+        slice_mut(out, 3)?.copy_from_slice(&[r.train, r.test, r.reg]);
+        Ok(())
+    }))
+}
+
+#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub extern "C" fn kw_fit_end(h: u32) -> i32 {
+    status(with_model(h, |m| {
+        dispatch!(m, m => m.fit_end());
+        Ok(())
+    }))
+}
