@@ -1,9 +1,12 @@
 // Training steps per second through the public API: [2,5,1] on 1000 samples with LBFGS
 // (one step = up to 20 quasi-Newton iterations, as pykan counts) and with Adam, and
-// [784,64,10] with Adam on batches of 256, in float32 and float64. Run: node bench/steps.mjs
+// [784,64,10] with Adam on batches of 256, in float32 and float64.
+//   node bench/steps.mjs [--wasm PATH]    (PATH: another build of the module, to compare builds)
+import { readFileSync } from "node:fs";
 import { init, KAN, createDataset } from "kanwasm";
 
-await init();
+const at = process.argv.indexOf("--wasm");
+await init(at > 0 ? { wasm: readFileSync(process.argv[at + 1]) } : {});
 const seconds = Number(process.env.BENCH_TIME ?? 1.5);
 
 function randomData(nIn, nOut, n, seed) {
