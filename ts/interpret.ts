@@ -196,6 +196,24 @@ function library(op: string, names: unknown): [Uint32Array, Float64Array] {
   return [ids, cx];
 }
 
+/**
+ * Runs `body`, which may fix edges of `layers`; when it throws (a user function failed half
+ * way through a search the core had already applied), the edges return to what they were.
+ */
+function keepEdgesOnFailure<T>(model: ModelHandle, op: string, layers: number[], body: () => T): T {
+  const kept = layers.map((l) => [l, EDGE_ARRAYS.map((w) => model.getArray(op, l, w))] as const);
+  try {
+    return body();
+  } catch (e) {
+    if (model.live) {
+      for (const [l, arrays] of kept) EDGE_ARRAYS.forEach((w, q) => model.setArray(op, l, w, arrays[q]));
+    }
+    throw e;
+  }
+}
+
+const EDGE_ARRAYS = ["symbolic", "mask", "affine"] as const;
+
 /** Edge (l, i, j): layer l, input i, output j, each checked and named in messages. */
 function edge(model: ModelHandle, op: string, l: unknown, i: unknown, j: unknown): [number, number, number] {
   const li = model.layer(op, l);
@@ -255,13 +273,13 @@ export function fixSymbolic(model: ModelHandle, l: unknown, i: unknown, j: unkno
   const fit = boolOption(op, "fitParams", o.fitParams ?? true);
   const [ar, br] = ranges(op, o);
   const k = rawKernel(op);
-  const r2 = k.scope((s) => {
+  const r2 = keepEdgesOnFailure(model, op, [li], () => k.scope((s) => {
     const [px, n] = fit ? samples(model, op, o.input, s) : [0, 0];
     const out = s.alloc(8);
     k.check(op, k.raw.kw_model_fix_symbolic(h, li, ii, jj, ids[0]!, fit ? 1 : 0, ar[0], ar[1], br[0], br[1],
       px, n, out));
     return s.take(out, 1, Float64Array)[0]!;
-  });
+  }));
   return { r2 };
 }
 
@@ -295,14 +313,15 @@ export function autoSymbolic(model: ModelHandle, opts: SymbolicSearchOptions & {
   const cap = Array.from({ length: model.depth }, (_, l) => model.layerDims(op, l))
     .reduce((a, [ni, no]) => a + ni * no, 0);
   const k = rawKernel(op);
-  const rows = k.scope((s) => {
+  const layers = Array.from({ length: model.depth }, (_, l) => l);
+  const rows = keepEdgesOnFailure(model, op, layers, () => k.scope((s) => {
     const [px, n] = samples(model, op, o.input, s);
     const out = s.alloc(8 * FIXED_WIDTH * cap);
     const count = s.alloc(4);
     k.check(op, k.raw.kw_model_auto_symbolic(h, s.put(ids), s.put(cx), ids.length, th, w, ar[0], ar[1], br[0], br[1],
       px, n, out, cap, count));
     return s.take(out, FIXED_WIDTH * k.u32(count)[0]!, Float64Array);
-  });
+  }));
   const res = [];
   for (let q = 0; q < rows.length / FIXED_WIDTH; q++) {
     const r = rows.subarray(q * FIXED_WIDTH, (q + 1) * FIXED_WIDTH);

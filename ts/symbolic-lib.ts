@@ -62,7 +62,11 @@ export interface SymbolicFunction {
 
 /** A user function as registered with `addSymbolic`. */
 export interface UserSymbolicSpec {
-  /** f(x); must return finite numbers for every finite x (the core calls it while fitting). */
+  /**
+   * f(x); must return finite numbers for every finite x (the core calls it while fitting).
+   * Where it throws or returns anything else, the call that ran into it (fit, predict, a
+   * symbolic search) stops with a KanError naming the function.
+   */
   fn: (x: number) => number;
   /** Complexity, as the built-ins' 0..5, used by suggestSymbolic's ranking. */
   complexity: number;
@@ -400,6 +404,7 @@ export function registerUserSymbolic(name: string, spec: UserSymbolicSpec): numb
  */
 export function addSymbolic(name: string, spec: UserSymbolicSpec): number {
   const id = registerUserSymbolic(name, spec);
-  setHostFunction(id, symbolicById(id)!.fn);
+  // the host gets the function itself, so that it sees what it throws or returns
+  setHostFunction(id, spec.fn, name);
   return id;
 }

@@ -2,7 +2,7 @@
 // named in every message, non-float inputs, files that lie about shapes or functions, and a
 // model whose buffers sit above 2 GiB of wasm memory (pointers read unsigned). The 2 GiB
 // case runs last: the memory it grows stays grown (wasm memory never shrinks).
-import { KAN, createDataset, rawKernel } from "kanwasm";
+import { KAN, addSymbolic, createDataset, rawKernel } from "kanwasm";
 import { equal, ok, throwsKan } from "./assert.js";
 
 const data = () => createDataset(([x, y]) => x * y - 0.5 * y * y + x, { nVar: 2, trainNum: 150, testNum: 80, seed: 41 });
@@ -139,6 +139,45 @@ export const cases = [
       });
       const f = await throwsKan(() => KAN.load(sym), "CORRUPT_DATA", "symbolic id 999");
       ok(/999 is not the id of a symbolic function/.test(f.message), f.message);
+    },
+  },
+  {
+    name: "a user symbolic function that throws or returns NaN ends the search at once with a KanError naming it; the model is unchanged",
+    fn: async () => {
+      const tag = Math.random().toString(36).slice(2, 8);
+      const throws = `throws_${tag}`;
+      const nan = `nan_${tag}`;
+      addSymbolic(throws, { fn: (x) => { if (x > 0.3) throw new RangeError("too far"); return x; }, complexity: 2 });
+      addSymbolic(nan, { fn: (x) => (x > 0.3 ? Math.sqrt(-x) : x), complexity: 2 });
+      const x = Array.from({ length: 40 }, (_, r) => [-1 + (2 * r) / 39]);
+      const m = new KAN({ width: [1, 2, 1], grid: 3, seed: 3 });
+      await m.fit({ trainInput: x, trainLabel: x.map(([v]) => v * v) }, { steps: 2 });
+      const before = m.save();
+      const same = (label) => {
+        const after = m.save();
+        ok(after.length === before.length && after.every((b, i) => b === before[i]), `${label}: the model changed`);
+      };
+      const t0 = Date.now();
+      const e = await throwsKan(() => m.fixSymbolic(0, 0, 1, throws), "INVALID_ARGUMENT", "fixSymbolic");
+      ok(e.message.startsWith(`fixSymbolic: the symbolic function "${throws}" (addSymbolic) threw RangeError: too far at x = `),
+        e.message);
+      ok(e.cause instanceof RangeError, "the cause is what the function threw");
+      same("fixSymbolic");
+      const f = await throwsKan(() => m.fixSymbolic(0, 0, 0, nan), "INVALID_ARGUMENT", "fixSymbolic NaN");
+      ok(f.message.includes(`"${nan}" (addSymbolic) returned number NaN at x = `), f.message);
+      same("fixSymbolic NaN");
+      await throwsKan(() => m.suggestSymbolic(0, 1, 0, { lib: ["x", throws] }), "INVALID_ARGUMENT", "suggestSymbolic");
+      await throwsKan(() => m.autoSymbolic({ lib: ["x", "sin", throws] }), "INVALID_ARGUMENT", "autoSymbolic");
+      same("autoSymbolic");
+      // the search used to run on for about a minute (millions of calls) and end with r2 0
+      ok(Date.now() - t0 < 20_000, `the failing searches took ${Date.now() - t0} ms`);
+      // the failure is cleared: the next calls work, and a fixed edge fails only where the function does
+      ok(Number.isFinite(m.fixSymbolic(0, 0, 0, "x").r2), "a later fixSymbolic works");
+      m.fixSymbolic(0, 0, 1, throws, { fitParams: false });
+      ok(Number.isFinite(m.predict([[-0.5]]).data[0]), "predict where the function is defined");
+      const p = await throwsKan(() => m.predict([[0.9]]), "INVALID_ARGUMENT", "predict past the function's domain");
+      ok(p.message.startsWith(`predict: the symbolic function "${throws}"`), p.message);
+      m.dispose();
     },
   },
   {

@@ -10,8 +10,9 @@
  * No typed view of the memory is kept across a call: any call may grow the memory, which
  * detaches every view of the old buffer.
  */
-import { KanError } from "../errors.js";
+import { KanError, describe } from "../errors.js";
 import { STATUS, type Ptr, type RawExports, type Status } from "./exports.js";
+import { takeHostFailure, type HostFailure } from "./host.js";
 
 /** The typed-array constructors `RawScope.take` copies into. */
 export type FloatCtor = Float64ArrayConstructor | Float32ArrayConstructor;
@@ -30,6 +31,8 @@ export class RawKernel {
    * with `op` unless the core already names it, so no message reads "fit: fit: ...".
    */
   check(op: string, status: Status): void {
+    const failed = takeHostFailure();
+    if (failed !== undefined) throw hostError(op, failed);
     if (status === 0) return;
     const { raw } = this;
     const bytes = new Uint8Array(raw.memory.buffer, raw.kw_error_ptr() >>> 0, raw.kw_error_len() >>> 0);
@@ -52,6 +55,19 @@ export class RawKernel {
   u32(ptr: Ptr, n = 1): Uint32Array {
     return new Uint32Array(this.raw.memory.buffer, ptr >>> 0, n).slice();
   }
+}
+
+/** A user function's failure as the error of the call that ran into it. */
+function hostError(op: string, f: HostFailure): KanError {
+  const what = "error" in f
+    ? `threw ${f.error instanceof Error ? `${f.error.name}: ${f.error.message}` : String(f.error)}`
+    : `returned ${describe(f.value)}`;
+  return new KanError(
+    "INVALID_ARGUMENT",
+    `${op}: the symbolic function "${f.name}" (addSymbolic) ${what} at x = ${f.x}; ` +
+      "user functions must return a finite number for every finite x",
+    "error" in f ? { cause: f.error } : undefined,
+  );
 }
 
 /** Allocations that live for one `RawKernel.scope` call. */
