@@ -110,6 +110,33 @@ export const cases = [
     },
   },
   {
+    name: "every method of KAN is a method of WorkerKAN; a trainer() in the worker steps like one here",
+    fn: async () => {
+      await init();
+      const methods = Object.getOwnPropertyNames(KAN.prototype)
+        .filter((n) => typeof Object.getOwnPropertyDescriptor(KAN.prototype, n).value === "function" && n !== "constructor");
+      const missing = methods.filter((n) => typeof WorkerKAN.prototype[n] !== "function");
+      equal(missing.join(), "", "methods of KAN missing from WorkerKAN");
+      if (typeof KAN.prototype.trainer !== "function") return;
+      const d = data();
+      const m = new KAN(OPTIONS);
+      const w = await WorkerKAN.create(OPTIONS);
+      try {
+        const t = await w.trainer(d, { steps: 5, lamb: 1e-3 });
+        equal(t.done, false, "done before the steps");
+        const infos = [];
+        while (!t.done) infos.push(await t.step());
+        await t.close();
+        await m.fit(d, { steps: 5, lamb: 1e-3 });
+        equal(infos.length, 5, "steps until done");
+        sameBytes(await w.save(), m.save(), "5 remote trainer steps = fit({ steps: 5 })");
+      } finally {
+        await w.dispose();
+        m.dispose();
+      }
+    },
+  },
+  {
     name: "the calling thread keeps running timers while the worker computes",
     fn: async () => {
       await init();

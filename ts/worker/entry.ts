@@ -10,7 +10,7 @@
  */
 import { KAN, KanError, init, type KANOptions } from "../index.js";
 import {
-  CALLBACK, MODEL, REMOTE, SIGNAL, errorRecord, isPlainObject, transferables,
+  CALLBACK, MODEL, REMOTE, SIGNAL, STATE, errorRecord, isPlainObject, transferables,
   type ModelInfo, type Reply, type Request,
 } from "./protocol.js";
 
@@ -73,10 +73,29 @@ function encodeResult(v: unknown, depth = 1): unknown {
   const up = (o: object) => Object.getPrototypeOf(o) as object | null;
   for (let p = up(v); p && p !== Object.prototype; p = up(p)) {
     for (const name of Object.getOwnPropertyNames(p)) {
-      if (name !== "constructor" && typeof (v as Record<string, unknown>)[name] === "function") methods.push(name);
+      const d = Object.getOwnPropertyDescriptor(p, name);
+      if (name !== "constructor" && typeof d?.value === "function") methods.push(name);
     }
   }
-  return { [REMOTE]: { target: keep(v), methods } };
+  return { [REMOTE]: { target: keep(v), methods, state: snapshot(v) } };
+}
+
+/** The values of an object's getters that plain data can carry (numbers, strings, booleans). */
+function snapshot(v: object): Record<string, unknown> {
+  const state: Record<string, unknown> = {};
+  const up = (o: object) => Object.getPrototypeOf(o) as object | null;
+  for (let p = up(v); p && p !== Object.prototype; p = up(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (typeof Object.getOwnPropertyDescriptor(p, name)?.get !== "function" || name in state) continue;
+      try {
+        const x = (v as Record<string, unknown>)[name];
+        if (x === null || ["number", "string", "boolean", "undefined"].includes(typeof x)) state[name] = x;
+      } catch {
+        // a getter that throws (e.g. after close) is left out
+      }
+    }
+  }
+  return state;
 }
 
 /** Markers back into callbacks that post events, and an AbortSignal this request's abort fires. */
@@ -132,7 +151,7 @@ async function handle(req: Request, p: Port): Promise<unknown> {
         throw new KanError("INVALID_ARGUMENT", `worker: ${req.method} is not a method of this object`);
       }
       const value = await (f as (...a: unknown[]) => unknown).apply(o, decodeArgs(req.args, req.id, p));
-      return encodeResult(value);
+      return o instanceof KAN ? encodeResult(value) : { [STATE]: snapshot(o), value: encodeResult(value) };
     }
     case "abort":
       return undefined;

@@ -18,7 +18,7 @@
  */
 import { KAN, KanError, init, type KANConfig, type KANOptions, type WasmSource } from "../index.js";
 import { Connection } from "./connection.js";
-import { MODEL, REMOTE, isPlainObject, type ModelInfo, type RemoteInfo } from "./protocol.js";
+import { MODEL, REMOTE, STATE, isPlainObject, type ModelInfo, type RemoteInfo } from "./protocol.js";
 import { spawn, wrap, type WorkerLike } from "./spawn.js";
 
 export type { WorkerLike } from "./spawn.js";
@@ -201,20 +201,26 @@ function adopt(conn: Connection, info: ModelInfo): WorkerKAN {
   return new WorkerKAN();
 }
 
-/** An object the worker keeps that is not a model (e.g. a Trainer): its methods, asynchronous. */
+/**
+ * An object the worker keeps that is not a model (e.g. a Trainer): its methods, asynchronous,
+ * and its getters, read from the values the last call brought back.
+ */
 function remoteObject(conn: Connection, info: RemoteInfo): Record<string, unknown> {
   const o: Record<string, unknown> = {};
+  const state = { ...info.state };
   conn.holders++;
   let open = true;
+  for (const name of Object.keys(state)) Object.defineProperty(o, name, { enumerable: true, get: () => state[name] });
   for (const name of info.methods) {
     o[name] = async (...args: unknown[]) => {
-      const v = await conn.call(info.target, name, args, (x) => decode(conn, x));
+      const r = (await conn.call(info.target, name, args, (x) => x)) as Record<string, unknown>;
+      Object.assign(state, r[STATE]);
       if ((name === "close" || name === "dispose") && open) {
         open = false;
         await conn.request({ kind: "dispose", target: info.target }).catch(() => undefined);
         conn.release();
       }
-      return v;
+      return decode(conn, r.value);
     };
   }
   return o;

@@ -23,6 +23,8 @@ export const SIGNAL = "__kanwasm_signal";
 export const MODEL = "__kanwasm_model";
 /** Any other object the worker keeps (e.g. a Trainer) stands in a result as this marker. */
 export const REMOTE = "__kanwasm_remote";
+/** A call on such an object answers with its getters' values beside the result. */
+export const STATE = "__kanwasm_state";
 
 /** What the caller knows of a model in the worker, so that its getters stay synchronous. */
 export interface ModelInfo {
@@ -34,6 +36,8 @@ export interface ModelInfo {
 export interface RemoteInfo {
   target: number;
   methods: string[];
+  /** Its getters' values (e.g. a Trainer's `done`), refreshed by every call. */
+  state: Record<string, unknown>;
 }
 
 export type Request =
