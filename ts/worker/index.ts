@@ -41,7 +41,11 @@ export interface WorkerOptions {
 type Remote<R> = R extends KAN ? WorkerKAN : R extends { model: KAN } ? Omit<R, "model"> & {
   /** The resulting model, in the same worker. */
   model: WorkerKAN;
-} : R;
+} : R extends { step(): unknown; close(): unknown } ? Async<R> : R;
+/** An object kept in the worker (a Trainer): its methods return promises, its getters stay. */
+export type Async<T> = {
+  [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : T[K];
+};
 type Own = "dispose" | "handle" | "toKAN" | "config" | "width" | "grid" | "k" | "dtype" | "numParams" | "inDim" |
   "outDim" | "depth";
 /** Every method of KAN, asynchronous. */
