@@ -41,7 +41,10 @@ export class LossChart {
     const style = getComputedStyle(c);
     const ink = style.getPropertyValue("--ink").trim() || "#222";
     const faint = style.getPropertyValue("--faint").trim() || "#999";
-    const colors = [style.getPropertyValue("--train").trim() || "#1f77b4", style.getPropertyValue("--test").trim() || "#ff7f0e"];
+    const colors = [
+      style.getPropertyValue("--train").trim() || "#1f77b4",
+      style.getPropertyValue("--test").trim() || "#ff7f0e",
+    ];
     const pad = { l: 44, r: 10, t: 10, b: 22 };
     const values = [...this.train, ...this.test].filter((v) => Number.isFinite(v) && v > 0);
     g.font = "11px system-ui, sans-serif";

@@ -164,7 +164,8 @@ for (const [key, p] of Object.entries(PRESETS)) $("preset").add(new Option(p.lab
 $("preset").value = "hellokan";
 $("preset").addEventListener("change", () => {
   const p = PRESETS[$("preset").value];
-  void useTask({ data: p.make(), inputNames: p.inputNames, outputNames: p.outputNames, classes: p.classes ?? 0 }, p.settings);
+  const task = { data: p.make(), inputNames: p.inputNames, outputNames: p.outputNames, classes: p.classes ?? 0 };
+  void useTask(task, p.settings);
 });
 
 async function loadCsv(file) {

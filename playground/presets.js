@@ -88,7 +88,9 @@ export function parseCsv(text, seed = 0) {
     if (r.length !== cols) throw new Error(`row ${n + 1 + (header ? 1 : 0)} has ${r.length} columns, not ${cols}`);
     return r.map((c, j) => {
       const v = Number(c);
-      if (c === "" || !Number.isFinite(v)) throw new Error(`row ${n + 1 + (header ? 1 : 0)}, column ${j + 1}: "${c}" is not a number`);
+      if (c === "" || !Number.isFinite(v)) {
+        throw new Error(`row ${n + 1 + (header ? 1 : 0)}, column ${j + 1}: "${c}" is not a number`);
+      }
       return v;
     });
   });
@@ -99,10 +101,13 @@ export function parseCsv(text, seed = 0) {
   }
   const target = rows.map((r) => r[cols - 1]);
   const distinct = new Set(target);
-  const classes = target.every((v) => Number.isInteger(v) && v >= 0 && v < 10) && distinct.size >= 2 && distinct.size <= 10
-    ? Math.max(...target) + 1 : 0;
+  const small = target.every((v) => Number.isInteger(v) && v >= 0 && v < 10);
+  const classes = small && distinct.size >= 2 ? Math.max(...target) + 1 : 0;
   const nTrain = Math.max(2, Math.round(rows.length * 0.8));
-  const part = (rs) => [matrix(rs.length, cols - 1, rs.flatMap((r) => r.slice(0, -1))), matrix(rs.length, 1, rs.map((r) => r[cols - 1]))];
+  const part = (rs) => [
+    matrix(rs.length, cols - 1, rs.flatMap((r) => r.slice(0, -1))),
+    matrix(rs.length, 1, rs.map((r) => r[cols - 1])),
+  ];
   const [trainInput, trainLabel] = part(rows.slice(0, nTrain));
   const data = { trainInput, trainLabel };
   if (rows.length > nTrain) [data.testInput, data.testLabel] = part(rows.slice(nTrain));

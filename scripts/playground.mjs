@@ -22,7 +22,9 @@ function args(argv) {
     else if (a === "--no-build") o.build = false;
     else throw new Error(`unknown option ${a}; the options are --port N, --host H, --no-build`);
   }
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error("--port must be an integer in 0..65535");
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
+    throw new Error("--port must be an integer in 0..65535");
+  }
   return o;
 }
 
@@ -38,6 +40,9 @@ if (o.build) {
   console.log("building the playground (vite build) …");
   await build({ configFile: config });
 }
-const server = await preview({ configFile: config, preview: { port: o.port, host: o.host, strictPort: true, open: false } });
+const server = await preview({
+  configFile: config,
+  preview: { port: o.port, host: o.host, strictPort: true, open: false },
+});
 const url = server.resolvedUrls?.local?.[0] ?? `http://${o.host}:${o.port}/`;
 console.log(`kanwasm playground: ${url}  (Ctrl-C stops it)`);

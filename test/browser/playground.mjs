@@ -50,17 +50,20 @@ export async function playgroundTest(browser, url, timeout = 240_000) {
     const trainStart = await page.evaluate(() => performance.now());
     await testid("train").click();
     // the loss updates while training runs: read it before the end
-    await page.waitForFunction(() => Number.isFinite(Number(document.querySelector('[data-testid="loss"]').textContent)), null, { timeout });
+    const shown = () => Number.isFinite(Number(document.querySelector('[data-testid="loss"]').textContent));
+    await page.waitForFunction(shown, null, { timeout });
     const during = await page.evaluate(() => document.body.dataset.busy);
     await idle();
     const trainEnd = await page.evaluate(() => performance.now());
     const loss = Number(await testid("loss").textContent());
     check("trains: the test loss is shown as a number while training and ends below 0.1",
       during === "true" && loss > 0 && loss < 0.1, `test loss ${loss}, busy during training: ${during}`);
-    const long = await page.evaluate(([a, b]) => globalThis.__longtasks.filter((t) => t.start + t.duration > a && t.start < b), [trainStart, trainEnd]);
+    const inTraining = ([a, b]) => globalThis.__longtasks.filter((t) => t.start + t.duration > a && t.start < b);
+    const long = await page.evaluate(inTraining, [trainStart, trainEnd]);
     const worst = Math.max(0, ...long.map((t) => t.duration));
     check("no main-thread task over 200 ms while training (longtask observer)", worst <= 200,
-      `${long.length} long tasks during ${((trainEnd - trainStart) / 1000).toFixed(1)} s of training, the longest ${worst.toFixed(0)} ms`);
+      `${long.length} long tasks during ${((trainEnd - trainStart) / 1000).toFixed(1)} s of training, ` +
+      `the longest ${worst.toFixed(0)} ms`);
 
     await testid("prune").click();
     await idle();
@@ -71,11 +74,16 @@ export async function playgroundTest(browser, url, timeout = 240_000) {
     await idle();
     const formula = await testid("formula").textContent();
     const latex = await page.locator("#latex .katex").count();
-    check("auto-symbolic gives a formula with exp and sin, rendered as LaTeX", /exp/.test(formula) && /sin/.test(formula) && latex === 1,
+    check("auto-symbolic gives a formula with exp and sin, rendered as LaTeX",
+      /exp/.test(formula) && /sin/.test(formula) && latex === 1,
       `formula ${JSON.stringify(formula)}, ${latex} rendered`);
     const status = await page.locator("#status").textContent();
-    check("no page errors", errors.length === 0 && !(await page.locator("#status.error").count()), [...errors, status].join("\n"));
-    console.log(`playground: the workflow took ${((Date.now() - t0) / 1000).toFixed(1)} s (training ${((trainEnd - trainStart) / 1000).toFixed(1)} s, worst task ${worst.toFixed(0)} ms)`);
+    check("no page errors", errors.length === 0 && !(await page.locator("#status.error").count()),
+      [...errors, status].join("\n"));
+    const secs = (ms) => (ms / 1000).toFixed(1);
+    console.log(`playground: the workflow took ${secs(Date.now() - t0)} s ` +
+      `(training ${secs(trainEnd - trainStart)} s, ` +
+      `worst task ${worst.toFixed(0)} ms)`);
   } catch (e) {
     check("workflow", false, [e.message, ...errors].join("\n"));
   } finally {

@@ -283,18 +283,21 @@ export const cases = [
       const lo = Math.min(...xs);
       const hi = Math.max(...xs);
       const first = [ticks[0], ticks[1]].map((t) => Number(t.replace("\u2212", "-")));
-      ok(Math.abs(first[0] - lo) <= 0.005 && Math.abs(first[1] - hi) <= 0.005, `x's range ${lo}..${hi} printed as ${first}`);
+      ok(Math.abs(first[0] - lo) <= 0.005 && Math.abs(first[1] - hi) <= 0.005,
+        `x's range ${lo}..${hi} printed as ${first}`);
       const lines = elements(svg, "line");
       const texts = elements(svg, "text").map((t) => ({ ...t, font_size: t["font-size"] }));
       ok(lines.length === 30 && texts.length === 33, `${lines.length} lines, ${texts.length} labels`);
       for (const t of texts) {
         const b = textBox(t);
         const hit = lines.find((l) => segmentMeetsBox(l, b));
-        ok(hit === undefined, `label ${JSON.stringify(t.body)} at (${t.x}, ${t.y}) crosses the line ${JSON.stringify(hit)}`);
+        ok(hit === undefined,
+          `label ${JSON.stringify(t.body)} at (${t.x}, ${t.y}) crosses the line ${JSON.stringify(hit)}`);
       }
       // and on a symbolic picture, whose panels carry the function's name
       const sym = model();
-      const st = elements(svgOf(sym, { inputNames: ["a", "b"] }), "text").map((t) => ({ ...t, font_size: t["font-size"] }));
+      const st = elements(svgOf(sym, { inputNames: ["a", "b"] }), "text")
+        .map((t) => ({ ...t, font_size: t["font-size"] }));
       const sl = elements(svgOf(sym, { inputNames: ["a", "b"] }), "line");
       ok(st.some((t) => t.body === "sin"), "the symbolic edge is named");
       for (const t of st) ok(!sl.some((l) => segmentMeetsBox(l, textBox(t))), `label ${t.body} crosses no line`);
@@ -310,7 +313,8 @@ export const cases = [
       const auto = svgOf(m);
       for (const s of [light, dark, auto]) parse(s);
       ok(!light.includes("<style") && /class="bg"[^>]*fill="#fff"/.test(light), "light: white, no style");
-      ok(!dark.includes("<style") && !dark.includes('fill="#fff"') && /class="bg"[^>]*fill="#1b1c1f"/.test(dark), "dark");
+      ok(!dark.includes("<style") && !dark.includes('fill="#fff"'), "dark: no style, nothing white");
+      ok(/class="bg"[^>]*fill="#1b1c1f"/.test(dark), "dark: a near-black background");
       ok(/<style>@media \(prefers-color-scheme: dark\)/.test(auto) && auto.includes('fill="#fff"'), "auto");
       equal(auto.replace(/<style>.*?<\/style>\n/s, ""), light, "auto is light plus the style");
       await throwsKan(() => svgOf(m, { theme: "blue" }), "INVALID_ARGUMENT", "unknown theme");

@@ -12,7 +12,9 @@ const OPTIONS = { width: [2, 5, 1], grid: 3, k: 3, seed: 7 };
 
 function sameBytes(a, b, label) {
   equal(a.length, b.length, `${label}: byte length`);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) throw new Error(`${label}: bytes differ at ${i} of ${a.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) throw new Error(`${label}: bytes differ at ${i} of ${a.length}`);
+  }
 }
 
 /** The KanError `f` rejects or throws with. */
@@ -114,7 +116,8 @@ export const cases = [
     fn: async () => {
       await init();
       const methods = Object.getOwnPropertyNames(KAN.prototype)
-        .filter((n) => typeof Object.getOwnPropertyDescriptor(KAN.prototype, n).value === "function" && n !== "constructor");
+        .filter((n) => n !== "constructor")
+        .filter((n) => typeof Object.getOwnPropertyDescriptor(KAN.prototype, n).value === "function");
       const missing = methods.filter((n) => typeof WorkerKAN.prototype[n] !== "function");
       equal(missing.join(), "", "methods of KAN missing from WorkerKAN");
       if (typeof KAN.prototype.trainer !== "function") return;
@@ -148,7 +151,8 @@ export const cases = [
         const r = await timed(() => w.suggestSymbolic(0, 0, 0, { lib: ["sin", "exp"] }));
         equal(r.value.length, 2, "suggestSymbolic ranked both candidates");
         ok(r.ms > 200, `suggestSymbolic took ${r.ms.toFixed(0)} ms: long enough to tell`);
-        ok(r.gap < Math.min(120, r.ms / 3), `longest gap between 5 ms ticks ${r.gap.toFixed(0)} ms during ${r.ms.toFixed(0)} ms`);
+        ok(r.gap < Math.min(120, r.ms / 3),
+          `longest gap between 5 ms ticks ${r.gap.toFixed(0)} ms during ${r.ms.toFixed(0)} ms`);
         ok(r.ticks >= r.ms / 40, `${r.ticks} ticks in ${r.ms.toFixed(0)} ms`);
       } finally {
         await w.dispose();

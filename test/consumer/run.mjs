@@ -4,7 +4,7 @@
 // Vite build, the last two in Chromium; then use the `kanwasm` command there as a user would
 // (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, runPage } from "../browser/chromium.mjs";
@@ -82,6 +82,26 @@ new Trainer();
 Trainer.open;
 console.log(history, last, rmse, out, n, typeof WorkerKAN);
 `;
+
+// kanwasm/worker from the installed package: a model in a worker predicts the same bits as
+// the same model on the calling thread.
+const WORKER_COMPUTE = `
+import { KAN, init } from "kanwasm";
+import { WorkerKAN } from "kanwasm/worker";
+await init();
+const opts = { width: [2, 3, 1], grid: 4, seed: 3 };
+const x = [[0.1, -0.4], [0.7, 0.2]];
+const w = await WorkerKAN.create(opts);
+const output = { worker: Array.from((await w.predict(x)).data), here: Array.from(new KAN(opts).predict(x).data) };
+await w.dispose();`;
+
+function checkWorker(output) {
+  const { worker, here } = output ?? {};
+  if (!Array.isArray(worker) || worker.length !== 2 || !worker.every(Number.isFinite)) {
+    throw new Error(`expected 2 predictions from the worker, got ${JSON.stringify(output)}`);
+  }
+  if (worker.some((v, i) => !Object.is(v, here[i]))) throw new Error(`worker ${worker} != calling thread ${here}`);
+}
 
 const results = [];
 async function test(name, fn) {
@@ -174,6 +194,30 @@ globalThis.__done = true;
     const assets = readdirSync(join(dir, "dist/assets"));
     if (!assets.some((f) => f.endsWith(".wasm"))) throw new Error(`Vite emitted no .wasm: ${assets.join(" ")}`);
     await fromPage(`${server.url}/dist/index.html`);
+  });
+
+  writeFileSync(join(dir, "worker.mjs"), `${WORKER_COMPUTE}\nconsole.log(JSON.stringify(output));\n`);
+  await test("kanwasm/worker: Node (worker_threads) and Deno (no permissions) predict as the calling thread", () => {
+    checkWorker(JSON.parse(sh(process.execPath, ["worker.mjs"])));
+    checkWorker(JSON.parse(sh(join(root, "node_modules", ".bin", "deno"), ["run", "--no-prompt", "worker.mjs"])));
+  });
+  const workerPage = (importMap) => page(importMap).replace(COMPUTE, WORKER_COMPUTE);
+  const fromWorkerPage = async (url) => {
+    browser ??= await launch();
+    const [r] = await runPage(browser, url, 30_000);
+    if (r.ok === false) throw new Error(r.error);
+    checkWorker(r.output);
+  };
+  writeFileSync(join(dir, "plain-worker.html"), workerPage(`<script type="importmap">{ "imports": {
+    "kanwasm": "./node_modules/kanwasm/dist/index.js", "kanwasm/worker": "./node_modules/kanwasm/dist/worker/index.js" } }</script>`));
+  await test("kanwasm/worker: a plain page (Web Worker) predicts as the calling thread", () =>
+    fromWorkerPage(`${server.url}/plain-worker.html`));
+  await test("kanwasm/worker: a Vite build (the worker as its own chunk) predicts as the calling thread", async () => {
+    mkdirSync(join(dir, "vite-worker"), { recursive: true });
+    writeFileSync(join(dir, "vite-worker/index.html"), workerPage(""));
+    sh(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--base", "./", "--logLevel", "warn"],
+      join(dir, "vite-worker"));
+    await fromWorkerPage(`${server.url}/vite-worker/dist/index.html`);
   });
 
   await cliTests();
