@@ -77,6 +77,16 @@ export async function playgroundTest(browser, url, timeout = 240_000) {
     check("auto-symbolic gives a formula with exp and sin, rendered as LaTeX",
       /exp/.test(formula) && /sin/.test(formula) && latex === 1,
       `formula ${JSON.stringify(formula)}, ${latex} rendered`);
+    // save downloads the model file; loading it back gives the same formula
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout }), page.click("#save")]);
+    await idle();
+    const file = await download.path();
+    await testid("formula").evaluate((e) => { e.textContent = ""; });
+    await page.setInputFiles("#load", file);
+    await idle();
+    const again = await testid("formula").textContent();
+    check("save downloads a model file that load reads back to the same formula", again === formula,
+      `saved ${download.suggestedFilename()}, formula after loading ${JSON.stringify(again)}`);
     const status = await page.locator("#status").textContent();
     check("no page errors", errors.length === 0 && !(await page.locator("#status.error").count()),
       [...errors, status].join("\n"));

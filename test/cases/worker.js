@@ -148,12 +148,13 @@ export const cases = [
       try {
         await w.fit(d, { steps: 3 });
         // one synchronous call in the core (seconds on the calling thread), here in the worker
-        const r = await timed(() => w.suggestSymbolic(0, 0, 0, { lib: ["sin", "exp"] }));
-        equal(r.value.length, 2, "suggestSymbolic ranked both candidates");
+        const r = await timed(() => w.suggestSymbolic(0, 0, 0, { lib: ["sin", "exp", "tanh"] }));
+        equal(r.value.length, 3, "suggestSymbolic ranked the candidates");
         ok(r.ms > 200, `suggestSymbolic took ${r.ms.toFixed(0)} ms: long enough to tell`);
-        ok(r.gap < Math.min(120, r.ms / 3),
-          `longest gap between 5 ms ticks ${r.gap.toFixed(0)} ms during ${r.ms.toFixed(0)} ms`);
-        ok(r.ticks >= r.ms / 40, `${r.ticks} ticks in ${r.ms.toFixed(0)} ms`);
+        // on the calling thread the call would be one gap as long as itself; a busy machine or a
+        // garbage collection may still pause this thread for a while, hence half, not a few ms
+        ok(r.gap < r.ms / 2, `longest gap between 5 ms ticks ${r.gap.toFixed(0)} ms during ${r.ms.toFixed(0)} ms`);
+        ok(r.ticks >= r.ms / 50, `${r.ticks} ticks in ${r.ms.toFixed(0)} ms`);
       } finally {
         await w.dispose();
       }
