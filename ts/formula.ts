@@ -11,10 +11,13 @@
  * ```
  *
  * Numbers are composed at full precision and rounded once, when printed, to `digits` decimals
- * (pykan's ex_round). Terms whose rounded coefficient is 0 are dropped, constants are folded
- * into one, `1*u` reads `u`, and a scale inside a power is pulled out: `c*(a*u)^2` reads
- * `(c*a^2)*u^2`. The "js" format keeps every number exact (unless `digits` is given) and
- * evaluates the core's guarded functions, so it computes what the model computes.
+ * (pykan's ex_round), or `digits` significant figures below 1. Terms whose size over the data
+ * rounds to 0 are dropped, constants are folded into one in every format, `1*u` reads `u`, and
+ * a scale inside a power is pulled out: `c*(a*u)^2` reads `(c*a^2)*u^2`. Logarithms and roots
+ * print as the core computes them (log|u|, sqrt(max(u, 0))) unless the sign of u over the
+ * data, read from the grid of the edge's input, makes the plain form exact. The "js" format
+ * keeps every number exact (unless `digits` is given) and evaluates the core's guarded
+ * functions, so it computes what the model computes.
  *
  * # Shapes
  * One string per output (`model.outDim`); inputs are x1..xn (1-based, as pykan names them).
@@ -80,6 +83,8 @@ interface Term {
   key: string;
   /** Exponents of a monomial in the inputs as [input, power] pairs, else null. */
   mono: [number, number][] | null;
+  /** At least 1, and the term's largest magnitude over the data where known: c drops when c*mag rounds to 0. */
+  mag: number;
 }
 
 interface Lin {
@@ -116,11 +121,22 @@ class Ctx {
     readonly names: string[],
   ) {}
 
+  /**
+   * `digits` decimals, or `digits` significant figures (at least 1) for numbers below 1: a
+   * scale of 0.00027829 must not lose its digits before it multiplies a large term. Whether a
+   * term drops is decided apart (zero, dead), on decimals.
+   */
   round(v: number): number {
-    return this.digits === undefined ? v : exRound(v, this.digits);
+    if (this.digits === undefined) return v;
+    if (Math.abs(v) >= 1 || v === 0 || !Number.isFinite(v)) return exRound(v, this.digits);
+    return Number(v.toPrecision(Math.max(1, this.digits)));
   }
   zero(v: number): boolean {
-    return this.round(v) === 0;
+    return this.digits === undefined ? v === 0 : exRound(v, this.digits) === 0;
+  }
+  /** Whether term t with coefficient c rounds away. */
+  dead(t: Term, c = t.c): boolean {
+    return this.zero(c * t.mag);
   }
   num(v: number): string {
     const r = this.round(v);
@@ -164,8 +180,8 @@ class Ctx {
     }
     return null;
   }
-  term(c: number, e: Expr): Term {
-    return { c, e, key: this.key(e), mono: this.mono(e) };
+  term(c: number, e: Expr, mag = 1): Term {
+    return { c, e, key: this.key(e), mono: this.mono(e), mag };
   }
 
   /** The sum of `parts`, like terms merged, zero terms dropped, in canonical order. */
@@ -180,43 +196,72 @@ class Ctx {
         else byKey.set(t.key, t);
       }
     }
-    const t = [...byKey.values()].filter((x) => !this.zero(x.c)).sort(order);
+    const t = [...byKey.values()].filter((x) => !this.dead(x)).sort(order);
     return { t, c };
   }
   scale(l: Lin, a: number): Lin {
-    return { t: l.t.map((t) => ({ ...t, c: t.c * a })).filter((t) => !this.zero(t.c)), c: l.c * a };
+    return { t: l.t.map((t) => ({ ...t, c: t.c * a })).filter((t) => !this.dead(t)), c: l.c * a };
   }
-  call(c: number, f: SymbolicFunction, arg: Lin, d: number): Lin {
-    return { t: this.zero(c) ? [] : [this.term(c, { k: "call", f, arg })], c: d };
+  call(c: number, f: SymbolicFunction, arg: Lin, d: number, r?: [number, number]): Lin {
+    const mag = r ? magnitude(f, r) : 1;
+    return { t: this.zero(c * mag) ? [] : [this.term(c, { k: "call", f, arg }, mag)], c: d };
   }
 
-  /** c * f(a*x + b) + d for the node value x. */
-  edge(x: Lin, f: SymbolicFunction, a: number, b: number, c: number, d: number): Lin {
+  /**
+   * c * f(a*x + b) + d for the node value x, which spans `range` over the data (the interior
+   * knots of its input). The range decides how logarithms and roots print: the core computes
+   * log|u| and sqrt(max(u, 0)), which read log(u) and sqrt(u) only where u > 0 (u >= 0).
+   */
+  edge(x: Lin, f: SymbolicFunction, a: number, b: number, c: number, d: number, range?: [number, number]): Lin {
     let inner = this.sum([this.scale(x, a), constant(b)]);
+    let r = range ? sorted(a * range[0] + b, a * range[1] + b) : undefined;
     if (f.power === 1) return this.sum([this.scale(inner, c), constant(d)]);
     if (inner.t.length === 0 || f.name === "0") return constant(c * f.fn(inner.c) + d);
-    if (f.parity && inner.t[0]!.c < 0 && this.format !== "js") {
-      // f(-u) = ±f(u); js keeps the model's own argument (the core's atanh is not exactly odd)
+    // f(-u) = ±f(u), in every format; js keeps the core's arctanh argument (that one is not exactly odd)
+    if (f.parity && inner.t[0]!.c < 0 && !(this.format === "js" && f.name === "arctanh")) {
       inner = this.scale(inner, -1);
+      r = r && [-r[1], -r[0]];
       if (f.parity === "odd") c = -c;
     }
     const p = f.power;
-    const only = inner.t.length === 1 ? inner.t[0]! : undefined;
-    if (p !== undefined && only && this.zero(inner.c)) {
+    const only = inner.t.length === 1 && this.zero(inner.c) ? inner.t[0]! : undefined;
+    if (p !== undefined && only) {
       const alpha = only.c;
       // in js only integer powers: moving the scale out of a guarded pole or root would move its guard
       const ok = this.format === "js" ? p > 0 && Number.isInteger(p) : Number.isInteger(p) || alpha > 0;
-      if (ok) return this.call(c * Math.pow(alpha, p), f, { t: [{ ...only, c: 1 }], c: 0 }, d);
+      if (ok) {
+        c *= Math.pow(alpha, p);
+        inner = { t: [{ ...only, c: 1 }], c: 0 };
+        r = r && sorted(r[0] / alpha, r[1] / alpha);
+      }
     }
-    if (f.name === "exp" && this.format !== "js" && !this.zero(inner.c)) {
+    if (f.name === "log" && r && r[1] < 0) {
+      inner = this.scale(inner, -1);
+      r = [-r[1], -r[0]];
+    }
+    // js needs no care: its helpers compute the core's log|u| and sqrt(max(u, 0)) themselves
+    if (this.format !== "js") {
+      if (f.name === "log" && !(r && r[0] > 0)) inner = this.wrap(ABS, inner, r && [0, Math.max(-r[0], r[1])]);
+      else if (p !== undefined && !Number.isInteger(p)) {
+        // a root of an argument negative over all the data is the core's constant f(0)
+        if (r && r[1] <= 0) return constant(c * f.fn(0) + d);
+        if (!(r && r[0] >= 0)) inner = this.wrap(MAX0, inner, r && [0, Math.max(r[1], 0)]);
+      }
+    }
+    if (f.name === "exp" && !this.zero(inner.c)) {
       // c*exp(u + b) = (c*e^b)*exp(u): taken out when that leaves 1 or merges into a scale already there
       const k = c * Math.exp(inner.c);
       const rk = Math.abs(this.round(k));
       if (Number.isFinite(k) && rk !== 0 && (rk === 1 || Math.abs(this.round(c)) !== 1)) {
-        return this.call(k, f, { t: inner.t, c: 0 }, d);
+        return this.call(k, f, { t: inner.t, c: 0 }, d, r && [r[0] - inner.c, r[1] - inner.c]);
       }
     }
-    return this.call(c, f, inner, d);
+    return this.call(c, f, inner, d, r);
+  }
+
+  /** g(u) as a Lin of one term. */
+  wrap(g: SymbolicFunction, u: Lin, r?: [number, number]): Lin {
+    return { t: [this.term(1, { k: "call", f: g, arg: u }, r ? magnitude(g, r) : 1)], c: 0 };
   }
 
   /** The product of the two subnodes of a multiplication node. */
@@ -271,7 +316,7 @@ class Ctx {
     let atom = false;
     for (const t of terms) {
       const v = t.c / g;
-      if (this.zero(v)) continue;
+      if (this.dead(t, v)) continue;
       const r = this.termStr(v, t.e);
       if (parts.length === 0) {
         parts.push(r.neg ? `-${r.s}` : r.s);
@@ -340,7 +385,7 @@ class Ctx {
       case "mul": {
         const parts = e.fs.map((f) => {
           const u = unit(f);
-          if (u && !this.zero(u.c)) {
+          if (u && !this.dead(u)) {
             const t = this.termStr(u.c, u.e);
             if (!t.neg && this.round(u.c) === 1 && this.exprStr(u.e).den === undefined) return t.s;
           }
@@ -354,6 +399,23 @@ class Ctx {
 }
 
 const constant = (c: number): Lin => ({ t: [], c });
+/** max(1, the largest |f| of 9 points spread over r): a term's size over the data. */
+function magnitude(f: SymbolicFunction, r: [number, number]): number {
+  let m = 1;
+  for (let q = 0; q <= 8; q++) m = Math.max(m, Math.abs(f.fn(r[0] + ((r[1] - r[0]) * q) / 8)));
+  return Number.isFinite(m) ? m : 1;
+}
+const sorted = (u: number, v: number): [number, number] => (u <= v ? [u, v] : [v, u]);
+/** |u|, the library's abs. */
+const ABS = symbolicById(18)!;
+/** max(u, 0): the core's clamp of a root's argument, printed where the argument changes sign. */
+const MAX0: SymbolicFunction = Object.freeze({
+  id: -1, name: "max0", complexity: 0, fn: (x: number) => Math.max(x, 0),
+  helpers: Object.freeze([]) as readonly string[],
+  text: (a: string) => `max(${a}, 0)`, latex: (a: string) => `\\max\\left(${a}, 0\\right)`,
+  js: (a: string) => `Math.max(${a}, 0)`,
+  atom: { text: true, latex: true },
+});
 /** The one term of a Lin that is a single term with no constant. */
 const unit = (l: Lin): Term | undefined => (l.t.length === 1 && l.c === 0 ? l.t[0] : undefined);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -455,6 +517,11 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
     const mask = model.getLayerArray(l, "mask");
     const sb = model.getLayerArray(l, "scaleBase");
     const sp = model.getLayerArray(l, "scaleSp");
+    const knots = model.getLayerArray(l, "knots");
+    const [, , g, k] = model.layerDims(l);
+    // node i spans its interior knots, [t_k, t_{G+k}], over the data the grid was fitted to
+    const stride = g + 2 * k + 1;
+    const range = (i: number): [number, number] => [knots[i * stride + k]!, knots[i * stride + g + k]!];
     const hasBase = cfg.baseFun !== "zero";
     const parts: Lin[][] = Array.from({ length: no }, () => []);
     for (let i = 0; i < ni; i++) {
@@ -491,7 +558,7 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
             );
           }
           const [a, b, c, d] = [aff[4 * e]!, aff[4 * e + 1]!, aff[4 * e + 2]!, aff[4 * e + 3]!];
-          parts[j]!.push(ctx.edge(x, f, a, b, c, d));
+          parts[j]!.push(ctx.edge(x, f, a, b, c, d, range(i)));
         }
       }
     }

@@ -239,8 +239,9 @@ const DEFS: Def[] = [
     js: (a) => `$rsqrt(${a})`, helpers: ["$rsqrt"], atom: POSTFIX,
   },
   callDef("exp", 2, (x) => Math.exp(Math.min(x, 700)), "exp", (a) => `e^{${a}}`, (a) => `$exp(${a})`, ["$exp"]),
+  // the core takes log|u|: even
   callDef("log", 2, (x) => Math.log(Math.max(Math.abs(x), LOG_X0)), "log", lcall("\\log"), (a) => `$log(${a})`,
-    ["$log"]),
+    ["$log"], "even"),
   {
     ...callDef("abs", 3, Math.abs, "abs", (a) => `\\left|${a}\\right|`, (a) => `Math.abs(${a})`, [], "even"),
     atom: { text: true, latex: true },

@@ -138,7 +138,8 @@ export const cases = [
       // a numeric edge from a constant node is a constant too: the model's own value
       const n = build([2, 1, 1], [[null, null], [["spline"]]]);
       const v = n.predict([[0, 0]]).data[0];
-      equal(formula(n)[0], String(exRound(v, 4)), "numeric edge of a constant");
+      // a constant below 1 keeps 4 significant figures
+      equal(formula(n)[0], String(Math.abs(v) < 1 ? Number(v.toPrecision(4)) : exRound(v, 4)), "numeric edge of a constant");
       close([compile(formula(n, { format: "js" })[0])(0.5, 0.5)], [v], { abs: 1e-15 }, "js of a constant spline");
       n.dispose();
     },
@@ -151,8 +152,8 @@ export const cases = [
         [["x^3", -2, 0, 1], "-8*x1^3"],
         [["1/x", 2, 0, 1], "0.5/x1"],
         [["1/x^2", 2, 1e-7, 3, 1], "0.75/x1^2 + 1"],
-        [["sqrt", 4, 0, 1], "2*sqrt(x1)"],
-        [["sqrt", -4, 0, 1], "sqrt(-4*x1)"],
+        [["sqrt", 4, 0, 1], "2*sqrt(max(x1, 0))"],
+        [["sqrt", -4, 0, 1], "sqrt(max(-4*x1, 0))"],
         [["x^2", 1, 0.5, 1], "(x1 + 0.5)^2"],
         [["sin", -2, 0, 1], "-sin(2*x1)"],
         [["cos", -2, 1, 1], "cos(2*x1 - 1)"],
@@ -160,7 +161,7 @@ export const cases = [
         [["x", 1, 0, 1, 0], "x1"],
         [["x", -1, 0, 1, 0], "-x1"],
         [["x", 1.00001, 0, 1, 1e-6], "x1"],
-        [["log", 1, 0, 1, 0], "log(x1)"],
+        [["log", 1, 0, 1, 0], "log(abs(x1))"],
         [["gaussian", 2, 0, 1, 0], "exp(-(2*x1)^2)"],
         [["arctanh", 0.5, 0, 1, 0], "arctanh(0.5*x1)"],
         [["exp", 2, 1, 1, 0], "exp(2*x1 + 1)"],
@@ -180,6 +181,62 @@ export const cases = [
       const mix = build([2, 1, 1], [[["x"], ["x", 2]], [["exp", 3]]]);
       equal(formula(mix)[0], "exp(3*x1 + 6*x2)", "distributed where shorter");
       mix.dispose();
+    },
+  },
+  {
+    name: "2*exp(0.5*x1) + sin(2*x2): constants fold alike in text, LaTeX and js; 8 digits stay within 1e-6",
+    fn: () => {
+      // as a fit left it: the exp's offset 8.88 balanced by a scale 2e^-8.88, the sine's signs both flipped
+      const m = build([2, 1], [[["exp", 0.5, 8.88, 2 * Math.exp(-8.88)], ["sin", -2, 0, -1]]]);
+      const truth = ([x, y]) => [2 * Math.exp(0.5 * x) + Math.sin(2 * y)];
+      equal(formula(m)[0], "2*exp(0.5*x1) + sin(2*x2)", "text");
+      equal(formula(m, { format: "latex" })[0], "2 e^{0.5 x_{1}} + \\sin{\\left(2 x_{2} \\right)}", "latex");
+      const js8 = formula(m, { format: "js", digits: 8 })[0];
+      ok(js8.includes("return 2*$exp(0.5*x1) + Math.sin(2*x2);"), js8);
+      const d8 = compare(m, [compile(js8)], truth);
+      ok(d8.model <= 1e-6 && d8.exact <= 1e-6, `js with 8 digits: ${JSON.stringify(d8)}`);
+      const d = compare(m, formula(m, { format: "js" }).map(compile), truth);
+      ok(d.model <= 1e-12 && d.exact <= 1e-12, `js: ${JSON.stringify(d)}`);
+      m.dispose();
+      // a small scale of a large term keeps its significant figures
+      const s = build([1, 1], [[["exp", 12, 0, 1.234567891234e-5]]]);
+      equal(formula(s)[0], "0.00001235*exp(12*x1)", "4 significant figures");
+      equal(formula(s, { digits: 8 })[0], "0.000012345679*exp(12*x1)", "8 significant figures");
+      const ds = compare(s, [compile(formula(s, { format: "js", digits: 8 })[0])], null);
+      ok(ds.model <= 1e-6, `1.2345679e-5*exp(12 x) with 8 digits: ${ds.model}`);
+      s.dispose();
+    },
+  },
+  {
+    name: "logarithms and roots print as the core computes them (log|u|, sqrt(max(u, 0))) over the data's range",
+    fn: () => {
+      // x1 > 0 over the data (the grid spans it): log(-3.6361 x1) = log|3.6361 x1| reads log(3.6361*x1)
+      const pos = { gridRange: [0.1, 2] };
+      const cases = [
+        [["log", -3.6361, 0, 1, 0], pos, "log(3.6361*x1)", "\\log{\\left(3.6361 x_{1} \\right)}"],
+        [["log", -3.6361, 0, 1, 0], {}, "log(abs(3.6361*x1))", "\\log{\\left(\\left|3.6361 x_{1}\\right| \\right)}"],
+        [["log", 2, -5, 1, 0], pos, "log(-2*x1 + 5)", null],
+        [["log", 2, -0.5, 1, 0], pos, "log(abs(2*x1 - 0.5))", null],
+        [["sqrt", 4, 0, 1, 0], pos, "2*sqrt(x1)", "2 \\sqrt{x_{1}}"],
+        [["sqrt", -4, 0, 1, 0], { gridRange: [-2, -0.1] }, "sqrt(-4*x1)", null],
+        [["sqrt", 4, 0, 3, 1], { gridRange: [-2, -0.1] }, "1", null],
+        [["x^1.5", 1, -1, 1, 0], pos, "max(x1 - 1, 0)^1.5", null],
+      ];
+      for (const [edge, opts, text, latex] of cases) {
+        const m = build([1, 1], [[edge]], opts);
+        equal(formula(m)[0], text, `text of ${JSON.stringify(edge)} on ${JSON.stringify(opts)}`);
+        if (latex) equal(formula(m, { format: "latex" })[0], latex, `latex of ${JSON.stringify(edge)}`);
+        // the formula as printed, evaluated as mathematics on the data's range, is the model
+        const lo = opts.gridRange?.[0] ?? -1;
+        const hi = opts.gridRange?.[1] ?? 1;
+        const xs = Array.from({ length: 40 }, (_, q) => lo + ((hi - lo) * (q + 0.5)) / 40);
+        const p = m.predict(xs.map((x) => [x])).data;
+        const math = new Function("x1", `const { log, sqrt, abs, max } = Math; return ${text.replace(/\^/g, "**")};`);
+        xs.forEach((x, q) => close([math(x)], [p[q]], { rel: 1e-12, abs: 1e-12 }, `${text} at ${x}`));
+        const d = compare(m, formula(m, { format: "js" }).map(compile), null, 50);
+        ok(d.model <= 1e-12, `js vs model for ${text}: ${d.model}`);
+        m.dispose();
+      }
     },
   },
   {
