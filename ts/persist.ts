@@ -69,14 +69,14 @@ export function fromJSON(obj: unknown): ModelHandle {
   });
 }
 
-/** Values of layer `l` of a configuration: inputs, outputs (sum + 2 mult subnodes), G, k. */
+/** Values of layer `l` of a configuration: inputs, outputs (sum + 2 mult subnodes), G, k. @internal */
 export function dimsOf(cfg: KANConfig, l: number): [number, number, number, number] {
   const ni = cfg.width[l]![0] + cfg.width[l]![1];
   const no = cfg.width[l + 1]![0] + 2 * cfg.width[l + 1]![1];
   return [ni, no, cfg.grid[l]!, cfg.k[l]!];
 }
 
-/** Creates a model from a config and fills every layer array from `source`; all-or-nothing. */
+/** Creates a model from a config and fills every layer array from `source`; all-or-nothing. @internal */
 export function restore(op: string, config: unknown,
   source: (l: number, what: LayerArrayName, cfg: KANConfig) => ArrayLike<number> | undefined): ModelHandle {
   let cfg: KANConfig;
@@ -211,6 +211,7 @@ export function load(bytes: unknown): ModelHandle {
 /**
  * The layer arrays of a model from tensors named and shaped as pykan's state_dict (in dtype
  * `dt`), with each layer's symbolic function ids from `symbolic`; restore() takes it.
+ * @internal
  */
 export function layerSource(op: string, tensors: StDecoded["tensors"], dt: "F32" | "F64",
   symbolic: (l: number) => ArrayLike<number> | undefined) {

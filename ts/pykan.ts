@@ -62,7 +62,7 @@ function fail(message: string): never {
   throw new KanError("INVALID_ARGUMENT", `load: ${message}`);
 }
 
-/** A model from the bytes of a pykan state_dict and its configuration. */
+/** A model from the bytes of a pykan state_dict and its configuration. @internal */
 export function loadPykan(bytes: unknown, config: unknown): ModelHandle {
   if (!(bytes instanceof Uint8Array)) fail(`bytes must be a Uint8Array, got ${describe(bytes)}`);
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
