@@ -1,13 +1,14 @@
 // Consumer test: `npm pack` the package, install the tarball into a scratch project under the
 // system temp dir (checking it runs nothing at install time), and compute one bsplineBasis from
 // Node, from Deno (no permissions), from a plain page with an import map (no bundler) and from a
-// Vite build, the last two in Chromium; then use the `kanwasm` command there as a user would
-// (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
+// Vite build, the last two in Chromium, and build the Vite app of examples/vite there; then use
+// the `kanwasm` command there as a user would (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, runPage } from "../browser/chromium.mjs";
+import { examplePage } from "../browser/examples.mjs";
 import { serve } from "../browser/server.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -194,6 +195,19 @@ globalThis.__done = true;
     const assets = readdirSync(join(dir, "dist/assets"));
     if (!assets.some((f) => f.endsWith(".wasm"))) throw new Error(`Vite emitted no .wasm: ${assets.join(" ")}`);
     await fromPage(`${server.url}/dist/index.html`);
+  });
+
+  await test("examples/vite builds with Vite and trains in a worker in Chromium", async () => {
+    const app = join(dir, "vite-app");
+    mkdirSync(app);
+    for (const f of ["index.html", "main.js", "vite.config.js"]) copyFileSync(join(root, "examples/vite", f), join(app, f));
+    sh(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], app);
+    browser ??= await launch();
+    const [r] = await examplePage(browser, `${server.url}/vite-app/dist/index.html`, {
+      name: "examples/vite",
+      formula: /sin\(.*x.*\^2|\^2.*sin\(/,
+    });
+    if (!r.ok) throw new Error(r.error);
   });
 
   writeFileSync(join(dir, "worker.mjs"), `${WORKER_COMPUTE}\nconsole.log(JSON.stringify(output));\n`);
