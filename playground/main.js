@@ -219,8 +219,18 @@ $("refine").addEventListener("click", () => run("Refining the grid", async () =>
 }));
 $("symbolic").addEventListener("click", () => run("Auto-symbolic", async () => {
   const lib = $("lib").value.split(",").map((s) => s.trim()).filter(Boolean);
-  status("Auto-symbolic: fitting every edge to the library…");
-  const fixed = await state.model.autoSymbolic({ lib, input: state.task.data.trainInput });
+  // one call in the worker: the page shows how long it has run, as the core reports no progress
+  const t0 = performance.now();
+  const clock = () => status(`Auto-symbolic: fitting every edge to ${lib.length} functions… ` +
+    `${Math.round((performance.now() - t0) / 1000)} s`);
+  clock();
+  const timer = setInterval(clock, 1000);
+  let fixed;
+  try {
+    fixed = await state.model.autoSymbolic({ lib, input: state.task.data.trainInput });
+  } finally {
+    clearInterval(timer);
+  }
   chart.mark("symbolic");
   status(`Auto-symbolic: ${fixed.length} edges fixed; fitting their parameters…`);
   await fit(20, { lamb: 0 });
