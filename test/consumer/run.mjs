@@ -1,7 +1,8 @@
 // Consumer test: `npm pack` the package, install the tarball into a scratch project under the
 // system temp dir (checking it runs nothing at install time), and compute one bsplineBasis from
 // Node, from Deno (no permissions), from a plain page with an import map (no bundler) and from a
-// Vite build, the last two in Chromium, and build the Vite app of examples/vite there; then use
+// Vite build, the last two in Chromium, and build the apps of examples/vite and examples/esbuild
+// there (esbuild installed from npm's cache); then use
 // the `kanwasm` command there as a user would (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -129,7 +130,9 @@ try {
     const stray = files.filter((f) => /^package\/(ts|test|crate|scripts)\//.test(f));
     if (stray.length) throw new Error(`sources in the tarball: ${stray.join(" ")}`);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    sh("npm", ["install", "--offline", "--no-audit", "--no-fund", `./${tarball}`]);
+    // esbuild (the repository's pinned version, from npm's cache) for the esbuild example
+    const { esbuild } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).devDependencies;
+    sh("npm", ["install", "--offline", "--no-audit", "--no-fund", `./${tarball}`, `esbuild@${esbuild}`]);
   });
 
   await test("the installed package declares no install-time script", () => {
@@ -207,6 +210,16 @@ globalThis.__done = true;
       name: "examples/vite",
       formula: /sin\(.*x.*\^2|\^2.*sin\(/,
     });
+    if (!r.ok) throw new Error(r.error);
+  });
+
+  await test("examples/esbuild bundles with esbuild, init({ wasm }) loads the copied wasm in Chromium", async () => {
+    const app = join(dir, "esbuild-app");
+    mkdirSync(app);
+    for (const f of ["index.html", "main.js", "build.mjs"]) copyFileSync(join(root, "examples/esbuild", f), join(app, f));
+    sh(process.execPath, ["build.mjs"], app);
+    browser ??= await launch();
+    const [r] = await examplePage(browser, `${server.url}/esbuild-app/dist/index.html`, { name: "examples/esbuild" });
     if (!r.ok) throw new Error(r.error);
   });
 
