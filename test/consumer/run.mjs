@@ -2,8 +2,8 @@
 // system temp dir (checking it runs nothing at install time), and compute one bsplineBasis from
 // Node, from Deno (no permissions), from a plain page with an import map (no bundler) and from a
 // Vite build, the last two in Chromium, and build the apps of examples/vite and examples/esbuild
-// there (esbuild installed from npm's cache); then use
-// the `kanwasm` command there as a user would (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
+// there (esbuild installed from npm's cache); then use the `kanwasm` command there as a user
+// would (npx in Node, npm:kanwasm in Deno). Ends with `consumer: N passed, N failed`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
