@@ -77,7 +77,16 @@ export interface FixSymbolicOptions {
   input?: MatrixLike;
 }
 
-const DEFAULTS = { weightSimple: 0.8, range: [-10, 10] as [number, number], topk: 5, r2Threshold: 0 };
+/** Every default of the options above, in one place. */
+const DEFAULTS = {
+  nodeThreshold: 1e-2,
+  edgeThreshold: 3e-2,
+  inputThreshold: 1e-2,
+  weightSimple: 0.8,
+  range: [-10, 10] as [number, number],
+  topk: 5,
+  r2Threshold: 0,
+};
 
 /** Samples for attribution and symbolic fitting: the given input, else the last fit's (n = 0). */
 function samples(model: ModelHandle, op: string, input: MatrixLike | undefined, s: RawScope): [Ptr, number] {
@@ -131,8 +140,8 @@ export function prune(model: ModelHandle, opts: PruneOptions = {}): ModelHandle 
   const op = "prune";
   const h = model.handle(op);
   const o = checkOptions(op, opts, ["nodeThreshold", "edgeThreshold", "input"]) as PruneOptions;
-  const nodeTh = finiteNumber(op, "nodeThreshold", o.nodeThreshold ?? 1e-2, 0);
-  const edgeTh = finiteNumber(op, "edgeThreshold", o.edgeThreshold ?? 3e-2, 0);
+  const nodeTh = finiteNumber(op, "nodeThreshold", o.nodeThreshold ?? DEFAULTS.nodeThreshold, 0);
+  const edgeTh = finiteNumber(op, "edgeThreshold", o.edgeThreshold ?? DEFAULTS.edgeThreshold, 0);
   const k = rawKernel(op);
   const nh = k.scope((s) => {
     const [px, n] = samples(model, op, o.input, s);
@@ -149,7 +158,7 @@ export function pruneInputs(model: ModelHandle, opts: { threshold?: number; inpu
   const op = "pruneInputs";
   const h = model.handle(op);
   const o = checkOptions(op, opts, ["threshold", "input"]) as { threshold?: number; input?: MatrixLike };
-  const th = finiteNumber(op, "threshold", o.threshold ?? 1e-2, 0);
+  const th = finiteNumber(op, "threshold", o.threshold ?? DEFAULTS.inputThreshold, 0);
   const k = rawKernel(op);
   const [nh, inputs] = k.scope((s) => {
     const [px, n] = samples(model, op, o.input, s);

@@ -73,8 +73,9 @@ export interface RawExports {
   kw_scalar_dot_f64(a: Ptr, b: Ptr, n: number): number;
   /** Peak multiply-add probe for benchmarks: 96 flops per iteration. */
   kw_simd_peak_f32?(iters: number): number;
-  /** The SIMD kernels' parity checks against their scalar twins: how many, and check `i` (a Status). */
+  /** The number of SIMD kernels that kw_kernel_parity checks against their scalar twins. */
   kw_kernel_parity_count?(): number;
+  /** Checks kernel `i` against its scalar twin; a failure's message names the first disagreement. */
   kw_kernel_parity?(i: number): Status;
 
   /**
