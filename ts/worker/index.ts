@@ -56,6 +56,13 @@ export type WorkerKANMethods = {
 
 let constructing: [Connection, ModelInfo] | undefined;
 
+/** A WorkerKAN collected without dispose() frees its model in the worker (and the worker with its last one). */
+const collected = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<[Connection, number]>(([conn, target]) => {
+    conn.request({ kind: "dispose", target }).catch(() => undefined).finally(() => conn.release());
+  })
+  : undefined;
+
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface WorkerKAN extends WorkerKANMethods {}
 
@@ -74,6 +81,7 @@ export class WorkerKAN {
     [this.#conn, this.#info] = constructing;
     constructing = undefined;
     this.#conn.holders++;
+    collected?.register(this, [this.#conn, this.#info.target], this);
   }
 
   /** A new model, `new KAN(options)`, in a new worker. */
@@ -176,6 +184,7 @@ export class WorkerKAN {
     const info = this.#info;
     if (info === undefined) return;
     this.#info = undefined;
+    collected?.unregister(this);
     try {
       await this.#conn.request({ kind: "dispose", target: info.target });
     } catch {
