@@ -5,6 +5,7 @@
 //! `wasm32-unknown-unknown` with SIMD128 and tested natively with `cargo test`.
 //! The only foreign surface is [`ffi`]; everything else is plain Rust.
 
+pub mod alloc;
 pub mod autodiff;
 pub mod bspline;
 pub mod error;

@@ -177,18 +177,10 @@ pub extern "C" fn kw_model_auto_symbolic(
 ) -> i32 {
     status(with_model(h, |m| {
         let lib = lib_of(ids, cx, nlib)?;
-        let backup = m.clone();
-        let r = dispatch!(m, m => {
+        let done = dispatch!(m, m => {
             let xs = samples_of(m, x, n)?;
-            m.auto_symbolic(&lib, r2_th, weight, (a_lo, a_hi), (b_lo, b_hi), &xs)
-        });
-        let done = match r {
-            Ok(d) => d,
-            Err(e) => {
-                *m = backup;
-                return Err(e);
-            }
-        };
+            m.changing(|m| m.auto_symbolic(&lib, r2_th, weight, (a_lo, a_hi), (b_lo, b_hi), &xs))
+        })?;
         let o = slice_mut(out, cap * 5)?;
         for (r, d) in done.iter().take(cap).enumerate() {
             o[r * 5..r * 5 + 5].copy_from_slice(&[d.0 as f64, d.1 as f64, d.2 as f64, d.3 as f64, d.4]);

@@ -25,6 +25,7 @@ mod bench;
 mod fit;
 mod interpret;
 mod model;
+mod rescue;
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };

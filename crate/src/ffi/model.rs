@@ -17,8 +17,15 @@ pub enum AnyModel {
     F64(Model<f64>),
 }
 
+/// A live model and whether a call is working on it. The model is boxed so that its address
+/// survives the table growing while a call holds it.
+pub(super) struct Slot {
+    model: Box<AnyModel>,
+    busy: bool,
+}
+
 thread_local! {
-    static MODELS: RefCell<Vec<Option<AnyModel>>> = const { RefCell::new(Vec::new()) };
+    static MODELS: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
 }
 
 macro_rules! dispatch {
@@ -33,28 +40,56 @@ pub(super) use dispatch;
 
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub(super) fn insert(m: AnyModel) -> u32 {
+    let slot = Some(Slot { model: Box::new(m), busy: false });
     MODELS.with(|t| {
         let mut t = t.borrow_mut();
         if let Some(i) = t.iter().position(|s| s.is_none()) {
-            t[i] = Some(m);
+            t[i] = slot;
             i as u32 + 1
         } else {
-            t.push(Some(m));
+            t.push(slot);
             t.len() as u32
         }
     })
 }
 
+/// The model behind `h` without the table's borrow check or the busy mark: only for
+/// reading a model after a trap, when a borrow or mark may have been left behind.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub(super) fn peek(h: u32) -> Option<*const AnyModel> {
+    // SAFETY: no call is running (the host reads after a trap ended the last one), so
+    // nothing writes the table while it is read.
+    MODELS.with(|t| {
+        let table: &Vec<Option<Slot>> = unsafe { &*t.as_ptr() };
+        table.get((h as usize).wrapping_sub(1)).and_then(|s| s.as_ref()).map(|s| &*s.model as *const AnyModel)
+    })
+}
+
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn not_live(h: u32) -> Failure {
+    Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live (disposed?)") }
+}
+
 pub(super) fn with_model<R>(h: u32, f: impl FnOnce(&mut AnyModel) -> Res<R>) -> Res<R> {
-    // Take the model out while working so a nested call cannot alias it.
-    let mut m = MODELS
-        .with(|t| {
-            let mut t = t.borrow_mut();
-            t.get_mut((h as usize).wrapping_sub(1)).and_then(|s| s.take())
-        })
-        .ok_or_else(|| Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live (disposed?)") })?;
-    let r = f(&mut m);
-    MODELS.with(|t| t.borrow_mut()[h as usize - 1] = Some(m));
+    // The model stays in its slot while a call works on it, marked busy so that a nested
+    // call (a host function calling back) cannot alias it. Should the call trap, out of
+    // memory, the slot still holds the model for the host to carry to a fresh instance.
+    let m: *mut AnyModel = MODELS.with(|t| match t.borrow_mut().get_mut((h as usize).wrapping_sub(1)) {
+        Some(Some(s)) if s.busy => Err(Failure::invalid(format!("model handle {h} is in use by a call in progress"))),
+        Some(Some(s)) => {
+            s.busy = true;
+            Ok(&mut *s.model as *mut AnyModel)
+        }
+        _ => Err(not_live(h)),
+    })?;
+    // SAFETY: the box is alive until its slot is emptied, which kw_model_free refuses while
+    // the slot is busy; busy also keeps every other `&mut` to it away.
+    let r = f(unsafe { &mut *m });
+    MODELS.with(|t| {
+        if let Some(Some(s)) = t.borrow_mut().get_mut(h as usize - 1) {
+            s.busy = false;
+        }
+    });
     r
 }
 
@@ -125,13 +160,14 @@ pub extern "C" fn kw_model_free(h: u32) -> i32 {
     status(MODELS.with(|t| {
         let mut t = t.borrow_mut();
         match t.get_mut((h as usize).wrapping_sub(1)) {
+            Some(Some(s)) if s.busy => Err(Failure::invalid(format!("model handle {h} is in use by a call in progress"))),
             Some(s @ Some(_)) => {
                 *s = None;
                 // the buffers kept for its steps go back to the allocator as well
                 crate::pool::clear();
                 Ok(())
             }
-            _ => Err(Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live") }),
+            _ => Err(not_live(h)),
         }
     }))
 }
@@ -191,12 +227,7 @@ pub extern "C" fn kw_model_update_grid(h: u32, x: *const f64, n: usize) -> i32 {
     status(with_model(h, |m| {
         dispatch!(m, m => {
             let xt = tensor(x, n, m.n_in())?;
-            let backup = m.clone();
-            let r = m.update_grid(&xt);
-            if r.is_err() {
-                *m = backup;
-            }
-            r
+            m.changing(|m| m.update_grid(&xt))
         })
     }))
 }
@@ -233,7 +264,7 @@ pub extern "C" fn kw_model_layer_dims(h: u32, l: u32, out: *mut u32) -> i32 {
 /// 2 scale_base `(in, out)`, 3 scale_sp `(in, out)`, 4 affine `(in, out, 4)`,
 /// 5 mask `(in, out)`, 6 symbolic function ids `(in, out)`.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn layer_range<T: Real>(ly: &Layer<T>, what: u32) -> Res<(usize, usize)> {
+pub(super) fn layer_range<T: Real>(ly: &Layer<T>, what: u32) -> Res<(usize, usize)> {
     Ok(match what {
         1 => (ly.coef_off(), ly.sb_off()),
         2 => (ly.sb_off(), ly.sp_off()),
@@ -244,7 +275,7 @@ fn layer_range<T: Real>(ly: &Layer<T>, what: u32) -> Res<(usize, usize)> {
 }
 
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn layer_len<T: Real>(ly: &Layer<T>, what: u32) -> Res<usize> {
+pub(super) fn layer_len<T: Real>(ly: &Layer<T>, what: u32) -> Res<usize> {
     Ok(match what {
         0 => ly.knots.len(),
         5 | 6 => ly.n_in * ly.n_out,

@@ -237,10 +237,13 @@ impl<T: Real> Model<T> {
         };
         let freq = (cfg.stop_grid_update_step / cfg.grid_update_num.max(1)).max(1);
         // the optimiser works on a copy, so only a grid update needs undoing on failure
-        let mut saved = None;
-        if cfg.update_grid && st.step.is_multiple_of(freq) && st.step < cfg.stop_grid_update_step {
-            saved = Some((self.params.clone(), self.layers.clone()));
-            self.update_grid(&batch.x)?;
+        let regrid = cfg.update_grid && st.step.is_multiple_of(freq) && st.step < cfg.stop_grid_update_step;
+        if regrid {
+            self.begin_change();
+            if let Err(e) = self.update_grid(&batch.x) {
+                self.end_change(false);
+                return Err(e);
+            }
         }
         // on the full data, the first layer's basis (and the backward pass's grouping of
         // its samples) carries over from step to step while its grid stays
@@ -251,6 +254,7 @@ impl<T: Real> Model<T> {
         };
         let mut last_reg = T::ZERO;
         let mut finite = None;
+        let mut back = false;
         // Adam reports the loss before its step (as pykan); LBFGS the loss where it ends
         let loss_before = match cfg.opt {
             Opt::Lbfgs => {
@@ -265,8 +269,15 @@ impl<T: Real> Model<T> {
             Opt::Adam => {
                 let (_, g, l, r) = self.objective(&self.params, batch, &cfg, first);
                 last_reg = r;
-                params.resize(self.params.len(), T::ZERO);
-                finite = Some(st.adam.step_into(&self.params, &g, &mut params));
+                if l.is_finite() {
+                    params.resize(self.params.len(), T::ZERO);
+                    finite = Some(st.adam.step_into(&self.params, &g, &mut params));
+                } else {
+                    // Adam reports the loss before its step, so the step before went wrong:
+                    // its starting point, still in `params`, is the last one known good
+                    finite = Some(false);
+                    back = params.len() == self.params.len();
+                }
                 pool::give(g);
                 Some(l.to_f64())
             }
@@ -282,19 +293,25 @@ impl<T: Real> Model<T> {
             None => self.metric(batch, cfg.loss),
         };
         if !finite || !train.is_finite() {
-            if let Some((p, l)) = saved {
-                self.params = p;
-                self.layers = l;
+            if regrid {
+                self.end_change(false);
             } else if finite {
                 // the step was taken but its loss is not finite: undo it
                 std::mem::swap(&mut self.params, &mut params);
             }
             st.lbfgs = Lbfgs::new(st.lbfgs.cfg.clone());
+            let kept = if back && st.step > 0 {
+                std::mem::swap(&mut self.params, &mut params);
+                st.step - 1
+            } else {
+                st.step
+            };
             return Err(Failure::numeric(format!(
-                "fit: the loss became non-finite at step {}; the model keeps its parameters from before that step (try a smaller lr or enable lamb)",
+                "fit: the loss became non-finite at step {}; the model keeps its parameters from before step {kept}, the last whose loss was finite (try a smaller lr or enable lamb)",
                 st.step
             )));
         }
+        self.end_change(true);
         match cfg.opt {
             // the old parameters: the next Adam step writes over them
             Opt::Adam => st.spare = params,

@@ -178,7 +178,7 @@ impl<T: Real> Model<T> {
             }
             Tensor::from_vec(c.rows, ins.len(), d)
         });
-        Ok(Model { cfg, layers, params, cache, fit: None })
+        Ok(Model { cfg, layers, params, cache, fit: None, undo: None })
     }
 
     /// pykan's prune: drop hidden nodes scoring at most `node_th` (keeping at least the best

@@ -88,7 +88,14 @@ pub struct Model<T: Real> {
     /// Inputs of the last fit or grid update; `refine` fits the new grid to them.
     pub cache: Option<Tensor<T>>,
     fit: Option<Box<FitState<T>>>,
+    /// Parameters and layers from before a change in progress ([`Model::changing`]): a
+    /// change that fails returns to them, and after a trap the host reads them instead of
+    /// the half-changed ones.
+    pub undo: Option<Box<Snapshot<T>>>,
 }
+
+/// A model's parameters and layers at one moment.
+pub type Snapshot<T> = (Vec<T>, Vec<Layer<T>>);
 
 /// The multiplication nodes as a fused op: `(n, s + 2m) -> (n, s + m)`.
 struct MultOp {
@@ -177,11 +184,36 @@ impl<T: Real> Model<T> {
             off = layer.end();
             layers.push(layer);
         }
-        let mut m = Model { cfg: cfg.clone(), layers, params: vec![T::ZERO; off], cache: None, fit: None };
+        let mut m = Model { cfg: cfg.clone(), layers, params: vec![T::ZERO; off], cache: None, fit: None, undo: None };
         m.cfg.grid = grids;
         m.cfg.k = ks;
         m.initialise()?;
         Ok(m)
+    }
+
+    /// Runs a change of the model in place as one step: on failure the parameters and
+    /// layers return to where they were, and while it runs they are kept in `undo`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn changing<R>(&mut self, f: impl FnOnce(&mut Self) -> Res<R>) -> Res<R> {
+        self.begin_change();
+        let r = f(self);
+        self.end_change(r.is_ok());
+        r
+    }
+
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub(crate) fn begin_change(&mut self) {
+        self.undo = Some(Box::new((self.params.clone(), self.layers.clone())));
+    }
+
+    /// Ends the change begun last: kept when `keep`, undone otherwise.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub(crate) fn end_change(&mut self, keep: bool) {
+        if let Some(u) = self.undo.take() {
+            if !keep {
+                (self.params, self.layers) = *u;
+            }
+        }
     }
 
     #[inline(never)]

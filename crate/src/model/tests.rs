@@ -8,6 +8,47 @@ fn dataset(n: usize, seed: u64) -> Data<f64> {
 }
 
 #[test]
+fn a_diverging_adam_fit_goes_back_to_the_last_finite_step() {
+    // Adam reports the loss before its step: the step whose update overflows is seen only
+    // at the next one, which must return to that step's starting point
+    let cfg = ModelConfig { width: vec![(2, 0), (3, 0), (1, 0)], ..Default::default() };
+    let mut m: Model<f64> = Model::new(&cfg).unwrap();
+    let d = dataset(64, 3);
+    let fc = FitConfig { opt: Opt::Adam, lr: 1e300, update_grid: false, ..Default::default() };
+    m.fit_begin(d.clone(), None, fc).unwrap();
+    let before = m.params.clone();
+    let first = m.fit_step().expect("the first loss is measured before any step");
+    assert!(first.train.is_finite());
+    let err = m.fit_step().expect_err("the second loss is not finite");
+    assert_eq!(err.code, crate::error::NUMERIC);
+    assert!(err.msg.contains("from before step 0"), "{}", err.msg);
+    assert_eq!(m.params, before);
+    m.fit_end();
+    assert!(m.predict(&d.x).data.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn a_failed_change_leaves_the_model_as_it_was() {
+    let cfg = ModelConfig { width: vec![(2, 0), (3, 0), (1, 0)], ..Default::default() };
+    let mut m: Model<f64> = Model::new(&cfg).unwrap();
+    let (params, knots) = (m.params.clone(), m.layers[0].knots.clone());
+    let r: Res<()> = m.changing(|m| {
+        m.params.iter_mut().for_each(|v| *v += 1.0);
+        m.layers[0].knots.clear();
+        assert!(m.undo.is_some(), "the state before the change is kept while it runs");
+        Err(Failure::invalid("stop"))
+    });
+    assert!(r.is_err() && m.undo.is_none());
+    assert_eq!((m.params.clone(), m.layers[0].knots.clone()), (params, knots));
+    m.changing(|m| {
+        m.params[0] = 7.0;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(m.params[0], 7.0);
+}
+
+#[test]
 fn a_kept_first_layer_cache_gives_the_same_bits() {
     // inputs past the grid (moved windows), with and without the regulariser (whose
     // edge scales share the cache), over several parameter vectors on one cache
