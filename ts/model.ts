@@ -16,53 +16,51 @@ import {
   BASE_CODE, DTYPE_CODE, LAYER_ARRAY, LAYER_DIMS, layerArrayLength, type Handle, type LayerArrayName,
 } from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
-import { rawKernel } from "./raw/loader.js";
+import { onInstanceReplaced, rawKernel } from "./raw/loader.js";
 import { symbolicById } from "./symbolic-lib.js";
 
-const registry: FinalizationRegistry<Handle> | undefined =
+/**
+ * The core's handle of a model, in a cell that the finalizer and the model share: after a
+ * trap the models move to a fresh instance under new handles (see `carryOver`).
+ */
+interface HandleCell {
+  h: Handle;
+}
+
+const registry: FinalizationRegistry<HandleCell> | undefined =
   typeof FinalizationRegistry === "function"
-    ? new FinalizationRegistry((h: Handle) => {
+    ? new FinalizationRegistry((cell: HandleCell) => {
+      live.delete(cell.h);
       try {
-        rawKernel("finalize").raw.kw_model_free(h);
+        rawKernel("finalize").raw.kw_model_free(cell.h);
       } catch {
         // the module is gone or the handle was freed: nothing left to release
       }
     })
     : undefined;
 
+/** Every live model by handle, held weakly: the ones a fresh instance must take over. */
+const live = new Map<Handle, WeakRef<ModelHandle>>();
+
 const ARRAY_NAMES = Object.keys(LAYER_ARRAY) as LayerArrayName[];
 
 /** @internal */
 export class ModelHandle {
-  #h: Handle;
+  readonly #cell: HandleCell;
   /** The configuration; never changed (derived models get their own). */
   readonly cfg: KANConfig;
   /** What holds the training lock (a trainer), if anything. */
   #trainer: object | undefined;
 
   private constructor(h: Handle, cfg: KANConfig) {
-    this.#h = h;
+    this.#cell = { h };
     this.cfg = cfg;
+    live.set(h, new WeakRef(this));
   }
 
   /** A new model in the core from a validated configuration. */
   static create(cfg: KANConfig, op = "KAN"): ModelHandle {
-    const k = rawKernel(op);
-    const r = k.raw;
-    const h = k.scope((s) => {
-      const width = s.put(new Uint32Array(cfg.width.flat()));
-      const grid = s.put(new Uint32Array(cfg.grid));
-      const kk = s.put(new Uint32Array(cfg.k));
-      const out = s.alloc(4);
-      k.check(op, r.kw_model_new(DTYPE_CODE[cfg.dtype], cfg.width.length, width, cfg.grid.length, grid,
-        cfg.k.length, kk, cfg.gridRange[0], cfg.gridRange[1], BASE_CODE[cfg.baseFun], cfg.noiseScale,
-        cfg.gridEps, cfg.seed, cfg.scaleBaseMu, cfg.scaleBaseSigma, cfg.scaleSp, out));
-      return k.u32(out)[0]!;
-    });
-    const status = r.kw_model_set_trainable(h, cfg.sbTrainable ? 1 : 0, cfg.spTrainable ? 1 : 0);
-    if (status !== 0) r.kw_model_free(h);
-    k.check(op, status);
-    return new ModelHandle(h, cfg);
+    return new ModelHandle(newModel(rawKernel(op), cfg, op), cfg);
   }
 
   /** Wraps a handle the core just made (clone, refine, prune, load). */
@@ -72,24 +70,25 @@ export class ModelHandle {
 
   /** Frees the core's model when `owner` is collected without dispose(). */
   track(owner: object): void {
-    registry?.register(owner, this.#h, this);
+    registry?.register(owner, this.#cell, this);
   }
 
   /** The live handle, or DISPOSED. */
   handle(op: string): Handle {
-    if (this.#h === 0) throw new KanError("DISPOSED", `${op}: this model was disposed; create or load a new one`);
-    return this.#h;
+    if (this.#cell.h === 0) throw new KanError("DISPOSED", `${op}: this model was disposed; create or load a new one`);
+    return this.#cell.h;
   }
 
   get live(): boolean {
-    return this.#h !== 0;
+    return this.#cell.h !== 0;
   }
 
   /** Frees the core's model now; safe to call twice. An open trainer finds it DISPOSED. */
   free(): void {
-    if (this.#h === 0) return;
-    const h = this.#h;
-    this.#h = 0;
+    if (this.#cell.h === 0) return;
+    const h = this.#cell.h;
+    this.#cell.h = 0;
+    live.delete(h);
     this.#trainer = undefined;
     registry?.unregister(this);
     try {
@@ -174,6 +173,43 @@ export class ModelHandle {
     k.scope((s) => k.check(op, k.raw.kw_model_set(h, li, LAYER_ARRAY[w], s.put(v), len)));
   }
 
+  /**
+   * Moves this model from the retired instance `old` to `fresh`: a new model there from
+   * the configuration, then every layer array as `old` holds it (read in place, without a
+   * call that allocates). A fit in progress does not move: its trainer fails on its next step.
+   */
+  carryOver(old: RawKernel, fresh: RawKernel): void {
+    const from = this.#cell.h;
+    const h = newModel(fresh, this.cfg, "carryOver");
+    try {
+      for (let l = 0; l < this.depth; l++) {
+        for (const name of ARRAY_NAMES) {
+          const code = LAYER_ARRAY[name];
+          const ptr = old.raw.kw_model_view(from, l, code);
+          const len = old.raw.kw_model_view_len();
+          if (ptr === 0) throw new KanError("INTERNAL", `carryOver: layer ${l} array ${name} of model ${from} is missing`);
+          const Ctor = name === "symbolic" ? Uint16Array : this.cfg.dtype === "float32" ? Float32Array : Float64Array;
+          const values = Float64Array.from(new Ctor(old.raw.memory.buffer, ptr, len));
+          fresh.scope((s) => fresh.check("carryOver", fresh.raw.kw_model_set(h, l, code, s.put(values), len)));
+        }
+      }
+    } catch (e) {
+      fresh.raw.kw_model_free(h);
+      throw e;
+    }
+    live.delete(from);
+    this.#cell.h = h;
+    this.#trainer = undefined;
+    live.set(h, new WeakRef(this));
+  }
+
+  /** Marks the model disposed without a call into the core (whose instance has gone). */
+  forget(): void {
+    this.#cell.h = 0;
+    this.#trainer = undefined;
+    registry?.unregister(this);
+  }
+
   /** The configuration of a model the core derived from this one (prune: new widths). */
   derivedConfig(op: string, h: Handle): KANConfig {
     const k = rawKernel(op);
@@ -240,3 +276,38 @@ function checkSymbolicIds(op: string, ids: Float64Array): void {
     }
   }
 }
+
+/** A new model in the core of `k` from a validated configuration; returns its handle. */
+function newModel(k: RawKernel, cfg: KANConfig, op: string): Handle {
+  const r = k.raw;
+  const h = k.scope((s) => {
+    const width = s.put(new Uint32Array(cfg.width.flat()));
+    const grid = s.put(new Uint32Array(cfg.grid));
+    const kk = s.put(new Uint32Array(cfg.k));
+    const out = s.alloc(4);
+    k.check(op, r.kw_model_new(DTYPE_CODE[cfg.dtype], cfg.width.length, width, cfg.grid.length, grid,
+      cfg.k.length, kk, cfg.gridRange[0], cfg.gridRange[1], BASE_CODE[cfg.baseFun], cfg.noiseScale,
+      cfg.gridEps, cfg.seed, cfg.scaleBaseMu, cfg.scaleBaseSigma, cfg.scaleSp, out));
+    return k.u32(out)[0]!;
+  });
+  const status = r.kw_model_set_trainable(h, cfg.sbTrainable ? 1 : 0, cfg.spTrainable ? 1 : 0);
+  if (status !== 0) r.kw_model_free(h);
+  k.check(op, status);
+  return h;
+}
+
+onInstanceReplaced((old, fresh) => {
+  const models = [...live.values()].map((ref) => ref.deref()).filter((m) => m?.live === true) as ModelHandle[];
+  live.clear();
+  const lost: string[] = [];
+  for (const m of models) {
+    try {
+      m.carryOver(old, fresh);
+    } catch (e) {
+      // its old handle may name another model in the fresh instance: it must not be used
+      m.forget();
+      lost.push((e as Error).message);
+    }
+  }
+  if (lost.length > 0) throw new Error(`${lost.length} model(s) lost: ${lost.join("; ")}`);
+});

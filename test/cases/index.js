@@ -1,6 +1,6 @@
 // Every scenario, in the order the runners run them: init first (it must see the
-// uninitialised state), then the computations; boundary last, as it leaves the memory grown
-// past 2 GiB.
+// uninitialised state), then the computations; boundary and memory last, as they leave the
+// memory grown past 2 GiB and replace the core's instance.
 import { cases as init } from "./init.js";
 import { cases as bspline } from "./bspline.js";
 import { cases as simd } from "./simd.js";
@@ -11,5 +11,6 @@ import { cases as formula } from "./formula.js";
 import { cases as svg } from "./svg.js";
 import { cases as worker } from "./worker.js";
 import { cases as boundary } from "./boundary.js";
+import { cases as memory } from "./memory.js";
 
-export const suites = { init, bspline, simd, errors, model, trainer, formula, svg, worker, boundary };
+export const suites = { init, bspline, simd, errors, model, trainer, formula, svg, worker, boundary, memory };

@@ -103,6 +103,16 @@ export interface RawExports {
   kw_model_refine(h: Handle, g: number, out: Ptr): Status;
   /** Writes LAYER_DIMS to `out (5)` as u32. */
   kw_model_layer_dims(h: Handle, l: number, out: Ptr): Status;
+  /**
+   * Where layer array `what` of layer `l` lies, as the model stores it: elements of its dtype,
+   * u16 for `symbolic`; 0 when there is none. Reads without allocating, from before a change
+   * that a trap interrupted: for carrying models out of an instance that trapped.
+   */
+  kw_model_view(h: Handle, l: number, what: number): Ptr;
+  /** The element count of the last kw_model_view. */
+  kw_model_view_len(): number;
+  /** Bytes of the last allocation the core could not serve since the last read, 0 when none. */
+  kw_oom_bytes(): number;
   /** Reads layer array `what` (LAYER_ARRAY) of layer `l` into `out (len)`; `len` must be its exact size. */
   kw_model_get(h: Handle, l: number, what: number, out: Ptr, len: number): Status;
   /** Writes layer array `what` of layer `l` from `src (len)`; `len` must be its exact size. */
@@ -150,7 +160,8 @@ export const REQUIRED_EXPORTS = [
  * wasm returns them as i32, which JavaScript reads signed, so the loader reads them `>>> 0`.
  */
 export const UNSIGNED_RESULTS = [
-  "kw_alloc", "kw_error_ptr", "kw_error_len", "kw_version", "kw_model_count",
+  "kw_alloc", "kw_error_ptr", "kw_error_len", "kw_version", "kw_model_count", "kw_model_view",
+  "kw_model_view_len", "kw_oom_bytes",
 ] as const satisfies readonly (keyof RawExports)[];
 
 /** `dtype` of kw_model_new. */

@@ -79,7 +79,7 @@ async function load(source: WasmSource): Promise<RawKernel> {
         "use Node >= 16.4, Deno, Chrome/Edge >= 91, Firefox >= 89 or Safari >= 16.4",
     );
   }
-  const instance = await instantiate(source);
+  const { module, instance } = await instantiate(source);
   const exports = instance.exports as Record<string, unknown>;
   const missing = REQUIRED_EXPORTS.filter((name) => typeof exports[name] !== "function");
   if (!(exports.memory instanceof WebAssembly.Memory) || missing.length > 0) {
@@ -89,7 +89,65 @@ async function load(source: WasmSource): Promise<RawKernel> {
         "pass init({ wasm }) the kanwasm.wasm shipped with this version of the package",
     );
   }
+  compiledModule = module;
   return new RawKernel(guardExports(exports));
+}
+
+/** The compiled module and one instance of it. */
+interface Instantiated {
+  module: WebAssembly.Module;
+  instance: WebAssembly.Instance;
+}
+
+let compiledModule: WebAssembly.Module | undefined;
+let retiring = false;
+const replacedListeners: Array<(old: RawKernel, fresh: RawKernel) => void> = [];
+
+/**
+ * Calls `listener` each time a trap retires the instance for a fresh one (see `retire`),
+ * with both kernels: the old instance's memory can still be read, not changed.
+ */
+export function onInstanceReplaced(listener: (old: RawKernel, fresh: RawKernel) => void): void {
+  replacedListeners.push(listener);
+}
+
+/**
+ * After a trap the instance is not used again: what the trapped call had allocated can
+ * never be freed, and a borrow it held stays set. A fresh instance of the same module takes
+ * its place, the listeners carry the models over (reading the old memory), and the trap
+ * becomes OUT_OF_MEMORY when the core records an allocation it could not serve, else
+ * INTERNAL. Raw pointers from before are void afterwards.
+ */
+function retire(name: string, trapped: Record<string, unknown>, e: Error): KanError {
+  const oomBytes = (trapped.kw_oom_bytes as (() => number) | undefined)?.() ?? 0;
+  const old = kernel;
+  let note = "";
+  // A trap while models move (the fresh instance failing too) is reported, not chased.
+  if (!retiring && old !== undefined && old.raw.memory === trapped.memory && compiledModule !== undefined) {
+    retiring = true;
+    try {
+      const fresh = new RawKernel(guardExports(new WebAssembly.Instance(compiledModule, hostImports()).exports));
+      kernel = fresh;
+      for (const listener of replacedListeners) listener(old, fresh);
+    } catch (err) {
+      note = `; the models could not be carried to a fresh instance (${(err as Error).message})`;
+    } finally {
+      retiring = false;
+    }
+  }
+  if (oomBytes !== 0) {
+    return new KanError(
+      "OUT_OF_MEMORY",
+      `${name}: the wasm memory cannot grow for ${oomBytes >>> 0} more bytes; the call changed nothing, ` +
+        `and every model is as before it${note}. Dispose models you no longer need, or use smaller inputs or batches`,
+      { cause: e },
+    );
+  }
+  return new KanError(
+    "INTERNAL",
+    `${name}: the wasm core trapped (${e.message}); this is a bug in kanwasm, please report it${note}`,
+    { cause: e },
+  );
 }
 
 /**
@@ -112,13 +170,7 @@ function guardExports(exports: Record<string, unknown>): RawExports {
         const r = f(...args);
         return toU32 ? (r as number) >>> 0 : r;
       } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
-          throw new KanError(
-            "INTERNAL",
-            `${name}: the wasm core trapped (${(e as Error).message}); this is a bug in kanwasm, please report it`,
-            { cause: e },
-          );
-        }
+        if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) throw retire(name, exports, e);
         throw e;
       }
     };
@@ -138,9 +190,10 @@ const NOT_FOUND_HINT =
   "run `npm run build` when working from a clone, or pass init({ wasm }) a URL, path, Response or the bytes " +
   "of kanwasm.wasm";
 
-async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
+async function instantiate(source: WasmSource): Promise<Instantiated> {
   if (source instanceof WebAssembly.Module) {
-    return compiled(() => WebAssembly.instantiate(source, hostImports()), "the module given");
+    return compiled(async () => ({ module: source, instance: await WebAssembly.instantiate(source, hostImports()) }),
+      "the module given");
   }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return fromBytes(source, "the bytes given");
   if (typeof source === "string" || source instanceof URL) return fromUrl(toUrl(source));
@@ -172,7 +225,7 @@ function toUrl(source: string | URL): URL {
   return new URL(source, base.document?.baseURI ?? base.location?.href);
 }
 
-async function fromUrl(url: URL): Promise<WebAssembly.Instance> {
+async function fromUrl(url: URL): Promise<Instantiated> {
   if (url.protocol === "file:" && isNode) {
     // Hidden from bundlers, so a browser build never tries to resolve node:fs.
     const fsName = "node:fs/promises";
@@ -207,7 +260,7 @@ async function fromUrl(url: URL): Promise<WebAssembly.Instance> {
   return fromResponse(response, url.href);
 }
 
-async function fromResponse(response: Response, where: string): Promise<WebAssembly.Instance> {
+async function fromResponse(response: Response, where: string): Promise<Instantiated> {
   if (!response.ok) {
     throw new KanError(
       "WASM_NOT_FOUND",
@@ -216,13 +269,13 @@ async function fromResponse(response: Response, where: string): Promise<WebAssem
   }
   const type = response.headers.get("content-type") ?? "";
   if (typeof WebAssembly.instantiateStreaming === "function" && type.split(";")[0]!.trim() === "application/wasm") {
-    return compiled(async () => (await WebAssembly.instantiateStreaming(response, hostImports())).instance, where);
+    return compiled(() => WebAssembly.instantiateStreaming(response, hostImports()), where);
   }
   // Servers that send another content type (file:, some static hosts) make streaming refuse.
   return fromBytes(await response.arrayBuffer(), where);
 }
 
-function fromBytes(bytes: BufferSource, where: string): Promise<WebAssembly.Instance> {
+function fromBytes(bytes: BufferSource, where: string): Promise<Instantiated> {
   const view = ArrayBuffer.isView(bytes)
     ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     : new Uint8Array(bytes);
@@ -234,11 +287,11 @@ function fromBytes(bytes: BufferSource, where: string): Promise<WebAssembly.Inst
         NOT_FOUND_HINT,
     );
   }
-  return compiled(async () => (await WebAssembly.instantiate(view, hostImports())).instance, where);
+  return compiled(() => WebAssembly.instantiate(view, hostImports()), where);
 }
 
 /** Compile and link errors name the likely cause: a Content-Security-Policy, or a wrong file. */
-async function compiled(make: () => Promise<WebAssembly.Instance>, where: string): Promise<WebAssembly.Instance> {
+async function compiled(make: () => Promise<Instantiated>, where: string): Promise<Instantiated> {
   try {
     return await make();
   } catch (e) {
