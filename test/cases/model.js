@@ -292,6 +292,35 @@ export const cases = [
     },
   },
   {
+    name: "fit: lr 1e300 stops with NUMERIC, its history, and the parameters of the last step whose loss was finite",
+    fn: async () => {
+      // Adam reports the loss before its step, so the overflowing update of step 0 is seen at
+      // step 1, which goes back to step 0's start; LBFGS sees it within step 0
+      const data = createDataset(([a, b]) => Math.sin(a) + b, { nVar: 2, trainNum: 60, testNum: 20, seed: 9 });
+      for (const opt of ["adam", "lbfgs"]) {
+        for (const updateGrid of [false, true]) {
+          const label = `${opt}, updateGrid ${updateGrid}`;
+          const m = new KAN({ width: [2, 3, 1], grid: 3, seed: 1 });
+          const before = m.save();
+          const e = await throwsKan(() => m.fit(data, { opt, lr: 1e300, steps: 5, updateGrid }), "NUMERIC", label);
+          ok(!/fit: fit:/.test(e.message), e.message);
+          const losses = e.history?.trainLoss;
+          equal(losses?.length, opt === "adam" ? 1 : 0, `${label}: steps in the error's history`);
+          ok(m.predict(data.testInput).data.every(Number.isFinite), `${label}: predictions are finite afterwards`);
+          if (!updateGrid) {
+            const after = m.save();
+            ok(after.length === before.length && after.every((v, i) => v === before[i]),
+              `${label}: the model does not hold the parameters from before step 0`);
+          } else if (losses.length > 0) {
+            // the grid moved at step 0, before its loss was measured: the model is where that loss was
+            close([m.evaluate(data).trainRmse], [losses[0]], { rel: 1e-12 }, `${label}: the loss of the kept parameters`);
+          }
+          m.dispose();
+        }
+      }
+    },
+  },
+  {
     name: "refine and updateGrid keep the learned function",
     fn: async () => {
       const data = small();
