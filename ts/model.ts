@@ -187,7 +187,9 @@ export class ModelHandle {
           const code = LAYER_ARRAY[name];
           const ptr = old.raw.kw_model_view(from, l, code);
           const len = old.raw.kw_model_view_len();
-          if (ptr === 0) throw new KanError("INTERNAL", `carryOver: layer ${l} array ${name} of model ${from} is missing`);
+          if (ptr === 0) {
+            throw new KanError("INTERNAL", `carryOver: layer ${l} array ${name} of model ${from} is missing`);
+          }
           const Ctor = name === "symbolic" ? Uint16Array : this.cfg.dtype === "float32" ? Float32Array : Float64Array;
           const values = Float64Array.from(new Ctor(old.raw.memory.buffer, ptr, len));
           fresh.scope((s) => fresh.check("carryOver", fresh.raw.kw_model_set(h, l, code, s.put(values), len)));

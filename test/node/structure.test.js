@@ -69,4 +69,8 @@ describe("structure checker", () => {
     });
     expect(check(root)).toEqual([]);
   });
+
+  it("holds for this repository", () => {
+    expect(check(new URL("../..", import.meta.url).pathname)).toEqual([]);
+  });
 });
