@@ -176,7 +176,9 @@ pub fn scatter<T: Real>(start: isize, w: &[T], row: &mut [T]) {
 
 /// The knots padded with `k` extra knots on each side (continuing the end spacings), so
 /// that [`eval_padded`] never indexes outside. The padding only feeds basis functions that
-/// do not exist; the values of the real ones depend on real knots alone.
+/// do not exist; the values of the real ones depend on real knots alone. Out of line for
+/// the reason [`eval_padded`] is.
+#[inline(never)]
 pub fn pad_knots<T: Real>(t: &[T], k: usize, out: &mut Vec<T>) {
     let n = t.len();
     out.clear();
@@ -195,7 +197,11 @@ pub fn pad_knots<T: Real>(t: &[T], k: usize, out: &mut Vec<T>) {
 /// triangular Cox-de Boor scheme (k(k+1)/2 divisions) on knots padded by [`pad_knots`],
 /// the derivative taken from the last level's quotients. `t` are the real knots (for the
 /// span search), `tp` the padded ones. Returns the window start as [`eval`] does.
-#[inline]
+///
+/// Out of line, as it was while the sparse-basis export (now in the benchmark module only)
+/// also called it: the release module's layer basis pass then compiles as it did when it
+/// was measured (bench/RESULTS.md), not with this inlined into it (scripts/build-wasm.sh).
+#[inline(never)]
 pub fn eval_padded<T: Real>(t: &[T], tp: &[T], k: usize, x: T, val: &mut [T], der: &mut [T]) -> Option<isize> {
     // fixed orders get fully unrolled loops
     match k {
