@@ -21,7 +21,7 @@
 # version 132 grows with that option). With npm's binaryen, scripts/top-test-loops.mjs first
 # moves the exit test of the forward kernel's wide blocks to the top of their loops, and
 # wasm-opt leaves those blocks as functions of their own; both keep V8 from spilling their
-# accumulators (see win_big in crate/src/simd.rs). The backward pass's d/dx kernel
+# accumulators (see win_big in crate/src/kernels/wasm/forward.rs). The backward pass's d/dx kernel
 # (dx_window) stays a function of its own too: inlined into its caller's nested loops, it
 # ran about 3% slower. The B-spline window on uneven knots and its knot padding
 # (eval_padded, pad_knots; #[inline(never)] for LLVM) stay out of line as they were while a

@@ -1,6 +1,6 @@
 //! The core's error: a status code and a message. The boundary (`ffi`) turns it into the
 //! status its exports return and keeps the message for `kw_error_*`; TypeScript maps the
-//! codes to `KanError` codes (ts/wasm.ts, `STATUS`).
+//! codes to `KanError` codes (`STATUS` in ts/raw/exports.ts, the mirror of ffi/).
 
 pub const OK: i32 = 0;
 pub const INVALID: i32 = 1;

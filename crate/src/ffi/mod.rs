@@ -1,6 +1,6 @@
 //! The only `extern "C"` surface of the core: raw pointers, lengths, scalars and
 //! handles in; status codes out. Ergonomics and validation for users live in TypeScript
-//! (`ts/wasm.ts` and its callers); this layer checks again so that bad input becomes a
+//! (`ts/raw/` and its callers); this layer checks again so that bad input becomes a
 //! status code, never a trap.
 //!
 //! Status codes ([`crate::error`]): 0 ok, 1 invalid argument, 2 numeric failure, 3 out of
@@ -11,7 +11,7 @@
 //! exports that make, read and change models; [`fit`] training; [`interpret`] attribution,
 //! pruning and symbolic edges. `bench` (the cargo feature of the same name) holds the
 //! exports that only benchmarks and tests call; the release module leaves them out. The dot
-//! products stay in the release module: `rawKernel()` declares them (ts/wasm.ts) and the
+//! products stay in the release module: `rawKernel()` declares them (ts/raw/exports.ts) and the
 //! test cases that every runtime runs on the published package use them.
 
 use crate::bspline;
