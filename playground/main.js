@@ -5,7 +5,7 @@ import katex from "katex";
 import "katex/dist/katex.min.css";
 import { WorkerKAN } from "kanwasm/worker";
 import { LossChart } from "./chart.js";
-import { PRESETS, parseCsv } from "./presets.js";
+import { POISSON, PRESETS, parseCsv } from "./presets.js";
 
 const $ = (id) => document.getElementById(id);
 const chart = new LossChart($("chart"));
@@ -67,6 +67,7 @@ async function adopt(model, mark) {
   const old = state.model;
   state.model = model;
   state.stale = false;
+  state.fits = 0;
   if (old && old !== model) await old.dispose();
   if (mark) chart.mark(mark);
   chart.draw();
@@ -116,18 +117,32 @@ async function fit(steps, extra = {}) {
   $("stop").disabled = false;
   const loss = state.task.classes ? "crossentropy" : "mse";
   try {
-    await state.model.fit(state.task.data, {
-      steps, lamb: num("lamb"), opt: $("opt").value, loss, signal: ac.signal, onStep: showStep, ...extra,
-    });
+    if (state.task.problem) {
+      // the PDE's loss is the weighted mean squared residual; the error against the exact
+      // solution follows the fit
+      // grids follow the points in a model's first fit only, so that a refined grid stays
+      await state.model.fitPDE(state.task.problem, {
+        steps, opt: $("opt").value, signal: ac.signal, updateGrid: state.fits === 0,
+        onStep: (s) => showStep({ trainLoss: s.loss, testLoss: NaN }),
+      });
+    } else {
+      await state.model.fit(state.task.data, {
+        steps, lamb: num("lamb"), opt: $("opt").value, loss, signal: ac.signal, onStep: showStep, ...extra,
+      });
+    }
   } catch (e) {
     if (e?.code !== "ABORTED") throw e;
   } finally {
     state.abort = undefined;
+    state.fits++;
   }
   await drawNetwork(true);
   if (state.task.classes) {
     const ev = await state.model.evaluate(state.task.data);
     $("extra").textContent = `(test accuracy ${(100 * ev.testAccuracy).toFixed(1)}%)`;
+  } else if (state.task.problem) {
+    const ev = await state.model.evaluate(state.task.data);
+    $("extra").textContent = `(the PDE's loss; RMSE against the exact solution ${Number(ev.testRmse.toPrecision(3))})`;
   }
 }
 
@@ -160,11 +175,13 @@ function useTask(task, settings) {
 
 // ----- controls -----
 
+if (typeof WorkerKAN.prototype.fitPDE === "function") PRESETS.poisson = POISSON;
 for (const [key, p] of Object.entries(PRESETS)) $("preset").add(new Option(p.label, key));
 $("preset").value = "hellokan";
 $("preset").addEventListener("change", () => {
   const p = PRESETS[$("preset").value];
   const task = { data: p.make(), inputNames: p.inputNames, outputNames: p.outputNames, classes: p.classes ?? 0 };
+  if (p.problem) task.problem = p.problem();
   void useTask(task, p.settings);
 });
 

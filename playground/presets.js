@@ -72,6 +72,47 @@ export const PRESETS = {
 };
 
 /**
+ * Poisson's equation u_xx + u_yy = -2 pi^2 sin(pi x) sin(pi y) on [-1, 1]^2 with u = 0 on the
+ * boundary, whose solution is sin(pi x) sin(pi y): collocation points for fitPDE, and the
+ * exact solution at other points to measure the error.
+ */
+function poisson() {
+  const n = 21;
+  const at = (i) => -1 + (2 * i) / (n - 1);
+  const exact = ([x, y]) => Math.sin(Math.PI * x) * Math.sin(Math.PI * y);
+  const inside = [];
+  const edge = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) inside.push([at(i), at(j)]);
+    edge.push([at(i), -1], [at(i), 1], [-1, at(i)], [1, at(i)]);
+  }
+  const rnd = seededRandom(4);
+  const test = Array.from({ length: 400 }, () => [2 * rnd() - 1, 2 * rnd() - 1]);
+  const m = (rows) => matrix(rows.length, 2, rows.flat());
+  const u = (rows) => matrix(rows.length, 1, rows.map(exact));
+  return {
+    data: { trainInput: m(inside), trainLabel: u(inside), testInput: m(test), testLabel: u(test) },
+    problem: {
+      inputNames: ["x", "y"],
+      terms: [
+        { points: m(inside), equation: "u_xx + u_yy = -2*pi^2*sin(pi*x)*sin(pi*y)", weight: 0.01 },
+        { points: m(edge), equation: "u = 0" },
+      ],
+    },
+  };
+}
+
+/** The PDE preset, offered where the model has fitPDE. */
+export const POISSON = {
+  label: "Poisson's equation (PDE)",
+  make: () => poisson().data,
+  problem: () => poisson().problem,
+  inputNames: ["x", "y"],
+  outputNames: ["u"],
+  settings: { hidden: "10", grid: 5, k: 3, steps: 50, lamb: 0, opt: "lbfgs" },
+};
+
+/**
  * A CSV file as a dataset: an optional header, numbers only, the last column the target.
  * A target of small non-negative integers (at most 10 distinct) makes a classification task.
  * Rows are split 80/20 into train and test in a seeded shuffle.

@@ -87,6 +87,18 @@ export async function playgroundTest(browser, url, timeout = 240_000) {
     const again = await testid("formula").textContent();
     check("save downloads a model file that load reads back to the same formula", again === formula,
       `saved ${download.suggestedFilename()}, formula after loading ${JSON.stringify(again)}`);
+    // the Poisson preset, where the model has fitPDE: a short physics-informed fit
+    if (await page.locator('#preset option[value="poisson"]').count()) {
+      await testid("preset").selectOption("poisson");
+      await idle();
+      await page.fill("#steps", "20");
+      await testid("train").click();
+      await idle();
+      const pde = Number(await testid("loss").textContent());
+      const rmse = Number(/exact solution ([\d.e-]+)/.exec(await page.locator("#extra").textContent())?.[1]);
+      check("the Poisson preset fits the PDE: its loss falls and the solution is near sin(πx) sin(πy)",
+        pde > 0 && pde < 0.01 && rmse < 0.05, `PDE loss ${pde}, RMSE against the exact solution ${rmse}`);
+    }
     const status = await page.locator("#status").textContent();
     check("no page errors", errors.length === 0 && !(await page.locator("#status.error").count()),
       [...errors, status].join("\n"));
