@@ -2,7 +2,7 @@
 // tarball in a scratch project), then one closing line `N passed, N failed` over all of them.
 //
 //   npm test                    # everything
-//   npm test -- node deno       # only the named stages: rust node deno chromium examples consumer
+//   npm test -- node deno       # only the named stages: rust node deno chromium examples readme consumer
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -61,6 +61,13 @@ const stages = [
     cmd: process.execPath,
     args: ["test/examples/run.mjs"],
     count: (out) => ({ passed: sum(out, /^examples: (\d+) passed/gm), failed: sum(out, /^examples: \d+ passed, (\d+) failed/gm) }),
+  },
+  {
+    name: "readme",
+    title: "README.md: every code block (Node, bash and Chromium)",
+    cmd: process.execPath,
+    args: ["test/readme/run.mjs"],
+    count: (out) => ({ passed: sum(out, /^readme: (\d+) passed/gm), failed: sum(out, /^readme: \d+ passed, (\d+) failed/gm) }),
   },
   {
     name: "consumer",
