@@ -113,7 +113,7 @@ async function runNode(block, code, need, index) {
   if (block.lang === "sh") {
     out = run("bash", ["-euo", "pipefail", "-c", code], dir);
   } else {
-    const file = join(root, ".tmp/readme", `block-${index}.mjs`);
+    const file = join(root, ".tmp/readme", `block-${process.pid}-${index}.mjs`);
     writeFileSync(file, code);
     out = run(process.execPath, [file], dir);
   }
