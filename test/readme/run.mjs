@@ -110,15 +110,18 @@ async function runNode(block, code, need, index) {
   const dir = scratch();
   for (const f of need) copyFileSync(f.src, join(dir, f.dest));
   let out;
+  let file;
   if (block.lang === "sh") {
     out = run("bash", ["-euo", "pipefail", "-c", code], dir);
   } else {
-    const file = join(root, ".tmp/readme", `block-${process.pid}-${index}.mjs`);
+    file = join(root, ".tmp/readme", `block-${process.pid}-${index}.mjs`);
     writeFileSync(file, code);
     out = run(process.execPath, [file], dir);
   }
   expectOutput(block, out);
+  // kept on failure, for a look at what ran
   rmSync(dir, { recursive: true, force: true });
+  if (file) rmSync(file);
   return out;
 }
 
