@@ -202,8 +202,8 @@ export async function fitModel(model: ModelHandle, data: unknown, opts: unknown)
   }
 }
 
-/** Yields to the event loop (a macrotask), so pages repaint and handle input between steps. */
-function yieldToEventLoop(): Promise<void> {
+/** Yields to the event loop (a macrotask), so pages repaint and handle input between steps. @internal */
+export function yieldToEventLoop(): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => void; MessageChannel?: typeof MessageChannel };
   if (typeof g.setImmediate === "function") return new Promise((r) => g.setImmediate!(r));
   if (typeof g.MessageChannel === "function") {

@@ -25,6 +25,7 @@ export type { PykanConfig } from "./pykan.js";
 export type {
   Attribution, Suggestion, SymbolicSearchOptions, PruneOptions, FixSymbolicOptions,
 } from "./interpret.js";
+export type { AutoSymbolicAsyncOptions, FixedEdge, SymbolicProgress } from "./symbolic-async.js";
 export { createDataset, seededRandom } from "./dataset.js";
 export type { Dataset, CreateDatasetOptions } from "./dataset.js";
 export { symbolicFormula, exRound } from "./formula.js";

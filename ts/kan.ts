@@ -36,6 +36,7 @@ import type { KANJson } from "./persist.js";
 import type { Handle, LayerArrayName, Ptr, Status } from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
 import { rawKernel } from "./raw/loader.js";
+import { autoSymbolicAsync, type AutoSymbolicAsyncOptions, type FixedEdge } from "./symbolic-async.js";
 import { toSVG, type SVGOptions } from "./svg.js";
 
 /** Set while KAN's constructor wraps a model the core just made (clone, refine, prune, load). */
@@ -383,6 +384,16 @@ export class KAN {
     r2: number;
   }[] {
     return interpret.autoSymbolic(this.#m, opts);
+  }
+
+  /**
+   * autoSymbolic one edge at a time, yielding to the event loop between edges, with the same
+   * result. `onEdge({ l, i, j, name, r2, fixed, done, total })` follows each edge; `signal`
+   * stops between edges: the promise rejects with KanError("ABORTED") whose `fixed` lists the
+   * edges fixed, which stay fixed.
+   */
+  autoSymbolicAsync(opts: AutoSymbolicAsyncOptions = {}): Promise<FixedEdge[]> {
+    return autoSymbolicAsync(this.#m, opts);
   }
 
   /**

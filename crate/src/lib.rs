@@ -19,3 +19,4 @@ pub mod pool;
 pub mod real;
 pub mod rng;
 pub mod symbolic;
+pub mod symsearch;

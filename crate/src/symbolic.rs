@@ -219,12 +219,20 @@ pub struct Fit {
     pub r2: f64,
 }
 
+/// Whether `f(-u) = ±f(u)` for built-in `id` (guards included), so that r2 of `f(a*x + b)`
+/// is the same at `(-a, -b)`.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub fn even_or_odd(id: u16) -> bool {
+    matches!(id, 1..=10 | 17..=24 | 26..=29)
+}
+
 /// Samples the (a, b) grid search scores at most; r2's small-variance guard is rescaled to match.
+#[cfg(test)]
 const SEARCH_SAMPLES: usize = 128;
 
-/// pykan's r2: squared correlation of `p` and `y` with `eps` added to the denominator,
+/// pykan's r2 (reference search): squared correlation of `p` and `y` with `eps` added to the denominator,
 /// which pulls r2 down for edges that barely vary. 0 for non-finite values.
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
+#[cfg(test)]
 fn r2(p: &[f64], y: &[f64], ym: f64, syy: f64, eps: f64) -> f64 {
     let n = p.len() as f64;
     let pm = p.iter().sum::<f64>() / n;
@@ -244,8 +252,9 @@ fn r2(p: &[f64], y: &[f64], ym: f64, syy: f64, eps: f64) -> f64 {
 /// Fits `c * f(a*x + b) + d` to `(x, y)` as pykan does: a `grid x grid` search over
 /// `a in a_range`, `b in b_range` maximising r2, zooming `iterations` times into the
 /// neighbourhood of the best point (keeping a boundary side when the best lies on it),
-/// then `(c, d)` by linear regression. `f` must be the guarded function.
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
+/// then `(c, d)` by linear regression. `f` must be the guarded function. The search the core
+/// uses is [`crate::symsearch`]; this one stays as the reference its tests compare with.
+#[cfg(test)]
 pub fn fit_params(x: &[f64], y: &[f64], f: &dyn Fn(f64) -> f64, a_range: (f64, f64), b_range: (f64, f64), grid: usize, iterations: usize) -> Fit {
     let n = x.len();
     let stride = n.div_ceil(SEARCH_SAMPLES).max(1);

@@ -9,8 +9,9 @@ import { cases as model } from "./model.js";
 import { cases as trainer } from "./trainer.js";
 import { cases as formula } from "./formula.js";
 import { cases as svg } from "./svg.js";
+import { cases as symbolic } from "./symbolic.js";
 import { cases as worker } from "./worker.js";
 import { cases as boundary } from "./boundary.js";
 import { cases as memory } from "./memory.js";
 
-export const suites = { init, bspline, simd, errors, model, trainer, formula, svg, worker, boundary, memory };
+export const suites = { init, bspline, simd, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory };

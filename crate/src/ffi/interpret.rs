@@ -119,7 +119,7 @@ pub extern "C" fn kw_model_suggest(
 ) -> i32 {
     status(with_model(h, |m| {
         let lib = lib_of(ids, cx, nlib)?;
-        let sug = dispatch!(m, m => m.suggest(l as usize, i as usize, j as usize, &lib, weight, (a_lo, a_hi), (b_lo, b_hi), &samples_of(m, x, n)?))?;
+        let sug = dispatch!(m, m => m.suggest(l as usize, i as usize, j as usize, &lib, weight, (a_lo, a_hi), (b_lo, b_hi), &samples_of(m, x, n)?, false))?;
         let o = slice_mut(out, nlib * 7)?;
         for (r, s) in sug.iter().enumerate() {
             o[r * 7..r * 7 + 7].copy_from_slice(&[s.id as f64, s.fit.r2, s.complexity, s.fit.a, s.fit.b, s.fit.c, s.fit.d]);

@@ -6,28 +6,7 @@ use crate::autodiff::Tensor;
 use crate::error::{Failure, Res};
 use crate::real::Real;
 
-/// One candidate of [`Model::suggest`].
-#[derive(Clone, Debug)]
-pub struct Suggestion {
-    pub id: u16,
-    pub complexity: f64,
-    pub fit: crate::symbolic::Fit,
-    pub score: f64,
-}
-
-/// Orders suggestions best (lowest score) first; ties keep the library's order.
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn rank_suggestions(v: &mut [Suggestion]) {
-    // insertion sort, stable: the list is the symbolic library, a few dozen entries, and
-    // this keeps a general sort's code out of the module
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && v[j - 1].score.total_cmp(&v[j].score) == core::cmp::Ordering::Greater {
-            v.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-}
+pub use crate::symsearch::Suggestion;
 
 /// Attribution scores: per node layer (`L + 1`), and per layer `(out, in)` row-major.
 #[derive(Clone, Debug)]
@@ -261,7 +240,10 @@ impl<T: Real> Model<T> {
         (xs, ys)
     }
 
-    /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first.
+    /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first; with
+    /// `best_only`, only as many as it takes to know the best ([`crate::symsearch::rank`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn suggest(
         &self,
@@ -273,19 +255,11 @@ impl<T: Real> Model<T> {
         ar: (f64, f64),
         br: (f64, f64),
         x: &Tensor<T>,
+        best_only: bool,
     ) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
-        let mut out: Vec<Suggestion> = lib
-            .iter()
-            .map(|&(id, cx)| {
-                let f = |v: f64| crate::symbolic::eval::<f64>(id, v).0;
-                let fit = crate::symbolic::fit_params(&xs, &ys, &f, ar, br, 101, 3);
-                Suggestion { id, complexity: cx, fit, score: crate::symbolic::score(cx, fit.r2, weight_simple) }
-            })
-            .collect();
-        rank_suggestions(&mut out);
-        Ok(out)
+        Ok(crate::symsearch::rank(&xs, &ys, lib, weight_simple, ar, br, best_only))
     }
 
     /// Makes edge `(l, i, j)` symbolic with function `id`, fitting `(a, b, c, d)` to the
@@ -298,12 +272,18 @@ impl<T: Real> Model<T> {
         let (aff, r2) = if fit {
             let x = x.ok_or_else(|| Failure::invalid("fixSymbolic: fitting needs samples; pass an input or fit first"))?;
             let (xs, ys) = self.edge_samples(l, i, j, x);
-            let f = |v: f64| crate::symbolic::eval::<f64>(id, v).0;
-            let ft = crate::symbolic::fit_params(&xs, &ys, &f, ar, br, 101, 3);
+            let ft = crate::symsearch::Samples::new(&xs, &ys).fit(id, ar, br);
             ([ft.a, ft.b, ft.c, ft.d], ft.r2)
         } else {
             ([1.0, 0.0, 1.0, 0.0], f64::NAN)
         };
+        self.set_symbolic(l, i, j, id, aff);
+        Ok(r2)
+    }
+
+    /// Edge `(l, i, j)` becomes `c * f(a*x + b) + d` with `aff = [a, b, c, d]`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn set_symbolic(&mut self, l: usize, i: usize, j: usize, id: u16, aff: [f64; 4]) {
         let ly = &mut self.layers[l];
         let e = i * ly.n_out + j;
         ly.sym[e] = id;
@@ -312,11 +292,11 @@ impl<T: Real> Model<T> {
         for q in 0..4 {
             self.params[a + q] = T::from_f64(aff[q]);
         }
-        Ok(r2)
     }
 
     /// Fixes every live numeric edge to its best candidate whose r2 reaches `r2_th`.
     /// Returns `(l, i, j, id, r2)` per edge fixed.
+    #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn auto_symbolic(
         &mut self,
@@ -336,11 +316,12 @@ impl<T: Real> Model<T> {
                     if self.layers[l].sym[e] != 0 || self.layers[l].mask[e] == T::ZERO {
                         continue;
                     }
-                    let best = self.suggest(l, i, j, lib, weight_simple, ar, br, x)?;
+                    let best = self.suggest(l, i, j, lib, weight_simple, ar, br, x, true)?;
                     if let Some(b) = best.first() {
                         if b.fit.r2 >= r2_th {
-                            let r2 = self.fix_symbolic(l, i, j, b.id, true, ar, br, Some(x))?;
-                            done.push((l, i, j, b.id, r2));
+                            let ft = b.fit;
+                            self.set_symbolic(l, i, j, b.id, [ft.a, ft.b, ft.c, ft.d]);
+                            done.push((l, i, j, b.id, ft.r2));
                         }
                     }
                 }
