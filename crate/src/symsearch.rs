@@ -177,6 +177,14 @@ impl Samples {
                 (a, b, best) = (pa, pb, r);
             }
         }
+        // sin, cos and tan repeat (up to sign) every pi in b: the offset nearest 0, which
+        // formulas print as sin(a*x) rather than -sin(a*x - 9.4248)
+        if matches!(id, 19..=21) {
+            let nb = b - core::f64::consts::PI * (b / core::f64::consts::PI).round();
+            if nb >= br.0 && nb <= br.1 {
+                b = nb;
+            }
+        }
         self.finish(id, a, b)
     }
 
