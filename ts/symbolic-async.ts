@@ -50,7 +50,10 @@ export interface AutoSymbolicAsyncOptions extends SymbolicSearchOptions {
   r2Threshold?: number;
   /** Called after each edge, before the next one starts. */
   onEdge?: (progress: SymbolicProgress) => void;
-  /** Stops the search between edges: the promise rejects with KanError("ABORTED") whose `fixed` lists the edges fixed. */
+  /**
+   * Stops the search between edges: the promise rejects with KanError("ABORTED") whose `fixed`
+   * lists the edges fixed.
+   */
   signal?: AbortSignal;
 }
 
