@@ -32,6 +32,8 @@ export class KanError extends Error {
   readonly code: KanErrorCode;
   /** The steps done, when training stopped (ABORTED, NUMERIC): one entry per step, as fit's result. */
   declare history?: History;
+  /** The edges fixed, when autoSymbolicAsync stopped (ABORTED): they stay fixed. */
+  declare fixed?: { l: number; i: number; j: number; name: string; r2: number }[];
 
   constructor(code: KanErrorCode, message: string, options?: {
     /** The error that led to this one. Default: none. */

@@ -91,7 +91,8 @@ export async function autoSymbolicAsync(model: ModelHandle, opts: AutoSymbolicAs
     if (signal?.aborted) {
       const e = new KanError("ABORTED", `${op}: stopped by its signal after ${q} of ${edges.length} edges; ` +
         `the ${fixed.length} edges fixed stay fixed (see the error's "fixed")`);
-      throw Object.assign(e, { fixed });
+      e.fixed = fixed;
+      throw e;
     }
     model.handle(op);
     model.notTraining(op);

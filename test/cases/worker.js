@@ -229,4 +229,27 @@ export const cases = [
       }
     },
   },
+  {
+    name: "autoSymbolicAsync in the worker: onEdge reports, the signal stops it, the error lists the edges kept",
+    fn: async () => {
+      await init();
+      const w = await WorkerKAN.create({ width: [2, 2, 1], grid: 5, seed: 1 });
+      try {
+        await w.fit(data(), { steps: 5 });
+        const lib = ["x", "x^2", "sin", "exp"];
+        const ctl = new AbortController();
+        const seen = [];
+        const e = await kanError(() => w.autoSymbolicAsync({
+          lib, signal: ctl.signal, onEdge: (p) => (seen.push(p.done), p.done === 2 && ctl.abort()),
+        }));
+        equal(e.code, "ABORTED", "code");
+        // the abort reaches the worker as a message: it may finish the edge it is on
+        ok(seen.length >= 2 && seen.length < 6 && seen.every((d, q) => d === q + 1), `onEdge reports: ${seen}`);
+        equal(e.fixed?.length, seen.length, "the error lists the edges fixed");
+        equal((await w.autoSymbolicAsync({ lib })).length, 6 - seen.length, "the other edges afterwards");
+      } finally {
+        await w.dispose();
+      }
+    },
+  },
 ];

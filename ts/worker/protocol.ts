@@ -58,23 +58,26 @@ export interface ErrorRecord {
   message: string;
   code?: KanErrorCode;
   history?: History;
+  fixed?: KanError["fixed"];
 }
 
 export function errorRecord(e: unknown): ErrorRecord {
   if (e instanceof KanError) {
     const rec: ErrorRecord = { name: e.name, message: e.message, code: e.code };
     if (e.history !== undefined) rec.history = e.history;
+    if (e.fixed !== undefined) rec.fixed = e.fixed;
     return rec;
   }
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: "Error", message: String(e) };
 }
 
-/** The error a record stands for: a KanError with the same code (and history) when it was one. */
+/** The error a record stands for: a KanError with the same code (history, fixed) when it was one. */
 export function fromRecord(rec: ErrorRecord): Error {
   if (rec.code !== undefined) {
     const e = new KanError(rec.code, rec.message);
     if (rec.history !== undefined) e.history = rec.history;
+    if (rec.fixed !== undefined) e.fixed = rec.fixed;
     return e;
   }
   const e = new Error(rec.message);
