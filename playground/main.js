@@ -236,17 +236,22 @@ $("refine").addEventListener("click", () => run("Refining the grid", async () =>
 }));
 $("symbolic").addEventListener("click", () => run("Auto-symbolic", async () => {
   const lib = $("lib").value.split(",").map((s) => s.trim()).filter(Boolean);
-  // one call in the worker: the page shows how long it has run, as the core reports no progress
-  const t0 = performance.now();
-  const clock = () => status(`Auto-symbolic: fitting every edge to ${lib.length} functions… ` +
-    `${Math.round((performance.now() - t0) / 1000)} s`);
-  clock();
-  const timer = setInterval(clock, 1000);
+  // edge by edge in the worker: progress after each, and Stop keeps the edges fixed so far
+  const ac = new AbortController();
+  state.abort = ac;
+  $("stop").disabled = false;
+  status(`Auto-symbolic: searching ${lib.length} functions for every edge…`);
+  const onEdge = ({ done, total, name, fixed: kept }) =>
+    status(`Auto-symbolic: ${done} of ${total} edges searched (the last ${kept ? `became ${name}` : "stays a spline"})`);
   let fixed;
   try {
-    fixed = await state.model.autoSymbolic({ lib, input: state.task.data.trainInput });
+    const input = state.task.data.trainInput;
+    fixed = await state.model.autoSymbolicAsync({ lib, input, onEdge, signal: ac.signal });
+  } catch (e) {
+    if (e?.code !== "ABORTED") throw e;
+    fixed = e.fixed ?? [];
   } finally {
-    clearInterval(timer);
+    state.abort = undefined;
   }
   chart.mark("symbolic");
   status(`Auto-symbolic: ${fixed.length} edges fixed; fitting their parameters…`);
