@@ -241,8 +241,8 @@ $("symbolic").addEventListener("click", () => run("Auto-symbolic", async () => {
   state.abort = ac;
   $("stop").disabled = false;
   status(`Auto-symbolic: searching ${lib.length} functions for every edge…`);
-  const onEdge = ({ done, total, name, fixed: kept }) =>
-    status(`Auto-symbolic: ${done} of ${total} edges searched (the last ${kept ? `became ${name}` : "stays a spline"})`);
+  const onEdge = ({ done, total, name, fixed: kept }) => status(`Auto-symbolic: ${done} of ${total} edges searched ` +
+    `(the last ${kept ? `became ${name}` : "stays a spline"})`);
   let fixed;
   try {
     const input = state.task.data.trainInput;
