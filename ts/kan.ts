@@ -38,6 +38,8 @@ import type { RawKernel } from "./raw/kernel.js";
 import { rawKernel } from "./raw/loader.js";
 import { autoSymbolicAsync, type AutoSymbolicAsyncOptions, type FixedEdge } from "./symbolic-async.js";
 import { toSVG, type SVGOptions } from "./svg.js";
+import { derivatives, type DerivativeOptions, type Derivatives } from "./derivatives.js";
+import { fitPDE, pdeLoss, PDETrainer, type PDEFitOptions, type PDEHistory, type PDEProblem } from "./pde.js";
 
 /** Set while KAN's constructor wraps a model the core just made (clone, refine, prune, load). */
 let adopting: ModelHandle | undefined;
@@ -136,6 +138,14 @@ export class KAN {
       return s.take(po, x.rows * this.outDim, Float64Array);
     });
     return { rows: x.rows, cols: this.outDim, data: this.dtype === "float32" ? Float32Array.from(out) : out };
+  }
+
+  /**
+   * Exact input derivatives at each row of `input`: `value` (as predict), `gradient`
+   * (rows x out x in, [r][j][i] = dy_j/dx_i) and, with `{ order: 2 }`, `hessian` (rows x out x in x in).
+   */
+  derivatives(input: MatrixLike, opts?: DerivativeOptions): Derivatives {
+    return derivatives(this.#m, (x) => this.predict(x), input, opts);
   }
 
   /** The inputs of layer `l` (l = depth gives the outputs) for each row of `input`, as float64. */
@@ -273,10 +283,29 @@ export class KAN {
   /**
    * The lower-level path under fit(): a Trainer that takes one step per `await t.step()`, for
    * loops of one's own (early stopping, schedules). Options as fit's; `steps` is its budget.
-   * Close it (or `using`) to free its state; one trainer per model at a time.
+   * Close it (or `using`) to free its state; one trainer per model at a time. Given a PDE
+   * problem ({ terms }) instead of data, a PDETrainer: fitPDE's steps one at a time.
    */
-  trainer(data: Dataset, opts: FitOptions = {}): Trainer {
+  trainer(data: Dataset, opts?: FitOptions): Trainer;
+  trainer(problem: PDEProblem, opts?: PDEFitOptions): PDETrainer;
+  trainer(data: Dataset | PDEProblem, opts: FitOptions | PDEFitOptions = {}): Trainer | PDETrainer {
+    const pde = data !== null && typeof data === "object" && "terms" in data;
+    if (pde) return PDETrainer.open(this.#m, data, opts, "trainer");
     return Trainer.open(this.#m, data, opts, "trainer");
+  }
+
+  /**
+   * Physics-informed training: fits the model so that every term's equation holds at its
+   * points (loss = sum of weight * mean squared residual). See PDEProblem and the equation
+   * language (equation.ts). Resolves with the history of the loss and of each term.
+   */
+  fitPDE(problem: PDEProblem, opts?: PDEFitOptions): Promise<PDEHistory> {
+    return fitPDE(this.#m, problem, opts);
+  }
+
+  /** The physics-informed loss of the model as it is: { loss, terms } (see fitPDE). */
+  pdeLoss(problem: PDEProblem): { loss: number; terms: number[] } {
+    return pdeLoss(this.#m, problem);
   }
 
   /** The whole model as plain JSON (numbers exact), for KAN.fromJSON. */

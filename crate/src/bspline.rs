@@ -85,7 +85,7 @@ fn ratio<T: Real>(num: T, den: T) -> T {
 /// to order `p` (entries `j = i-p ..= i`). `deriv` applies the derivative recursion
 /// `B'_{j,p} = p/(t_{j+p}-t_j) B_{j,p-1} - p/(t_{j+p+1}-t_{j+1}) B_{j+1,p-1}`.
 #[inline(always)]
-fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN], new: &mut [T; WIN]) {
+pub(crate) fn level<T: Real>(t: &[T], i: usize, p: usize, x: T, deriv: bool, old: &[T; WIN], new: &mut [T; WIN]) {
     let n = t.len();
     let pf = T::from_usize(p);
     for m in 0..=p {

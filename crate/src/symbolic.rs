@@ -209,6 +209,67 @@ pub fn eval<T: Real>(id: u16, x: T) -> (T, T) {
     }
 }
 
+/// Second and third derivatives of function `id` at `x` (f64), for exact input derivatives
+/// of symbolic edges. They follow [`eval`]'s guards: where `eval` caps a value or clamps the
+/// argument (its first derivative is then 0 or a constant), these are 0 as well. User
+/// functions get central differences of their host values.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub fn higher(id: u16, x: f64) -> (f64, f64) {
+    let d1 = eval::<f64>(id, x).1;
+    if id >= USER_BASE {
+        let h = 1e-3 * (1.0 + x.abs());
+        let f = |t: f64| user_raw(id, t);
+        let d2 = (f(x + h) - 2.0 * f(x) + f(x - h)) / (h * h);
+        let d3 = (f(x + 2.0 * h) - 2.0 * f(x + h) + 2.0 * f(x - h) - f(x - 2.0 * h)) / (2.0 * h * h * h);
+        return (if d2.is_finite() { d2 } else { 0.0 }, if d3.is_finite() { d3 } else { 0.0 });
+    }
+    // d^n/dx^n x^p: the falling factorial times x^(p - n)
+    let dpow = |p: f64, n: i32| -> f64 {
+        let mut c = 1.0;
+        for m in 0..n {
+            c *= p - m as f64;
+        }
+        if c == 0.0 {
+            0.0
+        } else {
+            c * x.powf(p - n as f64)
+        }
+    };
+    let both = |p: f64| (dpow(p, 2), dpow(p, 3));
+    match id {
+        2..=5 if d1 != 0.0 || x == 0.0 => both(id as f64),
+        6..=10 if d1 != 0.0 => both(5.0 - id as f64),
+        11 | 12 if x > 1e-12 => both(0.5),
+        13 if x > 1e-12 && d1 != 0.0 => both(1.5),
+        14 | 15 if d1 != 0.0 => both(-0.5),
+        16 if d1 != 0.0 => (d1, d1),
+        17 if d1 != 0.0 => (-d1 * d1, 2.0 * d1 * d1 * d1),
+        19 => (-x.sin(), -x.cos()),
+        20 => (-x.cos(), x.sin()),
+        21 if d1 != 0.0 => {
+            let t = x.tan();
+            (2.0 * t * d1, d1 * (2.0 + 6.0 * t * t))
+        }
+        22 => {
+            let t = x.tanh();
+            (-2.0 * t * d1, d1 * (6.0 * t * t - 2.0))
+        }
+        24 | 25 if d1 != 0.0 => {
+            // d1 = +-(1 - x^2)^(-1/2), capped as eval caps it
+            let a = d1.abs();
+            (d1 * x * a * a, d1 * (1.0 + 2.0 * x * x) * a.powi(4))
+        }
+        26 if d1 != 0.0 => (-2.0 * x * d1 * d1, (6.0 * x * x - 2.0) * d1 * d1 * d1),
+        27 if d1 != 0.0 => (2.0 * x * d1 * d1, (2.0 + 6.0 * x * x) * d1 * d1 * d1),
+        // far out exp(-x^2) is 0 and x^3 is infinite
+        29 if x.abs() < 1e100 => {
+            let e = (-x * x).exp();
+            ((4.0 * x * x - 2.0) * e, (12.0 * x - 8.0 * x * x * x) * e)
+        }
+        _ => (0.0, 0.0),
+    }
+}
+
 /// Result of fitting `c * f(a*x + b) + d` to samples.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Fit {
@@ -353,6 +414,38 @@ mod tests {
         let fit2 = fit_params(&x, &y2, &g, (-10.0, 10.0), (-10.0, 10.0), 101, 3);
         assert!(fit2.r2 > 0.9999, "{fit2:?}");
         assert!(score(2.0, fit2.r2, 0.8) < score(3.0, fit2.r2, 0.8));
+    }
+
+    #[test]
+    fn higher_derivatives_match_finite_differences() {
+        for id in 1..=LIB.len() as u16 {
+            let name = LIB[id as usize - 1].0;
+            for s in 0..41 {
+                let x = -2.0 + 4.0 * s as f64 / 40.0 + 0.0137;
+                let (d2, d3) = higher(id, x);
+                assert!(d2.is_finite() && d3.is_finite(), "{name} at {x}");
+                let h = 1e-5;
+                let fd2 = (eval(id, x + h).1 - eval(id, x - h).1) / (2.0 * h);
+                let fd3 = (higher(id, x + h).0 - higher(id, x - h).0) / (2.0 * h);
+                // away from poles, kinks and the clamped ends of domains
+                let smooth = match id {
+                    6..=10 | 17 => x.abs() > 0.05,
+                    11..=15 => x > 0.05,
+                    24 | 25 | 27 => x.abs() < 0.95,
+                    21 => x.cos().abs() > 0.2,
+                    _ => true,
+                };
+                if smooth {
+                    assert!((fd2 - d2).abs() <= 1e-5 * (1.0 + d2.abs()), "{name} second: {fd2} vs {d2} at {x}");
+                    assert!((fd3 - d3).abs() <= 1e-5 * (1.0 + d3.abs()), "{name} third: {fd3} vs {d3} at {x}");
+                }
+            }
+            assert_eq!(higher(lookup("gaussian").unwrap(), 0.0), (-2.0, 0.0));
+            for &x in &[0.0f64, -0.0, 1.0, -1.0, 1e-300, -1e300, 1e300] {
+                let (d2, d3) = higher(id, x);
+                assert!(d2.is_finite() && d3.is_finite(), "{name} at {x}: {d2} {d3}");
+            }
+        }
     }
 
     #[test]

@@ -13,5 +13,7 @@ import { cases as symbolic } from "./symbolic.js";
 import { cases as worker } from "./worker.js";
 import { cases as boundary } from "./boundary.js";
 import { cases as memory } from "./memory.js";
+import { cases as derivatives } from "./derivatives.js";
+import { cases as pde } from "./pde.js";
 
-export const suites = { init, bspline, simd, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory };
+export const suites = { init, bspline, simd, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives, pde };

@@ -87,6 +87,24 @@ await test("examples/cli/run.sh fits the CSV, finds its formula, predicts it and
   if (!(worst < 1e-7)) throw new Error(`predictions differ from the data by ${worst}`);
 });
 
+await test("examples/node/pde-poisson.mjs (reduced: 15 x 15 mesh, grids 5 and 10) solves both problems and saves its model", (dir) => {
+  for (const [problem, bound] of [["tutorial", 1e-4], ["paper", 1e-2]]) {
+    const out = run(process.execPath, [join(examples, "node/pde-poisson.mjs"), "--problem", problem, "--mesh", "15", "--grids", "5,10",
+      "--steps", "15", "--save", "poisson.safetensors"], dir);
+    const mse = Number(out.match(/^L2 MSE against the exact solution on a 101 x 101 grid: (\S+)$/m)?.[1]);
+    if (!(mse < bound)) throw new Error(`${problem}: L2 MSE ${mse}:\n${out}`);
+    // the saved model is the one reported on
+    const model = KAN.load(new Uint8Array(readFileSync(join(dir, "poisson.safetensors"))));
+    const exact = problem === "paper" ? (x, y) => Math.sin(Math.PI * x) * Math.sin(Math.PI * y * y) : (x, y) => Math.sin(Math.PI * x) * Math.sin(Math.PI * y);
+    const test = [];
+    for (let i = 0; i <= 100; i++) for (let j = 0; j <= 100; j++) test.push([-1 + i / 50, -1 + j / 50]);
+    const p = model.predict(test).data;
+    const again = test.reduce((a, [x, y], r) => a + (p[r] - exact(x, y)) ** 2, 0) / test.length;
+    if (again.toExponential(3) !== mse.toExponential(3)) throw new Error(`${problem}: the saved model scores ${again}, the run printed ${mse}`);
+    model.dispose();
+  }
+});
+
 for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name}${r.ok ? "" : `\n    ${r.error.replace(/\n/g, "\n    ")}`}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(`\nexamples: ${results.length - failed} passed, ${failed} failed`);

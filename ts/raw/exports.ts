@@ -131,6 +131,16 @@ export interface RawExports {
   /** The forward spline kernel alone, `reps` times; the checksum to `out (1)`. For benchmarks. */
   kw_model_kernel_forward?(h: Handle, x: Ptr, n: number, reps: number, out: Ptr): Status;
 
+  /** Gradients `grad (n, out, in)` and, for `order` 2, Hessians `hess (n, out, in, in)` at `x (n, in)`. */
+  kw_model_derivatives(h: Handle, x: Ptr, n: number, order: number, grad: Ptr, hess: Ptr): Status;
+  /** Starts a physics-informed fit of model `h` (see crate/src/ffi/pde.rs); its id to `out (1)` as u32. */
+  kw_pde_new(h: Handle, nterms: number, counts: Ptr, points: Ptr, lens: Ptr, code: Ptr, weights: Ptr, cfg: Ptr,
+    out: Ptr): Status;
+  /** One step (`train` 1) or only the loss (`train` 0): the loss and each term's mean squared residual to `out`. */
+  kw_pde_step(id: number, h: Handle, train: number, out: Ptr): Status;
+  /** Ends fit `id`. */
+  kw_pde_free(id: number): Status;
+
   /** Scores on `x (n, in)` (n = 0: the last fit's inputs): every node layer's, then every layer's (out, in). */
   kw_model_attribute(h: Handle, x: Ptr, n: number, nodes: Ptr, nNodes: number, edges: Ptr, nEdges: number): Status;
   /** A pruned copy (scores on `x (n, in)`, n = 0: the last fit's); the new handle to `out (1)` as u32. */

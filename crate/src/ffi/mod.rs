@@ -25,6 +25,7 @@ mod bench;
 mod fit;
 mod interpret;
 mod model;
+mod pde;
 mod rescue;
 
 thread_local! {

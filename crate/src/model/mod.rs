@@ -26,6 +26,7 @@ use crate::linalg;
 use crate::real::Real;
 use crate::rng::Rng;
 
+pub mod derivatives;
 mod fit;
 mod grid;
 mod interpret;

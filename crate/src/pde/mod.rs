@@ -1,0 +1,309 @@
+//! Physics-informed fitting: a model trained so that residuals of equations vanish at
+//! collocation points. Each term pairs points with a residual [`Program`] and a weight; the
+//! loss is `sum_t weight_t * mean_s r_t(s)^2`, and its gradient with respect to every
+//! parameter is exact: the program's reverse mode gives the adjoint of the output jets,
+//! and [`JetNet::backward_one`] carries it back through the derivative propagation.
+//!
+//! ```
+//! use kanwasm_core::model::{Model, ModelConfig};
+//! use kanwasm_core::pde::{PdeConfig, PdeFit, Term};
+//! use kanwasm_core::pde::program::Program;
+//! let mut m: Model<f64> = Model::new(&ModelConfig { width: vec![(1, 0), (3, 0), (1, 0)], ..Default::default() }).unwrap();
+//! // u = 0.5 at x = 0 (quantities of a point: x, u, u_x)
+//! let prog = Program::parse(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 3.0, 0.0, 1.0, 0.0], 3).unwrap();
+//! let term = Term { x: vec![0.0], n: 1, prog, weight: 1.0 };
+//! let mut fit = PdeFit::new(vec![term], 1, PdeConfig::default());
+//! for _ in 0..5 {
+//!     fit.step(&mut m).unwrap();
+//! }
+//! assert!(fit.step(&mut m).unwrap()[0] < 1e-12);
+//! ```
+//!
+//! # Shapes
+//! A point's quantities are its inputs `(d)` followed by each output's jet `(out, J)`,
+//! `J = 1 + d (+ d * d)` for order 1 (2); a term's points are `(n, d)`.
+
+pub mod program;
+
+use crate::autodiff::Tensor;
+use crate::error::{Failure, Res};
+use crate::model::derivatives::JetNet;
+use crate::model::{Model, Opt};
+use crate::optim::{Adam, Lbfgs, LbfgsConfig};
+use crate::real::Real;
+use program::Program;
+
+/// Collocation points with their residual and weight.
+#[derive(Clone, Debug)]
+pub struct Term {
+    /// Points `(n, d)`.
+    pub x: Vec<f64>,
+    pub n: usize,
+    pub prog: Program,
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PdeConfig {
+    pub opt: Opt,
+    pub lr: f64,
+    pub update_grid: bool,
+    pub grid_update_num: usize,
+    pub stop_grid_update_step: usize,
+}
+
+impl Default for PdeConfig {
+    fn default() -> Self {
+        PdeConfig { opt: Opt::Lbfgs, lr: 1.0, update_grid: false, grid_update_num: 10, stop_grid_update_step: 50 }
+    }
+}
+
+/// The loss `sum_t w_t mean(r_t^2)` at parameters `p`, with each term's `mean(r_t^2)`
+/// after it; with `grad`, its gradient is added there.
+pub fn loss(net: &JetNet, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]>) -> Vec<f64> {
+    let (d, j) = (net.d, net.jet());
+    let no = net.layers[net.layers.len() - 1].n_out;
+    let mut w = net.work();
+    let mut q = vec![0.0; d + no * j];
+    let mut ybar = vec![0.0; no * j];
+    let mut out = vec![0.0; terms.len() + 1];
+    for (t, term) in terms.iter().enumerate() {
+        let (mut v, mut adj) = (vec![0.0; term.prog.len()], vec![0.0; term.prog.len()]);
+        let mut sum = 0.0;
+        for s in 0..term.n {
+            let x = &term.x[s * d..(s + 1) * d];
+            net.forward_one(p, x, &mut w);
+            q[..d].copy_from_slice(x);
+            q[d..].copy_from_slice(&w.acts[net.layers.len()]);
+            let r = term.prog.eval(&q, &mut v);
+            sum += r * r;
+            if let Some(g) = grad.as_deref_mut() {
+                let mut qbar = std::mem::take(&mut q);
+                qbar.iter_mut().for_each(|e| *e = 0.0);
+                term.prog.backward(&v, &mut adj, &mut qbar);
+                let scale = 2.0 * term.weight * r / term.n as f64;
+                for (y, &b) in ybar.iter_mut().zip(&qbar[d..]) {
+                    *y = scale * b;
+                }
+                q = qbar;
+                net.backward_one(p, &ybar, &mut w, g);
+            }
+        }
+        out[t + 1] = sum / term.n.max(1) as f64;
+        out[0] += term.weight * out[t + 1];
+    }
+    out
+}
+
+/// A physics-informed fit in progress: the problem, the settings and the optimiser, whose
+/// state carries over from step to step. The optimiser works in f64 for both dtypes.
+pub struct PdeFit {
+    pub terms: Vec<Term>,
+    pub order: usize,
+    pub cfg: PdeConfig,
+    lbfgs: Lbfgs<f64>,
+    adam: Option<Adam<f64>>,
+    pub step: usize,
+}
+
+impl PdeFit {
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn new(terms: Vec<Term>, order: usize, cfg: PdeConfig) -> PdeFit {
+        let lbfgs = Lbfgs::new(LbfgsConfig { lr: cfg.lr, ..Default::default() });
+        PdeFit { terms, order, cfg, lbfgs, adam: None, step: 0 }
+    }
+
+    /// Every term's points together, `(sum n, d)`: what grid updates adapt to.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn points<T: Real>(&self, d: usize) -> Tensor<T> {
+        let x: Vec<T> = self.terms.iter().flat_map(|t| t.x.iter().map(|&v| T::from_f64(v))).collect();
+        Tensor::from_vec(x.len() / d.max(1), d, x)
+    }
+
+    /// The loss and each term's `mean(r^2)` for model `m` as it is.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn evaluate<T: Real>(&self, m: &Model<T>) -> Vec<f64> {
+        let (net, p) = JetNet::of(m, self.order);
+        loss(&net, &p, &self.terms, None)
+    }
+
+    /// One optimiser step on `p`; returns the loss before it for Adam (as `fit` reports),
+    /// `None` for LBFGS.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn optimise(&mut self, net: &JetNet, p: &mut Vec<f64>) -> Option<Vec<f64>> {
+        let terms = &self.terms;
+        let f = |q: &[f64]| {
+            let mut g = vec![0.0; q.len()];
+            let l = loss(net, q, terms, Some(&mut g));
+            (l, g)
+        };
+        match self.cfg.opt {
+            Opt::Lbfgs => {
+                self.lbfgs.step(p, &mut |q| {
+                    let (l, g) = f(q);
+                    (l[0], g)
+                });
+                None
+            }
+            Opt::Adam => {
+                let (l, g) = f(p);
+                let adam = self.adam.get_or_insert_with(|| Adam::new(p.len(), self.cfg.lr));
+                let mut next = vec![0.0; p.len()];
+                adam.step_into(p, &g, &mut next);
+                *p = next;
+                Some(l)
+            }
+        }
+    }
+
+    /// One training step of model `m` (grid update first when due). Returns the loss and
+    /// each term's `mean(r^2)`. On a non-finite loss the model keeps its parameters and
+    /// grids from before the step and a numeric failure is reported.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn step<T: Real>(&mut self, m: &mut Model<T>) -> Res<Vec<f64>> {
+        let c = &self.cfg;
+        let freq = (c.stop_grid_update_step / c.grid_update_num.max(1)).max(1);
+        let saved = (m.params.clone(), m.layers.clone());
+        if c.update_grid && self.step.is_multiple_of(freq) && self.step < c.stop_grid_update_step {
+            if let Err(e) = m.update_grid(&self.points(m.n_in())) {
+                (m.params, m.layers) = saved;
+                return Err(e);
+            }
+        }
+        let (net, mut p) = JetNet::of(m, self.order);
+        let before = self.optimise(&net, &mut p);
+        let after = before.unwrap_or_else(|| loss(&net, &p, &self.terms, None));
+        if !p.iter().all(|v| v.is_finite()) || !after.iter().all(|v| v.is_finite()) {
+            (m.params, m.layers) = saved;
+            self.lbfgs = Lbfgs::new(self.lbfgs.cfg.clone());
+            return Err(Failure::numeric(format!(
+                "fitPDE: the loss became non-finite at step {}; the model keeps its parameters from before that step (try a smaller lr)",
+                self.step
+            )));
+        }
+        for (a, &b) in m.params.iter_mut().zip(&p) {
+            *a = T::from_f64(b);
+        }
+        if self.step == 0 {
+            // refine fits new grids to the collocation points, as it does to a fit's inputs
+            m.cache = Some(self.points(m.n_in()));
+        }
+        self.step += 1;
+        Ok(after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ModelConfig;
+    use crate::rng::Rng;
+    use crate::symbolic;
+
+    /// Builds a program instruction by instruction; each call returns the new value's index.
+    #[derive(Default)]
+    struct B(Vec<f64>);
+    impl B {
+        fn op(&mut self, op: f64, a: f64, b: f64) -> f64 {
+            self.0.extend([op, a, b, 0.0]);
+            (self.0.len() / 4 - 1) as f64
+        }
+        fn done(self, nq: usize) -> Program {
+            Program::parse(&self.0, nq).unwrap()
+        }
+    }
+
+    /// Terms on a [2, [2, 1], 1] model at order 2 (J = 7, quantities x, y, u, u_x, u_y,
+    /// u_xx, u_xy, u_yx, u_yy): u_xx + u_yy + u * u_x - sin(x) inside, u^2 - 1/4 on a side.
+    fn problem() -> (Model<f64>, Vec<Term>) {
+        let cfg = ModelConfig { width: vec![(2, 0), (2, 1), (1, 0)], grid: vec![4], ..Default::default() };
+        let mut m: Model<f64> = Model::new(&cfg).unwrap();
+        let mut r = Rng::new(5);
+        m.params.iter_mut().for_each(|v| *v += 0.2 * (r.uniform() - 0.5));
+        m.fix_symbolic(0, 0, 1, symbolic::lookup("sin").unwrap(), false, (0.0, 1.0), (0.0, 1.0), None).unwrap();
+        let mut b = B::default();
+        let (uxx, uyy, u, ux, x) = (b.op(1.0, 5.0, 0.0), b.op(1.0, 8.0, 0.0), b.op(1.0, 2.0, 0.0), b.op(1.0, 3.0, 0.0), b.op(1.0, 0.0, 0.0));
+        let lap = b.op(2.0, uxx, uyy);
+        let adv = b.op(4.0, u, ux);
+        let sum = b.op(2.0, lap, adv);
+        let s = b.op(8.0, x, symbolic::lookup("sin").unwrap() as f64);
+        b.op(3.0, sum, s);
+        let inner = b.done(9);
+        let mut b = B::default();
+        let (u, y, two) = (b.op(1.0, 2.0, 0.0), b.op(0.0, 0.25, 0.0), b.op(0.0, 2.0, 0.0));
+        let u2 = b.op(6.0, u, two);
+        b.op(3.0, u2, y);
+        let side = b.done(9);
+        let mut pts = Vec::new();
+        for s in 0..12 {
+            pts.extend([-0.9 + 0.15 * s as f64, 0.7 - 0.13 * s as f64]);
+        }
+        let edge: Vec<f64> = (0..5).flat_map(|s| [1.0, -1.0 + 0.5 * s as f64]).collect();
+        (m, vec![Term { x: pts, n: 12, prog: inner, weight: 0.3 }, Term { x: edge, n: 5, prog: side, weight: 2.0 }])
+    }
+
+    #[test]
+    fn loss_gradient_matches_finite_differences() {
+        let (m, terms) = problem();
+        let (net, p) = JetNet::of(&m, 2);
+        let mut g = vec![0.0; p.len()];
+        let l0 = loss(&net, &p, &terms, Some(&mut g));
+        assert!((l0[0] - (0.3 * l0[1] + 2.0 * l0[2])).abs() < 1e-14);
+        let mut q = p.clone();
+        let mut checked = 0;
+        for i in 0..p.len() {
+            let h = 1e-6 * (1.0 + p[i].abs());
+            q[i] = p[i] + h;
+            let lp = loss(&net, &q, &terms, None)[0];
+            q[i] = p[i] - h;
+            let lm = loss(&net, &q, &terms, None)[0];
+            q[i] = p[i];
+            let fd = (lp - lm) / (2.0 * h);
+            assert!((fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()), "param {i}: {} vs {fd}", g[i]);
+            checked += (g[i] != 0.0) as usize;
+        }
+        assert!(checked > p.len() / 2, "{checked} of {} gradients are non-zero", p.len());
+    }
+
+    #[test]
+    fn steps_lower_the_loss_and_a_failed_step_changes_nothing() {
+        let (mut m, terms) = problem();
+        let cfg = PdeConfig { update_grid: true, grid_update_num: 2, stop_grid_update_step: 4, ..Default::default() };
+        let mut fit = PdeFit::new(terms, 2, cfg);
+        let l0 = fit.evaluate(&m)[0];
+        let mut last = l0;
+        for _ in 0..6 {
+            last = fit.step(&mut m).unwrap()[0];
+        }
+        eprintln!("{l0} -> {last}");
+        assert!(last < 0.1 * l0, "{l0} -> {last}");
+        let before = m.params.clone();
+        fit.terms[1].x[0] = f64::NAN;
+        assert!(fit.step(&mut m).is_err());
+        assert!(m.params.iter().zip(&before).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+}
+#[cfg(test)]
+mod perf {
+    use super::*;
+    use crate::model::ModelConfig;
+    #[test]
+    #[ignore]
+    fn poisson_eval_speed() {
+        let cfg = ModelConfig { width: vec![(2, 0), (10, 0), (1, 0)], grid: vec![5], ..Default::default() };
+        let m: Model<f64> = Model::new(&cfg).unwrap();
+        let (net, p) = JetNet::of(&m, 2);
+        let prog = Program::parse(&[1.0, 5.0, 0.0, 0.0, 1.0, 8.0, 0.0, 0.0, 2.0, 0.0, 1.0, 0.0], 9).unwrap();
+        let x: Vec<f64> = (0..1000).flat_map(|s| [(s as f64 * 0.37).sin(), (s as f64 * 0.91).cos()]).collect();
+        let terms = vec![Term { x, n: 1000, prog, weight: 1.0 }];
+        let mut g = vec![0.0; p.len()];
+        let t = std::time::Instant::now();
+        for _ in 0..10 {
+            loss(&net, &p, &terms, Some(&mut g));
+        }
+        eprintln!("per point {:?}", t.elapsed() / 10000);
+    }
+}

@@ -1,0 +1,396 @@
+/**
+ * Physics-informed fitting: `model.fitPDE(problem, options)` trains a model so that equations
+ * written as text hold at collocation points. The loss is `sum_t weight_t * mean(residual_t^2)`;
+ * its gradient is exact (reverse mode through the core's derivative propagation).
+ *
+ * ```js
+ * const model = new KAN({ width: [2, 10, 1], grid: 5 });
+ * await model.fitPDE({
+ *   inputNames: ["x", "y"],
+ *   terms: [
+ *     { points: interior, equation: "u_xx + u_yy = -2*pi^2*sin(pi*x)*sin(pi*y)", weight: 0.01 },
+ *     { points: boundary, equation: "u = 0" },
+ *   ],
+ * }, { steps: 50, onStep: ({ step, loss, terms }) => console.log(step, loss, terms) });
+ * ```
+ */
+import { disposeKey } from "./dispose.js";
+import { KanError, describe } from "./errors.js";
+import { checkNames, emitProgram, parseEquation, type Equation, type EquationNames } from "./equation.js";
+import { toMatrix, type Matrix, type MatrixLike } from "./matrix.js";
+import { checkOptions, enumOption, intOption } from "./options.js";
+import type { RawExports } from "./raw/exports.js";
+import type { RawKernel } from "./raw/kernel.js";
+import { rawKernel } from "./raw/loader.js";
+
+type Kernel = RawKernel;
+type PdeRaw = RawExports;
+
+/** What fitting needs of a model's handle (model.ts), declared here so the shipped types stay public. */
+interface ModelHandle {
+  handle(op: string): number;
+  readonly inDim: number;
+  readonly outDim: number;
+  readonly live: boolean;
+  notTraining(op: string): void;
+  lockTraining(op: string, owner: object): void;
+  unlockTraining(owner: object): void;
+}
+
+/** Collocation points with the equation that should hold there. */
+export interface PDETerm {
+  /** (n, inputs): one point per row. */
+  points: MatrixLike;
+  /** For example "u_xx + u_yy = -2*pi^2*sin(pi*x)*sin(pi*y)" or "u = 0" (see the equation language). */
+  equation: string;
+  /** Weight of this term's mean squared residual in the loss. Default 1. */
+  weight?: number;
+}
+
+export interface PDEProblem {
+  /** Names of the inputs (columns of the points). Default x1..xn. */
+  inputNames?: string[];
+  /** Names of the outputs. Default u (one output) or u1..um. */
+  outputNames?: string[];
+  terms: PDETerm[];
+}
+
+export interface PDEFitOptions {
+  /** "lbfgs" (default) or "adam". */
+  opt?: "lbfgs" | "adam";
+  /** Default 100. */
+  steps?: number;
+  /** Default 1 for LBFGS, 0.01 for Adam. */
+  lr?: number;
+  /**
+   * Move grids to the collocation points every stopGridUpdateStep/gridUpdateNum steps until
+   * stopGridUpdateStep. Default true.
+   */
+  updateGrid?: boolean;
+  gridUpdateNum?: number;
+  stopGridUpdateStep?: number;
+  signal?: AbortSignal;
+  onStep?: (s: PDEStepInfo) => void | Promise<void>;
+}
+
+export interface PDEStepInfo {
+  step: number;
+  /** sum_t weight_t * terms[t]. */
+  loss: number;
+  /** Each term's mean squared residual, in the order of problem.terms. */
+  terms: number[];
+}
+
+/** One entry per step: the loss, and per term (terms[t][step]) its mean squared residual. */
+export interface PDEHistory {
+  loss: number[];
+  terms: number[][];
+}
+
+
+/** A validated problem: its points, programs and weights, ready for the core. */
+interface Checked {
+  points: Matrix[];
+  equations: Equation[];
+  weights: number[];
+  order: number;
+}
+
+/** Validates `problem` for `model`; throws KanError naming the part of the problem at fault. */
+function checkProblem(op: string, model: ModelHandle, problem: PDEProblem): Checked {
+  const where = `${op}: problem`;
+  if (problem === null || typeof problem !== "object") {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${where} must be { inputNames?, outputNames?, terms }, got ${describe(problem)}`,
+    );
+  }
+  checkOptions(where, problem, ["inputNames", "outputNames", "terms"]);
+  const d = model.inDim;
+  const no = model.outDim;
+  const list = (key: "inputNames" | "outputNames", n: number, dflt: (q: number) => string): string[] => {
+    const v = problem[key];
+    if (v === undefined) return Array.from({ length: n }, (_, q) => dflt(q));
+    if (!Array.isArray(v) || v.length !== n) {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${where}.${key} must list ${n} names (the model has ${n} ${key === "inputNames" ? "inputs" : "outputs"}), ` +
+        `got ${describe(v)}`,
+      );
+    }
+    return v.slice();
+  };
+  const names: EquationNames = {
+    inputNames: list("inputNames", d, (q) => `x${q + 1}`),
+    outputNames: list("outputNames", no, (q) => (no === 1 ? "u" : `u${q + 1}`)),
+  };
+  checkNames(where, names);
+  const terms = problem.terms;
+  if (!Array.isArray(terms) || terms.length === 0) {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${where}.terms must be a non-empty array of { points, equation, weight? }, got ${describe(terms)}`,
+    );
+  }
+  const out: Checked = { points: [], equations: [], weights: [], order: 0 };
+  terms.forEach((t, q) => {
+    const at = `${where}.terms[${q}]`;
+    if (t === null || typeof t !== "object") {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${at} must be { points, equation, weight? }, got ${describe(t)}`,
+      );
+    }
+    checkOptions(at, t, ["points", "equation", "weight"]);
+    const x = toMatrix(t.points, `${at}.points`, "float64");
+    if (x.rows === 0) throw new KanError("EMPTY_DATASET", `${at}.points has no rows`);
+    if (x.cols !== d) {
+      throw new KanError(
+        "SHAPE_MISMATCH",
+        `${at}.points has ${x.cols} columns but the model takes ${d} inputs`,
+      );
+    }
+    const w = t.weight ?? 1;
+    if (typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+      throw new KanError("INVALID_ARGUMENT", `${at}.weight must be a finite number >= 0, got ${describe(w)}`);
+    }
+    const eq = parseEquation(t.equation, names, `${at}.equation`);
+    out.points.push(x);
+    out.equations.push(eq);
+    out.weights.push(w);
+    out.order = Math.max(out.order, eq.order);
+  });
+  // derivatives fix a solution only up to what a condition on values pins down
+  if (out.order > 0 && !out.equations.some((e) => e.usesOutputs && e.order === 0)) {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${where} has equations with derivatives but no term fixing values (a boundary or initial condition such as ` +
+      `"u = 0" on boundary points)`,
+    );
+  }
+  return out;
+}
+
+const PDE_OPTIONS = ["opt", "steps", "lr", "updateGrid", "gridUpdateNum", "stopGridUpdateStep", "signal", "onStep"];
+
+/** Starts a core fit of `problem` on model handle `h`; returns its id. */
+function begin(k: Kernel, r: PdeRaw, op: string, h: number, c: Checked, cfg: number[]): number {
+  return k.scope((s) => {
+    const counts = Uint32Array.from(c.points, (m) => m.rows);
+    const progs = c.equations.map((e) => emitProgram(e, c.order));
+    const lens = Uint32Array.from(progs, (p) => p.length / 4);
+    const pts = new Float64Array(c.points.reduce((a, m) => a + m.data.length, 0));
+    let at = 0;
+    for (const m of c.points) {
+      pts.set(m.data, at);
+      at += m.data.length;
+    }
+    const code = new Float64Array(progs.reduce((a, p) => a + p.length, 0));
+    at = 0;
+    for (const p of progs) {
+      code.set(p, at);
+      at += p.length;
+    }
+    const out = s.alloc(4);
+    const weights = s.put(Float64Array.from(c.weights));
+    const settings = s.put(Float64Array.from([c.order, ...cfg]));
+    const [pc, pp, pl, pd] = [s.put(counts), s.put(pts), s.put(lens), s.put(code)];
+    k.check(op, r.kw_pde_new(h, progs.length, pc, pp, pl, pd, weights, settings, out));
+    return k.u32(out)[0]!;
+  });
+}
+
+/** One step (train) or an evaluation: [loss, ...terms]. */
+function advance(k: Kernel, r: PdeRaw, op: string, id: number, h: number, train: boolean, n: number): Float64Array {
+  return k.scope((s) => {
+    const out = s.alloc(8 * (n + 1));
+    k.check(op, r.kw_pde_step(id, h, train ? 1 : 0, out));
+    return s.take(out, n + 1, Float64Array);
+  });
+}
+
+function raw(op: string): [Kernel, PdeRaw] {
+  const k = rawKernel(op);
+  return [k, k.raw as unknown as PdeRaw];
+}
+
+/** The loss of `model` on `problem` as the model is: { loss, terms } (no training). */
+export function pdeLoss(model: ModelHandle, problem: PDEProblem): { loss: number; terms: number[] } {
+  const op = "pdeLoss";
+  const h = model.handle(op);
+  model.notTraining(op);
+  const c = checkProblem(op, model, problem);
+  const [k, r] = raw(op);
+  const id = begin(k, r, op, h, c, [0, 1, 0, 1, 1]);
+  try {
+    const v = advance(k, r, op, id, h, false, c.points.length);
+    return { loss: v[0]!, terms: Array.from(v.subarray(1)) };
+  } finally {
+    r.kw_pde_free(id);
+  }
+}
+
+/** Yields to the event loop between steps, so pages stay responsive. */
+const pause = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
+
+/** Validated fitPDE options. */
+interface Settings {
+  steps: number;
+  cfg: number[];
+  signal?: AbortSignal;
+  onStep?: (s: PDEStepInfo) => void | Promise<void>;
+}
+
+function settings(op: string, opts: unknown): Settings {
+  const o = checkOptions(op, opts, PDE_OPTIONS) as PDEFitOptions;
+  const opt = enumOption(op, "opt", o.opt ?? "lbfgs", ["lbfgs", "adam"] as const);
+  const steps = intOption(op, "steps", o.steps ?? 100, 0, 1e9);
+  const lr = o.lr ?? (opt === "adam" ? 0.01 : 1);
+  if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "lr" must be a finite number > 0, got ${describe(lr)}`);
+  }
+  if (o.updateGrid !== undefined && typeof o.updateGrid !== "boolean") {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "updateGrid" must be a boolean, got ${describe(o.updateGrid)}`,
+    );
+  }
+  const gridUpdateNum = intOption(op, "gridUpdateNum", o.gridUpdateNum ?? 10, 1);
+  const stopGridUpdateStep = intOption(op, "stopGridUpdateStep", o.stopGridUpdateStep ?? 50, 0);
+  if (o.onStep !== undefined && typeof o.onStep !== "function") {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "onStep" must be a function, got ${describe(o.onStep)}`);
+  }
+  const signal = o.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== "object" || typeof signal.aborted !== "boolean")) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "signal" must be an AbortSignal, got ${describe(signal)}`);
+  }
+  const grid = o.updateGrid === false ? 0 : 1;
+  const cfg = [opt === "adam" ? 1 : 0, lr, grid, gridUpdateNum, stopGridUpdateStep];
+  return { steps, cfg, ...(signal ? { signal } : {}), ...(o.onStep ? { onStep: o.onStep } : {}) };
+}
+
+/**
+ * A physics-informed training run, one step per `await t.step()`: made by
+ * `model.trainer(problem, options)` when given a problem ({ terms }) instead of data, and run
+ * to its end by fitPDE. Close it (or `using`) to free its state.
+ */
+export class PDETrainer {
+  readonly #model: ModelHandle;
+  readonly #s: Settings;
+  readonly #op: string;
+  readonly #id: number;
+  readonly #history: PDEHistory;
+  #closed = false;
+  #stepping = false;
+  #lastYield = Date.now();
+
+  private constructor(model: ModelHandle, s: Settings, op: string, id: number, nterms: number) {
+    this.#model = model;
+    this.#s = s;
+    this.#op = op;
+    this.#id = id;
+    this.#history = { loss: [], terms: Array.from({ length: nterms }, () => []) };
+  }
+
+  /** Validates, takes the model's training lock and starts the core's fit. @internal */
+  static open(model: ModelHandle, problem: unknown, opts: unknown, op: string): PDETrainer {
+    const h = model.handle(op);
+    model.notTraining(op);
+    const s = settings(op, opts ?? {});
+    const c = checkProblem(op, model, problem as PDEProblem);
+    const [k, r] = raw(op);
+    const id = begin(k, r, op, h, c, s.cfg);
+    const t = new PDETrainer(model, s, op, id, c.points.length);
+    model.lockTraining(op, t);
+    return t;
+  }
+
+  get steps(): number {
+    return this.#s.steps;
+  }
+  get stepsDone(): number {
+    return this.#history.loss.length;
+  }
+  get done(): boolean {
+    return this.#closed || this.stepsDone >= this.#s.steps;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  /** A copy of the losses of every step so far. */
+  get history(): PDEHistory {
+    return { loss: this.#history.loss.slice(), terms: this.#history.terms.map((t) => t.slice()) };
+  }
+
+  /**
+   * One optimiser step (a grid update first when due); resolves with the loss and each term's
+   * mean squared residual after `onStep` has run. Throws ABORTED when the signal has aborted
+   * (the error's `pdeHistory` holds the steps done), NUMERIC when the loss stops being finite,
+   * DISPOSED after close() or the model's dispose().
+   */
+  async step(): Promise<PDEStepInfo> {
+    const op = this.#op === "fitPDE" ? "fitPDE" : "trainer.step";
+    if (this.#closed) throw new KanError("DISPOSED", `${op}: this trainer was closed`);
+    if (!this.#model.live) throw new KanError("DISPOSED", `${op}: the model was disposed during training`);
+    if (this.#stepping) {
+      throw new KanError("INVALID_ARGUMENT", `${op}: the previous step() has not resolved yet; await it first`);
+    }
+    const { steps, signal, onStep } = this.#s;
+    const step = this.stepsDone;
+    if (step >= steps) {
+      const msg = `${op}: all ${steps} steps are done; open the trainer with a larger "steps"`;
+      throw new KanError("INVALID_ARGUMENT", msg);
+    }
+    if (signal?.aborted) {
+      const msg = `${op}: aborted after ${step} of ${steps} steps; the model holds the parameters of step ${step}`;
+      const e = new KanError("ABORTED", msg, { cause: signal.reason });
+      (e as unknown as { pdeHistory: PDEHistory }).pdeHistory = this.history;
+      throw e;
+    }
+    const [k, r] = raw(op);
+    const v = advance(k, r, op, this.#id, this.#model.handle(op), true, this.#history.terms.length);
+    const info: PDEStepInfo = { step, loss: v[0]!, terms: Array.from(v.subarray(1)) };
+    this.#history.loss.push(info.loss);
+    info.terms.forEach((t, q) => this.#history.terms[q]!.push(t));
+    this.#stepping = true;
+    try {
+      if (onStep) await onStep({ ...info, terms: info.terms.slice() });
+      if (Date.now() - this.#lastYield >= 8) {
+        await pause();
+        this.#lastYield = Date.now();
+      }
+    } finally {
+      this.#stepping = false;
+    }
+    return info;
+  }
+
+  /** Ends the run and frees its state in the core; the model keeps its parameters. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#model.unlockTraining(this);
+    rawKernel("close").raw.kw_pde_free(this.#id);
+  }
+
+  /** For `using t = model.trainer(problem, ...)`. */
+  [disposeKey](): void {
+    this.close();
+  }
+}
+
+/**
+ * Trains `model` on `problem`: a PDETrainer run to its end. Resolves with the history; rejects
+ * with ABORTED (its `pdeHistory` holds the steps done) when `signal` aborts, and NUMERIC when
+ * the loss stops being finite (the model keeps its parameters from before that step). A bad
+ * problem or option throws before anything changes.
+ */
+export async function fitPDE(model: ModelHandle, problem: PDEProblem, opts: PDEFitOptions = {}): Promise<PDEHistory> {
+  const t = PDETrainer.open(model, problem, opts, "fitPDE");
+  try {
+    while (!t.done) await t.step();
+    return t.history;
+  } finally {
+    t.close();
+  }
+}
