@@ -2,6 +2,7 @@
 // machine, one thread each (issue 6).
 //
 //   node bench/run.mjs [--time S] [--only kanwasm,torch,tfjs] [--shapes 1,3] [--no-write] [--kernels] [--wasm PATH]
+//   node bench/run.mjs --pde [--mesh N]   time to solve Poisson's equation to 1e-6 (bench/pde.mjs)
 //
 // For every shape and dtype it measures training throughput (samples/s of forward +
 // backward + Adam step, updateGrid off) and inference throughput (samples/s of predict on
@@ -58,6 +59,11 @@ const DTYPES = ["float32", "float64"];
 
 // ---- options -------------------------------------------------------------------------------
 const args = process.argv.slice(2);
+// --pde: the physics-informed benchmark alone (bench/pde.mjs)
+if (args.includes("--pde")) {
+  await import("./pde.mjs");
+  process.exit(0);
+}
 if (args.includes("--help") || args.includes("-h")) {
   const head = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");
   console.log(head.slice(0, head.findIndex((l) => !l.startsWith("//"))).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));

@@ -105,6 +105,13 @@ await test("examples/node/pde-poisson.mjs (reduced: 15 x 15 mesh, grids 5 and 10
   }
 });
 
+await test("examples/node/pde-nonlinear.mjs solves the oscillator ODE and steady Burgers to their exact solutions", (dir) => {
+  const out = run(process.execPath, [join(examples, "node/pde-nonlinear.mjs"), "--steps", "60"], dir);
+  const osc = Number(out.match(/^oscillator .* cos\(2t\) (\S+)$/m)?.[1]);
+  const burgers = Number(out.match(/^Burgers .* -tanh\(2\.5x\) (\S+)$/m)?.[1]);
+  if (!(osc < 1e-6 && burgers < 1e-4)) throw new Error(`oscillator ${osc}, Burgers ${burgers}:\n${out}`);
+});
+
 for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name}${r.ok ? "" : `\n    ${r.error.replace(/\n/g, "\n    ")}`}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(`\nexamples: ${results.length - failed} passed, ${failed} failed`);
