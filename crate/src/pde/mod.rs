@@ -158,6 +158,23 @@ impl PdeFit {
         }
     }
 
+    /// Optimises `p` one step on `net` and returns the loss after it (before it for Adam),
+    /// or a numeric failure (and a fresh LBFGS history) when anything is not finite.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn advance(&mut self, net: &JetNet, p: &mut Vec<f64>) -> Res<Vec<f64>> {
+        let before = self.optimise(net, p);
+        let after = before.unwrap_or_else(|| loss(net, p, &self.terms, None));
+        if p.iter().chain(&after).all(|v| v.is_finite()) {
+            return Ok(after);
+        }
+        self.lbfgs = Lbfgs::new(self.lbfgs.cfg.clone());
+        Err(Failure::numeric(format!(
+            "fitPDE: the loss became non-finite at step {}; the model keeps its parameters from before that step (try a smaller lr)",
+            self.step
+        )))
+    }
+
     /// One training step of model `m` (grid update first when due). Returns the loss and
     /// each term's `mean(r^2)`. On a non-finite loss the model keeps its parameters and
     /// grids from before the step and a numeric failure is reported.
@@ -167,32 +184,27 @@ impl PdeFit {
         let c = &self.cfg;
         let freq = (c.stop_grid_update_step / c.grid_update_num.max(1)).max(1);
         let saved = (m.params.clone(), m.layers.clone());
-        if c.update_grid && self.step.is_multiple_of(freq) && self.step < c.stop_grid_update_step {
-            if let Err(e) = m.update_grid(&self.points(m.n_in())) {
-                (m.params, m.layers) = saved;
-                return Err(e);
+        let grid = c.update_grid && self.step.is_multiple_of(freq) && self.step < c.stop_grid_update_step;
+        let r = match grid {
+            true => m.update_grid(&self.points(m.n_in())),
+            false => Ok(()),
+        }
+        .and_then(|_| {
+            let (net, mut p) = JetNet::of(m, self.order);
+            let after = self.advance(&net, &mut p)?;
+            for (a, &b) in m.params.iter_mut().zip(&p) {
+                *a = T::from_f64(b);
             }
-        }
-        let (net, mut p) = JetNet::of(m, self.order);
-        let before = self.optimise(&net, &mut p);
-        let after = before.unwrap_or_else(|| loss(&net, &p, &self.terms, None));
-        if !p.iter().all(|v| v.is_finite()) || !after.iter().all(|v| v.is_finite()) {
+            Ok(after)
+        });
+        if r.is_err() {
             (m.params, m.layers) = saved;
-            self.lbfgs = Lbfgs::new(self.lbfgs.cfg.clone());
-            return Err(Failure::numeric(format!(
-                "fitPDE: the loss became non-finite at step {}; the model keeps its parameters from before that step (try a smaller lr)",
-                self.step
-            )));
-        }
-        for (a, &b) in m.params.iter_mut().zip(&p) {
-            *a = T::from_f64(b);
-        }
-        if self.step == 0 {
+        } else if self.step == 0 {
             // refine fits new grids to the collocation points, as it does to a fit's inputs
             m.cache = Some(self.points(m.n_in()));
         }
-        self.step += 1;
-        Ok(after)
+        self.step += r.is_ok() as usize;
+        r
     }
 }
 
