@@ -1,4 +1,7 @@
-// The bundle budget of issue 6: dist/kanwasm.wasm stays under 300 KB (300,000 bytes).
+// The byte budget of dist/kanwasm.wasm: 335,000 bytes. It was 300,000 while the core trained
+// and interpreted models; input derivatives and PDE fitting (jets through every edge kind,
+// their reverse mode, residual programs) take about 25 KB, and the budget keeps 10 KB above
+// the module with them so that growth stays a decision, not a drift.
 //   node bench/budget.mjs [path/to/kanwasm.wasm]
 // Prints the size (and its gzip size, for information) against the budget; exits 1 when the
 // module is over it, 2 when it is missing.
@@ -7,7 +10,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-const BUDGET = 300_000;
+const BUDGET = 335_000;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const file = process.argv[2] ?? join(root, "dist/kanwasm.wasm");
 const name = relative(process.cwd(), file) || file;

@@ -10,7 +10,7 @@
 # for wasm32 from its source (the first build takes about 1.5 minutes, cargo caches it).
 # The crate optimises its cold paths for size (`#[optimize(size)]`, a nightly attribute,
 # hence RUSTC_BOOTSTRAP); with std built from source, panics abort without formatting a
-# message (`panic=immediate-abort`). Both keep the module within its 300 KB budget
+# message (`panic=immediate-abort`). Both keep the module within its byte budget
 # (bench/budget.mjs), as do wasm-opt's merging of functions that differ only in constants
 # and its dropping of the toolchain's metadata sections (producers, target features); a
 # panic is a trap either way and reaches users as KanError INTERNAL.
