@@ -10,7 +10,8 @@ import { KanError, describe } from "./errors.js";
 import type { StepInfo } from "./history.js";
 import type { DType } from "./matrix.js";
 import { checkOptions, enumOption, intOption, rangeOption } from "./options.js";
-import { BASE_CODE, DTYPE_CODE, FIT_SETTINGS, LOSS_CODE, OPT_CODE } from "./raw/exports.js";
+import { BASE_CODE, DTYPE_CODE, LOSS_CODE, OPT_CODE } from "./raw/exports.js";
+import { FIT_SETTINGS, MODEL_SETTINGS, writeStruct } from "./raw/layout.js";
 
 /** The residual function b(x) added to every edge's spline: silu(x) = x / (1 + e^-x), x, or 0. */
 export type BaseFun = "silu" | "identity" | "zero";
@@ -297,20 +298,48 @@ export function normaliseFit(op: string, opts: unknown, modelSeed: number): FitS
 }
 
 /** The settings as kw_fit_begin's `cfg` (FIT_SETTINGS); `n` is the number of training samples. @internal */
-export function encodeFitSettings(s: FitSettings, n: number): Float64Array {
-  const c = new Float64Array(FIT_SETTINGS.length);
-  const F = FIT_SETTINGS;
-  c[F.opt] = OPT_CODE[s.opt];
-  c[F.lr] = s.lr;
-  // 0 asks the core for the full batch, which a batch as large as the data is
-  c[F.batch] = s.batch === -1 || s.batch >= n ? 0 : s.batch;
-  c[F.lamb] = s.lamb;
-  c[F.lambL1] = s.lambL1;
-  c[F.lambEntropy] = s.lambEntropy;
-  c[F.updateGrid] = s.updateGrid ? 1 : 0;
-  c[F.gridUpdateNum] = s.gridUpdateNum;
-  c[F.stopGridUpdateStep] = s.stopGridUpdateStep;
-  c[F.loss] = LOSS_CODE[s.loss];
-  c[F.seed] = s.seed;
-  return c;
+export function encodeFitSettings(s: FitSettings, n: number): Uint8Array {
+  // counts past u32 saturate, as the core's f64-to-usize casts did (the wasm32 usize is 32 bits)
+  const count = (v: number): number => Math.min(v, 0xffff_ffff);
+  return writeStruct(FIT_SETTINGS, {
+    opt: OPT_CODE[s.opt],
+    loss: LOSS_CODE[s.loss],
+    update_grid: s.updateGrid ? 1 : 0,
+    // 0 asks the core for the full batch, which a batch as large as the data is
+    batch: s.batch === -1 || s.batch >= n ? 0 : s.batch,
+    grid_update_num: count(s.gridUpdateNum),
+    stop_grid_update_step: count(s.stopGridUpdateStep),
+    lr: s.lr,
+    lamb: s.lamb,
+    lamb_l1: s.lambL1,
+    lamb_entropy: s.lambEntropy,
+    seed: s.seed,
+  });
+}
+
+/**
+ * The configuration as kw_model_new's `cfg` (MODEL_SETTINGS), given where its width, grid
+ * and k arrays were copied (u32 each). @internal
+ */
+export function encodeModelSettings(c: KANConfig, width: number, grid: number, k: number): Uint8Array {
+  return writeStruct(MODEL_SETTINGS, {
+    dtype: DTYPE_CODE[c.dtype],
+    base: BASE_CODE[c.baseFun],
+    sb_trainable: c.sbTrainable ? 1 : 0,
+    sp_trainable: c.spTrainable ? 1 : 0,
+    n_nodes: c.width.length,
+    width,
+    n_grid: c.grid.length,
+    grid,
+    n_k: c.k.length,
+    k,
+    range_min: c.gridRange[0],
+    range_max: c.gridRange[1],
+    noise_scale: c.noiseScale,
+    grid_eps: c.gridEps,
+    seed: c.seed,
+    scale_base_mu: c.scaleBaseMu,
+    scale_base_sigma: c.scaleBaseSigma,
+    scale_sp: c.scaleSp,
+  });
 }

@@ -71,7 +71,7 @@ export class Trainer {
         const { trainInput: x, trainLabel: y, testInput: vx, testLabel: vy } = sets;
         const cfg = encodeFitSettings(settings, x.rows);
         k.check(op, k.raw.kw_fit_begin(h, s.put(x.data), s.put(y.data), x.rows, y.cols,
-          vx ? s.put(vx.data) : 0, vy ? s.put(vy.data) : 0, vx?.rows ?? 0, s.put(cfg), cfg.length));
+          vx ? s.put(vx.data) : 0, vy ? s.put(vy.data) : 0, vx?.rows ?? 0, s.put(cfg)));
       });
     } catch (e) {
       model.unlockTraining(t);

@@ -43,6 +43,8 @@ export { RawKernel, RawScope } from "./raw/kernel.js";
 export type { FloatCtor } from "./raw/kernel.js";
 export { LAYER_ARRAY as LayerArray } from "./raw/exports.js";
 export type { RawExports, Ptr, Handle, Status, LayerArrayName } from "./raw/exports.js";
+export { LAYOUTS as RawLayouts } from "./raw/layout.js";
+export type { StructLayout, Field, FieldType } from "./raw/layout.js";
 /** @deprecated the raw layer's classes are RawKernel and RawScope; these names stay for old code. */
 export { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";
 export type { DerivativeOptions, Derivatives } from "./derivatives.js";

@@ -10,11 +10,9 @@
  * ```
  */
 import { KanError, describe } from "./errors.js";
-import type { KANConfig } from "./config.js";
+import { encodeModelSettings, type KANConfig } from "./config.js";
 import { intArgument } from "./options.js";
-import {
-  BASE_CODE, DTYPE_CODE, LAYER_ARRAY, LAYER_DIMS, layerArrayLength, type Handle, type LayerArrayName,
-} from "./raw/exports.js";
+import { LAYER_ARRAY, LAYER_DIMS, layerArrayLength, type Handle, type LayerArrayName } from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
 import { onInstanceReplaced, rawKernel } from "./raw/loader.js";
 import { symbolicById } from "./symbolic-lib.js";
@@ -281,21 +279,14 @@ function checkSymbolicIds(op: string, ids: Float64Array): void {
 
 /** A new model in the core of `k` from a validated configuration; returns its handle. */
 function newModel(k: RawKernel, cfg: KANConfig, op: string): Handle {
-  const r = k.raw;
-  const h = k.scope((s) => {
+  return k.scope((s) => {
     const width = s.put(new Uint32Array(cfg.width.flat()));
     const grid = s.put(new Uint32Array(cfg.grid));
     const kk = s.put(new Uint32Array(cfg.k));
     const out = s.alloc(4);
-    k.check(op, r.kw_model_new(DTYPE_CODE[cfg.dtype], cfg.width.length, width, cfg.grid.length, grid,
-      cfg.k.length, kk, cfg.gridRange[0], cfg.gridRange[1], BASE_CODE[cfg.baseFun], cfg.noiseScale,
-      cfg.gridEps, cfg.seed, cfg.scaleBaseMu, cfg.scaleBaseSigma, cfg.scaleSp, out));
+    k.check(op, k.raw.kw_model_new(s.put(encodeModelSettings(cfg, width, grid, kk)), out));
     return k.u32(out)[0]!;
   });
-  const status = r.kw_model_set_trainable(h, cfg.sbTrainable ? 1 : 0, cfg.spTrainable ? 1 : 0);
-  if (status !== 0) r.kw_model_free(h);
-  k.check(op, status);
-  return h;
 }
 
 onInstanceReplaced((old, fresh) => {

@@ -4,7 +4,8 @@
 //! of the objective).
 
 use kanwasm_core::autodiff::Tensor;
-use kanwasm_core::model::{Data, FitConfig, Model, ModelConfig, Opt};
+use kanwasm_core::layer::Base;
+use kanwasm_core::model::{Data, FitConfig, Loss, Model, ModelConfig, Opt};
 use kanwasm_core::real::Real;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -48,12 +49,40 @@ static COUNTING: Counting = Counting;
 /// (calls, bytes, largest) of the third training step, after two that fill the pool.
 fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64, opt: Opt) -> (usize, usize, usize) {
     let w = vec![(5, 0), (width, 0), (3, 0)];
-    let mut m: Model<T> = Model::new(&ModelConfig { width: w, grid: vec![7], ..Default::default() }).unwrap();
+    // the library's defaults (ts/config.ts) but for the grid
+    let mc = ModelConfig {
+        width: w,
+        grid: vec![7],
+        k: vec![3],
+        range: (-1.0, 1.0),
+        base: Base::Silu,
+        noise_scale: 0.3,
+        grid_eps: 0.02,
+        seed: 1,
+        scale_base_mu: 0.0,
+        scale_base_sigma: 1.0,
+        scale_sp: 1.0,
+        train_sb: true,
+        train_sp: true,
+    };
+    let mut m: Model<T> = Model::new(&mc).unwrap();
     // a fifth of the inputs lie past the grid [-1, 1]: their windows are moved inside
     let x = Tensor::from_vec(n, 5, (0..n * 5).map(|i| T::from_f64(((i * 7919) % 1000) as f64 / 400.0 - 1.25)).collect());
     let y = Tensor::from_vec(n, 3, (0..n * 3).map(|i| T::from_f64(((i * 31) % 100) as f64 / 100.0)).collect());
     let lr = if opt == Opt::Adam { 1e-3 } else { 1.0 };
-    let cfg = FitConfig { opt, lr, batch, lamb, update_grid: false, ..Default::default() };
+    let cfg = FitConfig {
+        opt,
+        lr,
+        batch,
+        lamb,
+        lamb_l1: 1.0,
+        lamb_entropy: 2.0,
+        update_grid: false,
+        grid_update_num: 10,
+        stop_grid_update_step: 50,
+        loss: Loss::Mse,
+        seed: 0,
+    };
     m.fit_begin(Data { x, y }, None, cfg).unwrap();
     m.fit_step().unwrap();
     m.fit_step().unwrap();

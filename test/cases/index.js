@@ -4,6 +4,7 @@
 import { cases as init } from "./init.js";
 import { cases as bspline } from "./bspline.js";
 import { cases as simd } from "./simd.js";
+import { cases as layout } from "./layout.js";
 import { cases as errors } from "./errors.js";
 import { cases as model } from "./model.js";
 import { cases as trainer } from "./trainer.js";
@@ -16,4 +17,7 @@ import { cases as memory } from "./memory.js";
 import { cases as derivatives } from "./derivatives.js";
 import { cases as pde } from "./pde.js";
 
-export const suites = { init, bspline, simd, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives, pde };
+export const suites = {
+  init, bspline, simd, layout, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives,
+  pde,
+};

@@ -2,6 +2,7 @@
  * The raw layer's contract: every export of `kanwasm.wasm` with its signature, the status
  * codes, and the codes and layouts of the buffers that cross the boundary. This file mirrors
  * the core's `extern "C"` surface (crate/src/ffi); a change on one side is made on the other.
+ * The settings structs are in raw/layout.ts, checked against the core by a test.
  *
  * ```js
  * import { init, rawKernel } from "kanwasm";
@@ -47,6 +48,13 @@ export interface RawExports {
   kw_error_len(): number;
   /** The version of this FFI surface. */
   kw_version(): number;
+  /**
+   * The UTF-8 description of settings struct `which` (`code` in raw/layout.ts) as the core lays it out:
+   * "Name size;field:type:offset;..." (raw/layout.ts mirrors it).
+   */
+  kw_layout(which: number): Ptr;
+  /** The byte length of that description; 0 for an unknown `which`. */
+  kw_layout_len(which: number): number;
 
   /** Writes grid + 2k + 1 knots t_j = a + h*j, j = -k..grid+k, h = (b - a) / grid. */
   kw_uniform_knots_f64(grid: number, k: number, a: number, b: number, out: Ptr): Status;
@@ -78,13 +86,8 @@ export interface RawExports {
   /** Checks kernel `i` against its scalar twin; a failure's message names the first disagreement. */
   kw_kernel_parity?(i: number): Status;
 
-  /**
-   * A new model: `width (nNodes, 2)` [sum, mult] per node layer, `grid (nGrid)`, `k (nK)` per
-   * layer; dtype and base by DTYPE_CODE / BASE_CODE; the handle is written to `out (1)` as u32.
-   */
-  kw_model_new(dtype: number, nNodes: number, width: Ptr, nGrid: number, grid: Ptr, nK: number, k: Ptr,
-    a: number, b: number, base: number, noiseScale: number, gridEps: number, seed: number,
-    sbMu: number, sbSigma: number, sp: number, out: Ptr): Status;
+  /** A new model from `cfg`, a MODEL_SETTINGS struct (raw/layout.ts); the handle to `out (1)` as u32. */
+  kw_model_new(cfg: Ptr, out: Ptr): Status;
   /** Frees a model; its handle is dead afterwards. */
   kw_model_free(h: Handle): Status;
   /** Number of live models. */
@@ -119,11 +122,8 @@ export interface RawExports {
   kw_model_set(h: Handle, l: number, what: number, src: Ptr, len: number): Status;
   /** Every edge leaving input `i` of layer `l` at `x (n)`: `out (n, nOut)`. */
   kw_model_edge_values(h: Handle, l: number, i: number, x: Ptr, n: number, out: Ptr): Status;
-  /** Whether fit trains scale_base (`sb` 1) and scale_sp (`sp` 1). */
-  kw_model_set_trainable(h: Handle, sb: number, sp: number): Status;
-  /** Starts a fit on `tx (n, in)`, `ty (n, ny)` and optional `vx, vy (nv, ..)`; `cfg` is FIT_SETTINGS. */
-  kw_fit_begin(h: Handle, tx: Ptr, ty: Ptr, n: number, ny: number, vx: Ptr, vy: Ptr, nv: number,
-    cfg: Ptr, ncfg: number): Status;
+  /** Starts a fit on `tx (n, in)`, `ty (n, ny)` and optional `vx, vy (nv, ..)`; `cfg` is a FIT_SETTINGS struct. */
+  kw_fit_begin(h: Handle, tx: Ptr, ty: Ptr, n: number, ny: number, vx: Ptr, vy: Ptr, nv: number, cfg: Ptr): Status;
   /** One step; writes STEP_REPORT to `out (3)`. */
   kw_fit_step(h: Handle, out: Ptr): Status;
   /** Ends the fit begun by kw_fit_begin, freeing its state. */
@@ -171,13 +171,13 @@ export const REQUIRED_EXPORTS = [
  */
 export const UNSIGNED_RESULTS = [
   "kw_alloc", "kw_error_ptr", "kw_error_len", "kw_version", "kw_model_count", "kw_model_view",
-  "kw_model_view_len", "kw_oom_bytes",
+  "kw_model_view_len", "kw_oom_bytes", "kw_layout", "kw_layout_len",
 ] as const satisfies readonly (keyof RawExports)[];
 
-/** `dtype` of kw_model_new. */
+/** `dtype` of MODEL_SETTINGS (raw/layout.ts). */
 export const DTYPE_CODE = { float32: 0, float64: 1 } as const;
 
-/** `base` of kw_model_new: the residual function b(x). */
+/** `base` of MODEL_SETTINGS: the residual function b(x). */
 export const BASE_CODE = { silu: 0, identity: 1, zero: 2 } as const;
 
 /** `what` of kw_model_get / kw_model_set: the arrays of a layer. */
@@ -221,13 +221,7 @@ export const LAYER_DIMS = { nIn: 0, nOut: 1, grid: 2, k: 3, base: 4, length: 5 }
 /** The f64s kw_fit_step writes, by position. */
 export const STEP_REPORT = { train: 0, test: 1, reg: 2, length: 3 } as const;
 
-/** The f64s of kw_fit_begin's `cfg`, by position (crate FitConfig). */
-export const FIT_SETTINGS = {
-  opt: 0, lr: 1, batch: 2, lamb: 3, lambL1: 4, lambEntropy: 5, updateGrid: 6, gridUpdateNum: 7,
-  stopGridUpdateStep: 8, loss: 9, seed: 10, length: 11,
-} as const;
-
-/** Codes of FIT_SETTINGS.opt and FIT_SETTINGS.loss. */
+/** Codes of the `opt` and `loss` fields of FIT_SETTINGS (raw/layout.ts). */
 export const OPT_CODE = { lbfgs: 0, adam: 1 } as const;
 export const LOSS_CODE = { mse: 0, crossentropy: 1 } as const;
 

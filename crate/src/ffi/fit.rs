@@ -1,14 +1,12 @@
 //! Training: a fit starts with its data and settings, advances one step per call (so the
 //! host can yield between steps), and ends.
 
+use super::layout::FitSettings;
 use super::model::{dispatch, tensor, with_model, AnyModel};
 use super::{slice, slice_mut, status};
-use crate::error::Failure;
 use crate::model::{Data, FitConfig, Loss, Opt};
 
-/// Starts a fit. `cfg` = [opt (0 lbfgs, 1 adam), lr, batch (0 full), lamb, lamb_l1,
-/// lamb_entropy, update_grid (0/1), grid_update_num, stop_grid_update_step,
-/// loss (0 mse, 1 crossentropy), seed]. `ny` is the label width.
+/// Starts a fit with the settings at `cfg` (a [`FitSettings`]). `ny` is the label width.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_fit_begin(
@@ -20,26 +18,22 @@ pub extern "C" fn kw_fit_begin(
     vx: *const f64,
     vy: *const f64,
     nv: usize,
-    cfg: *const f64,
-    ncfg: usize,
+    cfg: *const FitSettings,
 ) -> i32 {
     status(with_model(h, |m| {
-        let c = slice(cfg, ncfg)?;
-        if c.len() != 11 {
-            return Err(Failure::invalid(format!("fit: settings need 11 numbers, got {}", c.len())));
-        }
+        let c = &slice(cfg, 1)?[0];
         let fc = FitConfig {
-            opt: if c[0] == 0.0 { Opt::Lbfgs } else { Opt::Adam },
-            lr: c[1],
-            batch: c[2] as usize,
-            lamb: c[3],
-            lamb_l1: c[4],
-            lamb_entropy: c[5],
-            update_grid: c[6] != 0.0,
-            grid_update_num: c[7] as usize,
-            stop_grid_update_step: c[8] as usize,
-            loss: if c[9] == 0.0 { Loss::Mse } else { Loss::CrossEntropy },
-            seed: c[10] as u64,
+            opt: if c.opt == 0 { Opt::Lbfgs } else { Opt::Adam },
+            lr: c.lr,
+            batch: c.batch as usize,
+            lamb: c.lamb,
+            lamb_l1: c.lamb_l1,
+            lamb_entropy: c.lamb_entropy,
+            update_grid: c.update_grid != 0,
+            grid_update_num: c.grid_update_num as usize,
+            stop_grid_update_step: c.stop_grid_update_step as usize,
+            loss: if c.loss == 0 { Loss::Mse } else { Loss::CrossEntropy },
+            seed: c.seed as u64,
         };
         dispatch!(m, m => {
             let ni = m.n_in();

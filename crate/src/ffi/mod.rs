@@ -9,9 +9,10 @@
 //!
 //! This file holds memory, errors and the B-spline basis; [`model`] the model table and the
 //! exports that make, read and change models; [`fit`] training; [`interpret`] attribution,
-//! pruning and symbolic edges. `bench` (the cargo feature of the same name) holds the
-//! exports that only benchmarks and tests call; the release module leaves them out. The dot
-//! products stay in the release module: `rawKernel()` declares them (ts/raw/exports.ts) and the
+//! pruning and symbolic edges; [`layout`] the settings structs passed by pointer, and their
+//! descriptions. `bench` (the cargo feature of the same name) holds the exports that only
+//! benchmarks and tests call; the release module leaves them out. The dot products stay in
+//! the release module: `rawKernel()` declares them (ts/raw/exports.ts) and the
 //! test cases that every runtime runs on the published package use them.
 
 use crate::bspline;
@@ -24,6 +25,7 @@ use std::cell::RefCell;
 mod bench;
 mod fit;
 mod interpret;
+pub mod layout;
 mod model;
 mod pde;
 mod rescue;

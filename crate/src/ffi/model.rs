@@ -2,6 +2,7 @@
 //! copy, free, evaluate, read and change models. Every entry point converts `f64` buffers to
 //! the model's element type.
 
+use super::layout::ModelSettings;
 use super::{slice, slice_mut, status};
 use crate::autodiff::Tensor;
 use crate::bspline;
@@ -106,45 +107,29 @@ pub(super) fn write_out<T: Real>(t: &[T], out: *mut f64) -> Res<()> {
     Ok(())
 }
 
+/// A new model from the settings at `cfg` (a [`ModelSettings`]); its handle to `out (1)`.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_new(
-    dtype: u32,
-    n_nodes: u32,
-    width: *const u32,
-    n_grid: u32,
-    grid: *const u32,
-    n_k: u32,
-    k: *const u32,
-    a: f64,
-    b: f64,
-    base: u32,
-    noise_scale: f64,
-    grid_eps: f64,
-    seed: f64,
-    sb_mu: f64,
-    sb_sigma: f64,
-    sp: f64,
-    out: *mut u32,
-) -> i32 {
+pub extern "C" fn kw_model_new(cfg: *const ModelSettings, out: *mut u32) -> i32 {
     status((|| {
-        let w = slice(width, 2 * n_nodes as usize)?;
+        let c = &slice(cfg, 1)?[0];
+        let w = slice(c.width, 2 * c.n_nodes as usize)?;
         let cfg = ModelConfig {
             width: w.chunks(2).map(|c| (c[0] as usize, c[1] as usize)).collect(),
-            grid: slice(grid, n_grid as usize)?.iter().map(|&g| g as usize).collect(),
-            k: slice(k, n_k as usize)?.iter().map(|&g| g as usize).collect(),
-            range: (a, b),
-            base: Base::from_code(base).ok_or_else(|| Failure::invalid("KAN: unknown base function"))?,
-            noise_scale,
-            grid_eps,
-            seed: seed as u64,
-            scale_base_mu: sb_mu,
-            scale_base_sigma: sb_sigma,
-            scale_sp: sp,
-            train_sb: true,
-            train_sp: true,
+            grid: slice(c.grid, c.n_grid as usize)?.iter().map(|&g| g as usize).collect(),
+            k: slice(c.k, c.n_k as usize)?.iter().map(|&g| g as usize).collect(),
+            range: (c.range_min, c.range_max),
+            base: Base::from_code(c.base).ok_or_else(|| Failure::invalid("KAN: unknown base function"))?,
+            noise_scale: c.noise_scale,
+            grid_eps: c.grid_eps,
+            seed: c.seed as u64,
+            scale_base_mu: c.scale_base_mu,
+            scale_base_sigma: c.scale_base_sigma,
+            scale_sp: c.scale_sp,
+            train_sb: c.sb_trainable != 0,
+            train_sp: c.sp_trainable != 0,
         };
-        let m = match dtype {
+        let m = match c.dtype {
             0 => AnyModel::F32(Model::new(&cfg)?),
             1 => AnyModel::F64(Model::new(&cfg)?),
             _ => return Err(Failure::invalid("KAN: dtype code must be 0 (float32) or 1 (float64)")),
@@ -383,18 +368,5 @@ pub extern "C" fn kw_model_edge_values(h: u32, l: u32, i: u32, x: *const f64, n:
             }
             Ok(())
         })
-    }))
-}
-
-/// Whether `scale_base` and `scale_sp` are trained (both by default).
-#[no_mangle]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_set_trainable(h: u32, sb: u32, sp: u32) -> i32 {
-    status(with_model(h, |m| {
-        dispatch!(m, m => {
-            m.cfg.train_sb = sb != 0;
-            m.cfg.train_sp = sp != 0;
-        });
-        Ok(())
     }))
 }

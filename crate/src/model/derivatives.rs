@@ -15,7 +15,23 @@
 //! ```
 //! use kanwasm_core::model::{Model, ModelConfig};
 //! use kanwasm_core::model::derivatives::JetNet;
-//! let m: Model<f64> = Model::new(&ModelConfig { width: vec![(2, 0), (3, 0), (1, 0)], ..Default::default() }).unwrap();
+//! # use kanwasm_core::layer::Base;
+//! let cfg = ModelConfig {
+//!     width: vec![(2, 0), (3, 0), (1, 0)],
+//!     grid: vec![3],
+//!     k: vec![3],
+//!     range: (-1.0, 1.0),
+//!     base: Base::Silu,
+//!     noise_scale: 0.3,
+//!     grid_eps: 0.02,
+//!     seed: 1,
+//!     scale_base_mu: 0.0,
+//!     scale_base_sigma: 1.0,
+//!     scale_sp: 1.0,
+//!     train_sb: true,
+//!     train_sp: true,
+//! };
+//! let m: Model<f64> = Model::new(&cfg).unwrap();
 //! let (net, p) = JetNet::of(&m, 2);
 //! let (mut grad, mut hess) = (vec![0.0; 2], vec![0.0; 4]);
 //! net.derivatives(&p, &[0.1, -0.3], &mut grad, Some(&mut hess));

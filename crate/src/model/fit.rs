@@ -38,6 +38,8 @@ pub struct FitConfig {
     pub seed: u64,
 }
 
+// The defaults users get live in ts/config.ts alone; these are the native tests' starting point.
+#[cfg(test)]
 impl Default for FitConfig {
     fn default() -> Self {
         FitConfig {

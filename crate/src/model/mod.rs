@@ -5,7 +5,23 @@
 //! ```
 //! use kanwasm_core::model::{Model, ModelConfig};
 //! use kanwasm_core::autodiff::Tensor;
-//! let m: Model<f64> = Model::new(&ModelConfig { width: vec![(2, 0), (3, 0), (1, 0)], ..Default::default() }).unwrap();
+//! use kanwasm_core::layer::Base;
+//! let cfg = ModelConfig {
+//!     width: vec![(2, 0), (3, 0), (1, 0)],
+//!     grid: vec![3],
+//!     k: vec![3],
+//!     range: (-1.0, 1.0),
+//!     base: Base::Silu,
+//!     noise_scale: 0.3,
+//!     grid_eps: 0.02,
+//!     seed: 1,
+//!     scale_base_mu: 0.0,
+//!     scale_base_sigma: 1.0,
+//!     scale_sp: 1.0,
+//!     train_sb: true,
+//!     train_sp: true,
+//! };
+//! let m: Model<f64> = Model::new(&cfg).unwrap();
 //! let y = m.predict(&Tensor::from_vec(2, 2, vec![0.1, 0.2, -0.3, 0.4]));
 //! assert_eq!((y.rows, y.cols), (2, 1));
 //! ```
@@ -61,6 +77,8 @@ pub struct ModelConfig {
     pub train_sp: bool,
 }
 
+// The defaults users get live in ts/config.ts alone; these are the native tests' starting point.
+#[cfg(test)]
 impl Default for ModelConfig {
     fn default() -> Self {
         ModelConfig {

@@ -8,7 +8,23 @@
 //! use kanwasm_core::model::{Model, ModelConfig};
 //! use kanwasm_core::pde::{PdeConfig, PdeFit, Term};
 //! use kanwasm_core::pde::program::Program;
-//! let mut m: Model<f64> = Model::new(&ModelConfig { width: vec![(1, 0), (3, 0), (1, 0)], ..Default::default() }).unwrap();
+//! # use kanwasm_core::layer::Base;
+//! let cfg = ModelConfig {
+//!     width: vec![(1, 0), (3, 0), (1, 0)],
+//!     grid: vec![3],
+//!     k: vec![3],
+//!     range: (-1.0, 1.0),
+//!     base: Base::Silu,
+//!     noise_scale: 0.3,
+//!     grid_eps: 0.02,
+//!     seed: 1,
+//!     scale_base_mu: 0.0,
+//!     scale_base_sigma: 1.0,
+//!     scale_sp: 1.0,
+//!     train_sb: true,
+//!     train_sp: true,
+//! };
+//! let mut m: Model<f64> = Model::new(&cfg).unwrap();
 //! // u = 0.5 at x = 0 (quantities of a point: x, u, u_x)
 //! let prog = Program::parse(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 3.0, 0.0, 1.0, 0.0], 3).unwrap();
 //! let term = Term { x: vec![0.0], n: 1, prog, weight: 1.0 };
