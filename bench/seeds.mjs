@@ -1,6 +1,6 @@
 // Convergence over seeds on pykan's hellokan task, exp(sin(pi x1) + x2^2): KAN [2,1,1] and
 // [2,5,1], fit G3 50 LBFGS steps -> refine(10) -> fit 50 steps, default options; test RMSE
-// per model seed. Run: node bench/seeds.mjs [--width 2,1,1] [--seeds 0-19] [--options JSON] [--json out.json]
+// per model seed. Run: node bench/seeds.mjs [--width 2,1,1] [--seeds 0-19] [--json out.json]
 import { writeFileSync } from "node:fs";
 import { init, KAN, createDataset } from "kanwasm";
 
@@ -15,7 +15,7 @@ const data = createDataset(([x, y]) => Math.exp(Math.sin(Math.PI * x) + y * y), 
 const rows = [];
 for (const width of widths) {
   for (let seed = s0; seed <= (s1 ?? s0); seed++) {
-    const m = new KAN({ width, grid: 3, k: 3, seed, ...JSON.parse(arg("options", "{}")) });
+    const m = new KAN({ width, grid: 3, k: 3, seed });
     const h1 = await m.fit(data, { opt: "lbfgs", steps: 50 });
     const f = m.refine(10);
     const h2 = await f.fit(data, { opt: "lbfgs", steps: 50 });

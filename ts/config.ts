@@ -37,14 +37,9 @@ export interface KANOptions {
   dtype?: DType;
   /** Seed of the initial noise and scales; a seed gives the same model in every runtime. Default 1. */
   seed?: number;
-  /**
-   * Initial scale_base = scaleBaseMu/sqrt(n_in) + scaleBaseSigma * U(-1, 1)/sqrt(n_in). Default 1
-   * (pykan's is 0, with scaleBaseSigma 1): every edge starts increasing, so no composition starts
-   * with signs at odds with each other, the basin where pykan's hellokan [2,1,1] stalls on half
-   * the seeds. `{ scaleBaseMu: 0, scaleBaseSigma: 1 }` gives pykan's initialisation.
-   */
+  /** Initial scale_base = scaleBaseMu/sqrt(n_in) + scaleBaseSigma * U(-1, 1)/sqrt(n_in). Default 0. */
   scaleBaseMu?: number;
-  /** The spread of the initial scale_base (see scaleBaseMu). Default 0 (pykan's is 1). */
+  /** The spread of the initial scale_base (see scaleBaseMu). Default 1. */
   scaleBaseSigma?: number;
   /** Initial scale_sp = scaleSp / sqrt(n_in). Default 1. */
   scaleSp?: number;
@@ -128,8 +123,8 @@ export const MODEL_DEFAULTS = {
   gridEps: 0.02,
   dtype: "float64" as DType,
   seed: 1,
-  scaleBaseMu: 1,
-  scaleBaseSigma: 0,
+  scaleBaseMu: 0,
+  scaleBaseSigma: 1,
   scaleSp: 1,
   sbTrainable: true,
   spTrainable: true,

@@ -10,8 +10,7 @@ const hello = ([x, y]) => Math.exp(Math.sin(Math.PI * x) + y * y);
 
 it("hellokan: [2,5,1] G3 50 LBFGS steps (lamb 1e-3) → test RMSE ≤ 3e-2; refine(10) + 50 steps → ≤ 1e-3", async () => {
   const data = createDataset(hello, { nVar: 2, trainNum: 1000, testNum: 1000 });
-  // pykan's initialisation (random base scales): the reference numbers are pykan's
-  const model = new KAN({ width: [2, 5, 1], grid: 3, k: 3, seed: 42, scaleBaseMu: 0, scaleBaseSigma: 1 });
+  const model = new KAN({ width: [2, 5, 1], grid: 3, k: 3, seed: 42 });
   const h1 = await model.fit(data, { opt: "lbfgs", steps: 50, lamb: 1e-3 });
   expect(h1.testLoss.at(-1)).toBeLessThanOrEqual(3e-2);
   const fine = model.refine(10);
@@ -19,26 +18,6 @@ it("hellokan: [2,5,1] G3 50 LBFGS steps (lamb 1e-3) → test RMSE ≤ 3e-2; refi
   expect(h2.testLoss.at(-1)).toBeLessThanOrEqual(1e-3);
   expect(fine.evaluate(data).testRmse).toBe(h2.testLoss.at(-1));
 }, 300_000);
-
-it("every seed 0..19 converges on hellokan with the default options: [2,1,1] and [2,5,1], G3 50 steps → refine(10) → 50 steps ≤ 1e-2", async () => {
-  const data = createDataset(hello, { nVar: 2, trainNum: 1000, testNum: 1000 });
-  const rmse = async (width, seed, init = {}) => {
-    const m = new KAN({ width, grid: 3, k: 3, seed, ...init });
-    await m.fit(data, { opt: "lbfgs", steps: 50 });
-    const f = m.refine(10);
-    const h = await f.fit(data, { opt: "lbfgs", steps: 50 });
-    m.dispose();
-    f.dispose();
-    return h.testLoss.at(-1);
-  };
-  const stalled = [];
-  for (const width of [[2, 1, 1], [2, 5, 1]]) {
-    for (let seed = 0; seed < 20; seed++) if (!((await rmse(width, seed)) <= 1e-2)) stalled.push(`[${width}] seed ${seed}`);
-  }
-  expect(stalled).toEqual([]);
-  // pykan's initialisation stalls on seed 1 of [2,1,1] (test RMSE about 0.5): the default is why
-  expect(await rmse([2, 1, 1], 1, { scaleBaseMu: 0, scaleBaseSigma: 1 })).toBeGreaterThan(0.1);
-}, 900_000);
 
 it("grid extension: [2,1,1], 200 LBFGS steps per grid 3 → 10 → 20 reaches test RMSE ≤ 1e-4 (pykan 4.0e-5)", async () => {
   const data = createDataset(hello, { nVar: 2, trainNum: 1000, testNum: 1000, seed: 1 });
