@@ -112,6 +112,25 @@ await test("examples/node/pde-nonlinear.mjs solves the oscillator ODE and steady
   if (!(osc < 1e-6 && burgers < 1e-4)) throw new Error(`oscillator ${osc}, Burgers ${burgers}:\n${out}`);
 });
 
+await test("examples/node/continual-learning.mjs learns five peaks one region at a time, forgetting none", (dir) => {
+  const out = run(process.execPath, [join(examples, "node/continual-learning.mjs")], dir);
+  const re = /^phase (\d) \(peak at \S+\): RMSE over all regions (\S+), over the regions seen so far (\S+)$/gm;
+  const phases = [...out.matchAll(re)];
+  if (phases.length !== 5) throw new Error(`expected five phases in:\n${out}`);
+  for (const [, q, all, seen] of phases) {
+    // the regions seen so far stay fitted; the peaks not yet shown are not (RMSE of a missing peak ~0.4)
+    if (!(Number(seen) < 1e-4)) throw new Error(`phase ${q}: RMSE ${seen} over the regions seen:\n${out}`);
+    if (q < 5 && !(Number(all) > 0.1)) throw new Error(`phase ${q}: RMSE ${all} over all regions, not all shown yet`);
+  }
+  const last = out.match(/^after the last phase, RMSE per region: (.+)$/m)?.[1].split(" ").map(Number);
+  if (!last || last.length !== 5 || !last.every((e) => e < 1e-4)) throw new Error(`per region ${last}:\n${out}`);
+  // with the knots following each phase's samples, the first four peaks are gone
+  const moved = run(process.execPath, [join(examples, "node/continual-learning.mjs"), "--update-grid"], dir);
+  const lost = moved.match(/^after the last phase, RMSE per region: (.+)$/m)?.[1].split(" ").map(Number);
+  const forgot = lost && lost.slice(0, 4).every((e) => e > 0.1) && lost[4] < 1e-4;
+  if (!forgot) throw new Error(`--update-grid:\n${moved}`);
+});
+
 for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name}${r.ok ? "" : `\n    ${r.error.replace(/\n/g, "\n    ")}`}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(`\nexamples: ${results.length - failed} passed, ${failed} failed`);
