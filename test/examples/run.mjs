@@ -131,6 +131,17 @@ await test("examples/node/continual-learning.mjs learns five peaks one region at
   if (!forgot) throw new Error(`--update-grid:\n${moved}`);
 });
 
+await test("examples/node/classify-tabular.mjs classifies the wine data with a KAN and an MLP", (dir) => {
+  const out = run(process.execPath, [join(examples, "node/classify-tabular.mjs")], dir);
+  const kan = out.match(/^KAN \[13, 3\]: test accuracy ([\d.]+), (\d+) parameters$/m);
+  const mlp = out.match(/^MLP \[13, 16, 3\]: test accuracy ([\d.]+), (\d+) parameters$/m);
+  if (!kan || !mlp) throw new Error(`missing lines in:\n${out}`);
+  // 13 x 3 edges, each with grid + k = 6 spline coefficients and two scales; the MLP's weights and biases
+  if (kan[2] !== "312" || mlp[2] !== String(13 * 16 + 16 + 16 * 3 + 3)) throw new Error(`parameter counts:\n${out}`);
+  if (!(Number(kan[1]) >= 0.9 && Number(mlp[1]) >= 0.9)) throw new Error(`test accuracy too low:\n${out}`);
+  expectMatch(out, /^\(125 training and 53 test wines, seed 0\)$/m);
+});
+
 for (const r of results) console.log(`${r.ok ? "✓" : "✗"} ${r.name}${r.ok ? "" : `\n    ${r.error.replace(/\n/g, "\n    ")}`}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(`\nexamples: ${results.length - failed} passed, ${failed} failed`);
