@@ -25,11 +25,13 @@ interface ModelHandle {
   readonly outDim: number;
 }
 
+/** Options of `model.derivatives`. */
 export interface DerivativeOptions {
   /** 1: gradients; 2: gradients and Hessians. Default 1. */
   order?: 1 | 2;
 }
 
+/** What `model.derivatives` returns: the outputs and their exact input derivatives. */
 export interface Derivatives {
   /** The outputs, exactly as predict gives them. */
   value: Matrix;

@@ -22,17 +22,62 @@ import { symbolicId, symbolicNames } from "./symbolic-lib.js";
 
 /** Names of the inputs (columns of the points) and outputs of a problem. */
 export interface EquationNames {
+  /** The inputs' names, in the order of the points' columns. */
   inputNames: string[];
+  /** The outputs' names, in the order of the model's outputs. */
   outputNames: string[];
 }
 
-type Node =
-  | { k: "num"; v: number }
-  | { k: "in"; i: number }
-  | { k: "out"; j: number; d: number[] }
-  | { k: "bin"; op: "+" | "-" | "*" | "/" | "^"; a: Node; b: Node }
-  | { k: "neg"; a: Node }
-  | { k: "fn"; id: number; a: Node };
+/**
+ * A node of a residual's expression tree: a number, input `i`, output `j` differentiated by
+ * the inputs in `d` (none for the value), a binary operation, a negation or a library function
+ * by id.
+ */
+export type Node =
+  | {
+    /** A number. */
+    k: "num";
+    /** Its value. */
+    v: number;
+  }
+  | {
+    /** An input. */
+    k: "in";
+    /** Its column. */
+    i: number;
+  }
+  | {
+    /** An output or one of its derivatives. */
+    k: "out";
+    /** The output's index. */
+    j: number;
+    /** The inputs it is differentiated by, in order (none: the value). */
+    d: number[];
+  }
+  | {
+    /** A binary operation. */
+    k: "bin";
+    /** The operator. */
+    op: "+" | "-" | "*" | "/" | "^";
+    /** The left operand. */
+    a: Node;
+    /** The right operand. */
+    b: Node;
+  }
+  | {
+    /** A negation. */
+    k: "neg";
+    /** The operand. */
+    a: Node;
+  }
+  | {
+    /** A function of the symbolic library. */
+    k: "fn";
+    /** Its id (symbolicId). */
+    id: number;
+    /** Its argument. */
+    a: Node;
+  };
 
 /** A parsed equation: its residual as a tree, and what it uses. */
 export interface Equation {
@@ -42,6 +87,7 @@ export interface Equation {
   order: number;
   /** Whether any output (value or derivative) appears. */
   usesOutputs: boolean;
+  /** The names the equation was read with. */
   names: EquationNames;
 }
 

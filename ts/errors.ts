@@ -33,7 +33,7 @@ export class KanError extends Error {
   /** The steps done, when training stopped (ABORTED, NUMERIC): one entry per step, as fit's result. */
   declare history?: History;
   /** The edges fixed, when autoSymbolicAsync stopped (ABORTED): they stay fixed. */
-  declare fixed?: { l: number; i: number; j: number; name: string; r2: number }[];
+  declare fixed?: FixedEdge[];
 
   constructor(code: KanErrorCode, message: string, options?: {
     /** The error that led to this one. Default: none. */
@@ -52,4 +52,18 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   if (typeof value === "object") return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** An edge a symbolic search fixed. */
+export interface FixedEdge {
+  /** The edge's layer. */
+  l: number;
+  /** The edge's input node. */
+  i: number;
+  /** The edge's output node. */
+  j: number;
+  /** The function now on the edge. */
+  name: string;
+  /** R² of its fit. */
+  r2: number;
 }

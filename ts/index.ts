@@ -44,10 +44,10 @@ export type { FloatCtor } from "./raw/kernel.js";
 export { LAYER_ARRAY as LayerArray } from "./raw/exports.js";
 export type { RawExports, Ptr, Handle, Status, LayerArrayName } from "./raw/exports.js";
 export { LAYOUTS as RawLayouts } from "./raw/layout.js";
-export type { StructLayout, Field, FieldType } from "./raw/layout.js";
+export type { StructLayout, Field, FieldType, Layouts } from "./raw/layout.js";
 /** @deprecated the raw layer's classes are RawKernel and RawScope; these names stay for old code. */
 export { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";
 export type { DerivativeOptions, Derivatives } from "./derivatives.js";
-export type { PDEProblem, PDETerm, PDEFitOptions, PDEStepInfo, PDEHistory, PDETrainer } from "./pde.js";
+export type { PDEProblem, PDETerm, PDEFitOptions, PDEStepInfo, PDEHistory, PDELoss, PDETrainer } from "./pde.js";
 export { parseEquation, emitProgram } from "./equation.js";
-export type { Equation, EquationNames } from "./equation.js";
+export type { Equation, EquationNames, Node as EquationNode } from "./equation.js";

@@ -39,7 +39,9 @@ import { rawKernel } from "./raw/loader.js";
 import { autoSymbolicAsync, type AutoSymbolicAsyncOptions, type FixedEdge } from "./symbolic-async.js";
 import { toSVG, type SVGOptions } from "./svg.js";
 import { derivatives, type DerivativeOptions, type Derivatives } from "./derivatives.js";
-import { fitPDE, pdeLoss, PDETrainer, type PDEFitOptions, type PDEHistory, type PDEProblem } from "./pde.js";
+import {
+  fitPDE, pdeLoss, PDETrainer, type PDEFitOptions, type PDEHistory, type PDELoss, type PDEProblem,
+} from "./pde.js";
 
 /** Set while KAN's constructor wraps a model the core just made (clone, refine, prune, load). */
 let adopting: ModelHandle | undefined;
@@ -304,7 +306,7 @@ export class KAN {
   }
 
   /** The physics-informed loss of the model as it is: { loss, terms } (see fitPDE). */
-  pdeLoss(problem: PDEProblem): { loss: number; terms: number[] } {
+  pdeLoss(problem: PDEProblem): PDELoss {
     return pdeLoss(this.#m, problem);
   }
 

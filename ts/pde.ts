@@ -47,14 +47,17 @@ export interface PDETerm {
   weight?: number;
 }
 
+/** A physics-informed problem: equations that should hold on sets of collocation points. */
 export interface PDEProblem {
   /** Names of the inputs (columns of the points). Default x1..xn. */
   inputNames?: string[];
   /** Names of the outputs. Default u (one output) or u1..um. */
   outputNames?: string[];
+  /** The equations with their points: the interior PDE and the boundary or initial conditions. */
   terms: PDETerm[];
 }
 
+/** Options of `model.fitPDE` and `model.trainer(problem, options)`. */
 export interface PDEFitOptions {
   /** "lbfgs" (default) or "adam". */
   opt?: "lbfgs" | "adam";
@@ -67,13 +70,19 @@ export interface PDEFitOptions {
    * stopGridUpdateStep. Default true.
    */
   updateGrid?: boolean;
+  /** How many grid updates until stopGridUpdateStep. Default 10. */
   gridUpdateNum?: number;
+  /** The step after which the grids stay. Default 50. */
   stopGridUpdateStep?: number;
+  /** Stops between steps with KanError ABORTED (its `pdeHistory` holds the steps done). Default none. */
   signal?: AbortSignal;
+  /** Called after every step with its losses; awaited when it returns a promise. Default none. */
   onStep?: (s: PDEStepInfo) => void | Promise<void>;
 }
 
+/** One step of a physics-informed fit. */
 export interface PDEStepInfo {
+  /** The step's index, from 0. */
   step: number;
   /** sum_t weight_t * terms[t]. */
   loss: number;
@@ -81,9 +90,19 @@ export interface PDEStepInfo {
   terms: number[];
 }
 
+/** The physics-informed loss of a model as it is (`model.pdeLoss`). */
+export interface PDELoss {
+  /** The weighted sum of the terms. */
+  loss: number;
+  /** Each term's mean squared residual, in the order of problem.terms. */
+  terms: number[];
+}
+
 /** One entry per step: the loss, and per term (terms[t][step]) its mean squared residual. */
 export interface PDEHistory {
+  /** The weighted loss of each step. */
   loss: number[];
+  /** Per term, the mean squared residual of each step. */
   terms: number[][];
 }
 
@@ -305,15 +324,19 @@ export class PDETrainer {
     return t;
   }
 
+  /** The step budget (`steps` of the options). */
   get steps(): number {
     return this.#s.steps;
   }
+  /** The steps taken so far. */
   get stepsDone(): number {
     return this.#history.loss.length;
   }
+  /** Whether the budget is spent or the trainer closed. */
   get done(): boolean {
     return this.#closed || this.stepsDone >= this.#s.steps;
   }
+  /** Whether close() ended it (or the model was disposed). */
   get closed(): boolean {
     return this.#closed;
   }

@@ -14,25 +14,14 @@
  * on the model as the edges before it left it, with the same search: the result is the same.
  */
 import { finiteNumber } from "./config.js";
-import { KanError, describe } from "./errors.js";
+import { KanError, describe, type FixedEdge } from "./errors.js";
 import { yieldToEventLoop } from "./fit.js";
 import { fixSymbolic, suggestSymbolic, type SymbolicSearchOptions } from "./interpret.js";
 import { ModelHandle } from "./model.js";
 import { checkOptions } from "./options.js";
 
-/** An edge the search fixed. */
-export interface FixedEdge {
-  /** The edge's layer. */
-  l: number;
-  /** The edge's input node. */
-  i: number;
-  /** The edge's output node. */
-  j: number;
-  /** The function now on the edge. */
-  name: string;
-  /** R² of its fit. */
-  r2: number;
-}
+// KanError carries the edges fixed before an abort, so the type lives beside it.
+export type { FixedEdge };
 
 /** What `onEdge` receives after each edge is searched. */
 export interface SymbolicProgress extends FixedEdge {
@@ -48,11 +37,11 @@ export interface SymbolicProgress extends FixedEdge {
 export interface AutoSymbolicAsyncOptions extends SymbolicSearchOptions {
   /** Fix an edge only when its best candidate's r2 reaches this. Default 0. */
   r2Threshold?: number;
-  /** Called after each edge, before the next one starts. */
+  /** Called after each edge, before the next one starts. Default none. */
   onEdge?: (progress: SymbolicProgress) => void;
   /**
    * Stops the search between edges: the promise rejects with KanError("ABORTED") whose `fixed`
-   * lists the edges fixed.
+   * lists the edges fixed. Default none.
    */
   signal?: AbortSignal;
 }

@@ -19,15 +19,21 @@ export type FieldType = "u32" | "f64" | "ptr";
 
 /** One field of a struct: its type and its byte offset. */
 export interface Field {
+  /** How the field is written: "u32", "f64" or "ptr" (a wasm32 byte offset). */
   readonly type: FieldType;
+  /** Its byte offset from the start of the struct. */
   readonly offset: number;
 }
 
 /** A struct's name (as the core spells it), its `which` of kw_layout, size in bytes and fields. */
 export interface StructLayout<F extends string = string> {
+  /** The struct's name in the core (crate/src/ffi/layout.rs). */
   readonly name: string;
+  /** Its `which` for kw_layout. */
   readonly code: number;
+  /** Its size in bytes. */
   readonly size: number;
+  /** Its fields by the core's names. */
   readonly fields: Readonly<Record<F, Field>>;
 }
 
@@ -93,8 +99,16 @@ export const MODEL_SETTINGS = {
   },
 } as const satisfies StructLayout;
 
+/** The settings structs of the boundary by name. */
+export interface Layouts {
+  /** kw_fit_begin's settings (crate FitSettings). */
+  readonly fit: StructLayout;
+  /** kw_model_new's settings (crate ModelSettings). */
+  readonly model: StructLayout;
+}
+
 /** Every settings struct, for the test that compares them with the core's. */
-export const LAYOUTS = { fit: FIT_SETTINGS, model: MODEL_SETTINGS } as const;
+export const LAYOUTS: Layouts = { fit: FIT_SETTINGS, model: MODEL_SETTINGS };
 
 /** The values of every field of `L`. */
 export type StructValues<L extends StructLayout> = { [F in keyof L["fields"]]: number };
