@@ -67,6 +67,11 @@ pub(super) fn peek(h: u32) -> Option<*const AnyModel> {
 }
 
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn in_use(h: u32) -> Failure {
+    Failure::invalid(format!("model handle {h} is in use by a call in progress"))
+}
+
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn not_live(h: u32) -> Failure {
     Failure { code: BAD_HANDLE, msg: format!("model handle {h} is not live (disposed?)") }
 }
@@ -76,7 +81,7 @@ pub(super) fn with_model<R>(h: u32, f: impl FnOnce(&mut AnyModel) -> Res<R>) -> 
     // call (a host function calling back) cannot alias it. Should the call trap, out of
     // memory, the slot still holds the model for the host to carry to a fresh instance.
     let m: *mut AnyModel = MODELS.with(|t| match t.borrow_mut().get_mut((h as usize).wrapping_sub(1)) {
-        Some(Some(s)) if s.busy => Err(Failure::invalid(format!("model handle {h} is in use by a call in progress"))),
+        Some(Some(s)) if s.busy => Err(in_use(h)),
         Some(Some(s)) => {
             s.busy = true;
             Ok(&mut *s.model as *mut AnyModel)
@@ -145,7 +150,7 @@ pub extern "C" fn kw_model_free(h: u32) -> i32 {
     status(MODELS.with(|t| {
         let mut t = t.borrow_mut();
         match t.get_mut((h as usize).wrapping_sub(1)) {
-            Some(Some(s)) if s.busy => Err(Failure::invalid(format!("model handle {h} is in use by a call in progress"))),
+            Some(Some(s)) if s.busy => Err(in_use(h)),
             Some(s @ Some(_)) => {
                 *s = None;
                 // the buffers kept for its steps go back to the allocator as well
