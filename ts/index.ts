@@ -49,5 +49,8 @@ export type { StructLayout, Field, FieldType, Layouts } from "./raw/layout.js";
 export { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";
 export type { DerivativeOptions, Derivatives } from "./derivatives.js";
 export type { PDEProblem, PDETerm, PDEFitOptions, PDEStepInfo, PDEHistory, PDELoss, PDETrainer } from "./pde.js";
+export type { CheckpointInfo } from "./checkpoint.js";
+export type { FeatureInteraction, FeatureInteractionOptions } from "./interaction.js";
+export type { Separability, SeparabilityOptions, Tree, TreeNode, TreeOptions } from "./separability.js";
 export { parseEquation, emitProgram } from "./equation.js";
 export type { Equation, EquationNames, Node as EquationNode } from "./equation.js";

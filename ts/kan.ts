@@ -39,6 +39,14 @@ import { rawKernel } from "./raw/loader.js";
 import { autoSymbolicAsync, type AutoSymbolicAsyncOptions, type FixedEdge } from "./symbolic-async.js";
 import { toSVG, type SVGOptions } from "./svg.js";
 import { derivatives, type DerivativeOptions, type Derivatives } from "./derivatives.js";
+import { checkpoint, checkpoints, rewind, type CheckpointInfo } from "./checkpoint.js";
+import { autoSwap, swap } from "./swap.js";
+import {
+  analysisInput, featureInteraction, type FeatureInteraction, type FeatureInteractionOptions,
+} from "./interaction.js";
+import {
+  separability, tree, type Separability, type SeparabilityOptions, type Tree, type TreeOptions,
+} from "./separability.js";
 import {
   fitPDE, pdeLoss, PDETrainer, type PDEFitOptions, type PDEHistory, type PDELoss, type PDEProblem,
 } from "./pde.js";
@@ -440,6 +448,60 @@ export class KAN {
   toSVG(opts?: SVGOptions): string {
     this.#m.handle("toSVG");
     return toSVG(this, opts);
+  }
+
+  /**
+   * Swaps nodes `i` and `j` of hidden node layer `l` (1 <= l < depth), edges and all, so the
+   * function stays the same (pykan's swap). Both must be sum nodes, or multiplication nodes of one arity.
+   */
+  swap(l: number, i: number, j: number): void {
+    swap(this.#m, l, i, j);
+  }
+
+  /**
+   * Reorders every hidden layer's nodes to lower the connection cost (attribution-weighted
+   * edge lengths, pykan's auto_swap), so toSVG crosses fewer edges; the function is unchanged.
+   * Scores on `input`, default the last fit's inputs. Returns each node layer's permutation
+   * (perm[l][q] = the old index of the node now at q).
+   */
+  autoSwap(input?: MatrixLike): number[][] {
+    return autoSwap(this.#m, input);
+  }
+
+  /** Keeps a copy of the model's state in memory; returns its id for rewind. `label` defaults to "". */
+  checkpoint(label?: string): number {
+    return checkpoint(this.#m, label);
+  }
+
+  /** Returns the model to checkpoint `id` (same bits); the checkpoint stays. */
+  rewind(id: number): void {
+    rewind(this.#m, id);
+  }
+
+  /** The checkpoints of this model, oldest first (a clone, refine or prune starts with none). */
+  checkpoints(): CheckpointInfo[] {
+    return checkpoints(this.#m);
+  }
+
+  /**
+   * Which inputs each node of a layer (the outputs by default) draws on, by attribution traced
+   * back from that node alone, and the nodes grouped by the inputs they combine (pykan's feature_interaction).
+   */
+  featureInteraction(input: MatrixLike, opts?: FeatureInteractionOptions): FeatureInteraction {
+    return featureInteraction(this.#m, input, opts);
+  }
+
+  /**
+   * Groups of inputs between which an output separates, as a sum (`additive`) or a product
+   * (`multiplicative`), from the exact Hessians at the rows of `input` (pykan's test_separability).
+   */
+  separability(input: MatrixLike, opts?: SeparabilityOptions): Separability {
+    return separability(this, analysisInput(this.#m, "separability", input), input, opts);
+  }
+
+  /** How an output nests sub-expressions of groups of inputs (pykan's tree), from the exact Hessians at `input`. */
+  tree(input: MatrixLike, opts?: TreeOptions): Tree {
+    return tree(this, analysisInput(this.#m, "tree", input), input, opts);
   }
 
   /** Frees the model's wasm memory now. Safe to call twice; later use throws DISPOSED. */

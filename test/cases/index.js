@@ -16,8 +16,10 @@ import { cases as boundary } from "./boundary.js";
 import { cases as memory } from "./memory.js";
 import { cases as derivatives } from "./derivatives.js";
 import { cases as pde } from "./pde.js";
+import { cases as reorder } from "./reorder.js";
+import { cases as separability } from "./separability.js";
 
 export const suites = {
   init, bspline, simd, layout, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives,
-  pde,
+  pde, reorder, separability,
 };
