@@ -50,6 +50,7 @@ export { RawKernel as Kernel, RawScope as Scope } from "./raw/kernel.js";
 export type { DerivativeOptions, Derivatives } from "./derivatives.js";
 export type { PDEProblem, PDETerm, PDEFitOptions, PDEStepInfo, PDEHistory, PDELoss, PDETrainer } from "./pde.js";
 export type { CheckpointInfo } from "./checkpoint.js";
+export type { ExpressionOptions } from "./expression.js";
 export type { FeatureInteraction, FeatureInteractionOptions } from "./interaction.js";
 export type { Separability, SeparabilityOptions, Tree, TreeNode, TreeOptions } from "./separability.js";
 export { parseEquation, emitProgram } from "./equation.js";

@@ -41,6 +41,7 @@ import { toSVG, type SVGOptions } from "./svg.js";
 import { derivatives, type DerivativeOptions, type Derivatives } from "./derivatives.js";
 import { checkpoint, checkpoints, rewind, type CheckpointInfo } from "./checkpoint.js";
 import { autoSwap, swap } from "./swap.js";
+import { fromExpression, type ExpressionOptions } from "./expression.js";
 import {
   analysisInput, featureInteraction, type FeatureInteraction, type FeatureInteractionOptions,
 } from "./interaction.js";
@@ -326,6 +327,16 @@ export class KAN {
   /** Rebuilds a model from toJSON()'s output; throws CORRUPT_DATA on anything inconsistent. */
   static fromJSON(obj: unknown): KAN {
     return KAN.#wrap(persist.fromJSON(obj));
+  }
+
+  /**
+   * A model whose symbolic edges compute `text` exactly (KAN 2.0's kanpiler), ready to train:
+   * numeric splines masked, fit tunes the edges' a, b, c, d. The text uses x1, x2, ... (or
+   * `inputNames`), numbers, pi, e, + - * / ^ and the symbolic library's functions; an array of
+   * texts gives one output each. Bad text throws KanError naming the column and the symbol.
+   */
+  static fromExpression(text: string | string[], opts?: ExpressionOptions): KAN {
+    return KAN.#wrap(fromExpression(text, opts));
   }
 
   /**
