@@ -338,3 +338,18 @@ export function encodeModelSettings(c: KANConfig, width: number, grid: number, k
     scale_sp: c.scaleSp,
   });
 }
+
+/** Every default of discover's options (see ts/discover/index.ts). @internal */
+export const DISCOVER_DEFAULTS = {
+  seed: 0,
+  /** LBFGS steps over all stages; seconds of wall-clock time (none). */
+  budget: { steps: 1000, seconds: Infinity },
+  /** The share of the training rows held out for testing when the data has no test set. */
+  testFraction: 0.2,
+  /** A formula this close to the data (test RMSE over the RMS of the labels) ends the search. */
+  exact: 1e-9,
+  lib: [
+    "x", "x^2", "x^3", "x^4", "x^5", "1/x", "1/x^2", "1/x^3", "1/x^4", "1/x^5", "sqrt", "x^1.5", "1/sqrt(x)",
+    "exp", "log", "sin", "cos", "tan", "tanh", "arcsin", "arctan", "gaussian",
+  ],
+} as const;

@@ -55,3 +55,5 @@ export type { FeatureInteraction, FeatureInteractionOptions } from "./interactio
 export type { Separability, SeparabilityOptions, Tree, TreeNode, TreeOptions } from "./separability.js";
 export { parseEquation, emitProgram } from "./equation.js";
 export type { Equation, EquationNames, Node as EquationNode } from "./equation.js";
+export { discover } from "./discover/index.js";
+export type { DiscoverOptions, DiscoverResult, DiscoverStage, DiscoverBudget, RmsePair } from "./discover/index.js";

@@ -1,0 +1,191 @@
+/**
+ * discover: from data to a formula in one call. It tries formula shapes from the simplest up
+ * (a sum of functions of each input; a product of functions of each input, found in
+ * log-space; a function of such a sum), each through a small KAN fitted numerically, its edges
+ * read as library functions and its constants refitted, and keeps the symbolic model with the
+ * lowest test error, the simplest among those within ten times of it.
+ *
+ * ```js
+ * const data = createDataset(([a, b, c]) => a * b / c, { nVar: 3, ranges: [[0.5, 2], [0.5, 2], [1, 2]] });
+ * const { formula, js, rmse } = await discover(data, { inputNames: ["m", "v", "r"] });
+ * ```
+ */
+import { DISCOVER_DEFAULTS } from "../config.js";
+import { checkDataset, seededRandom, type Dataset } from "../dataset.js";
+import { KanError, describe } from "../errors.js";
+import type { KAN } from "../kan.js";
+import { toMatrix, type Matrix } from "../matrix.js";
+import { checkOptions, intOption } from "../options.js";
+import { init } from "../raw/loader.js";
+import { requireSymbolicId } from "../symbolic-lib.js";
+import { Context, type Candidate, type DiscoverStage, type RmsePair } from "./context.js";
+import { column, type Samples } from "./data.js";
+import { additive, composed, product } from "./shapes.js";
+
+export type { DiscoverStage, RmsePair } from "./context.js";
+
+/** The options of `discover(data, options)`. */
+export interface DiscoverOptions {
+  /** Names of the inputs in the formulas. Default x1, x2, … */
+  inputNames?: string[];
+  /** Name of the output in the formulas. Default y1. */
+  outputNames?: string[];
+  /** Library functions the edges may take. Default: powers (x … x^5, 1/x … 1/x^5, sqrt, x^1.5, 1/sqrt(x)),
+   * exp, log, sin, cos, tan, tanh, arcsin, arctan and gaussian. */
+  lib?: string[];
+  /** Seed of every model and of the train/test split. Default 0. */
+  seed?: number;
+  /** What discover may spend: LBFGS steps over all its stages, and seconds of wall-clock time (a time
+   * limit makes the result depend on the machine). Default { steps: 1000 }. */
+  budget?: DiscoverBudget;
+  /** Called after every stage with its record. Default none. */
+  onStage?: (stage: DiscoverStage) => void | Promise<void>;
+  /** Stops discover between LBFGS steps: it rejects with KanError("ABORTED"). Default none. */
+  signal?: AbortSignal;
+}
+
+/** What discover may spend. */
+export interface DiscoverBudget {
+  /** LBFGS steps over all stages. Default 1000. */
+  steps?: number;
+  /** Seconds of wall-clock time; no new stage or step starts after them. Default none. */
+  seconds?: number;
+}
+
+/** What discover found. */
+export interface DiscoverResult {
+  /** The symbolic KAN of the formula; the caller owns it (dispose when done). */
+  model: KAN;
+  /** The formula as text, one per output. */
+  formula: string[];
+  /** The formula as LaTeX. */
+  latex: string[];
+  /** The formula as a JavaScript expression of the input names, at full precision. */
+  js: string[];
+  /** RMSE of the model on the training and test samples. */
+  rmse: RmsePair;
+  /** Every stage tried, in order. */
+  stages: DiscoverStage[];
+}
+
+const OPTIONS = ["inputNames", "outputNames", "lib", "seed", "budget", "onStage", "signal"] as const;
+
+function names(op: string, what: string, v: unknown, n: number): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== n || !v.every((s) => typeof s === "string" && s.length > 0)) {
+    throw new KanError("INVALID_ARGUMENT",
+      `${op}: option "${what}" must be ${n} non-empty strings, got ${describe(v)}`);
+  }
+  return v as string[];
+}
+
+function budget(op: string, v: unknown): { steps: number; seconds: number } {
+  const d = DISCOVER_DEFAULTS.budget;
+  if (v === undefined) return { ...d };
+  const o = checkOptions(`${op}: budget`, v, ["steps", "seconds"]);
+  const steps = o["steps"] === undefined ? d.steps : intOption(op, "budget.steps", o["steps"], 1);
+  const s = o["seconds"];
+  if (s !== undefined && (typeof s !== "number" || !(s > 0))) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "budget.seconds" must be a number > 0, got ${describe(s)}`);
+  }
+  return { steps, seconds: (s as number | undefined) ?? d.seconds };
+}
+
+/** Train and test rows of the one output; a seeded share of the training rows when there is no test set. */
+function samples(op: string, data: unknown, seed: number): Samples {
+  const probe = data !== null && typeof data === "object" ? (data as Partial<Dataset>).trainInput : undefined;
+  if (probe === undefined) throw new KanError("INVALID_ARGUMENT", `${op}: data needs trainInput and trainLabel`);
+  const nIn = toMatrix(probe, `${op}: trainInput`).cols;
+  const d = checkDataset(op, data, nIn, 1, false);
+  const x = d.trainInput;
+  const y = column(d.trainLabel, 0);
+  if (d.testInput && d.testLabel) {
+    if (x.rows < 2) throw new KanError("EMPTY_DATASET", `${op}: data.trainInput needs at least 2 rows`);
+    return { n: nIn, x, y, tx: d.testInput, ty: column(d.testLabel, 0) };
+  }
+  const nTest = Math.round(x.rows * DISCOVER_DEFAULTS.testFraction);
+  if (x.rows - nTest < 2 || nTest < 1) {
+    throw new KanError("EMPTY_DATASET", `${op}: data.trainInput needs at least 4 rows without a test set`);
+  }
+  const order = Array.from({ length: x.rows }, (_, r) => r);
+  const rnd = seededRandom(seed);
+  for (let r = order.length - 1; r > 0; r--) {
+    const q = Math.floor(rnd() * (r + 1));
+    [order[r], order[q]] = [order[q]!, order[r]!];
+  }
+  const pick = (rows: number[]): [Matrix, Float64Array] => {
+    const m = new Float64Array(rows.length * nIn);
+    rows.forEach((r, q) => m.set(x.data.subarray(r * nIn, (r + 1) * nIn), q * nIn));
+    return [{ rows: rows.length, cols: nIn, data: m }, Float64Array.from(rows, (r) => y[r]!)];
+  };
+  const [tx, ty] = pick(order.slice(0, nTest));
+  const [trx, try_] = pick(order.slice(nTest));
+  return { n: nIn, x: trx, y: try_, tx, ty };
+}
+
+/** The candidate with the lowest test error, or the simplest within ten times of it. */
+function choose(cands: Candidate[], scale: number): Candidate {
+  const err = (c: Candidate): number => (Number.isFinite(c.stage.rmse.test) ? c.stage.rmse.test / scale : Infinity);
+  const best = Math.min(...cands.map(err));
+  const near = cands.filter((c) => err(c) <= Math.max(10 * best, DISCOVER_DEFAULTS.exact));
+  near.sort((a, b) => a.stage.complexity - b.stage.complexity || err(a) - err(b));
+  return near[0] ?? cands[0]!;
+}
+
+/**
+ * Finds a formula for one output of `data` (a Dataset; without a test set, a seeded fifth of
+ * the training rows is held out). See the module's comment for the method.
+ */
+export async function discover(data: Dataset, options: DiscoverOptions = {}): Promise<DiscoverResult> {
+  const op = "discover";
+  const o = checkOptions(op, options, OPTIONS) as DiscoverOptions;
+  await init();
+  const seed = o.seed === undefined ? DISCOVER_DEFAULTS.seed : intOption(op, "seed", o.seed, 0, 2 ** 32 - 1);
+  const lib = o.lib === undefined ? [...DISCOVER_DEFAULTS.lib] : o.lib;
+  if (!Array.isArray(lib) || lib.length === 0) {
+    throw new KanError("INVALID_ARGUMENT",
+      `${op}: option "lib" must be a non-empty array of names, got ${describe(lib)}`);
+  }
+  for (const name of lib) requireSymbolicId(`${op}: lib`, name);
+  const b = budget(op, o.budget);
+  if (o.onStage !== undefined && typeof o.onStage !== "function") {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "onStage" must be a function, got ${describe(o.onStage)}`);
+  }
+  if (o.signal !== undefined && (o.signal === null || typeof o.signal !== "object" || !("aborted" in o.signal))) {
+    throw new KanError("INVALID_ARGUMENT", `${op}: option "signal" must be an AbortSignal, got ${describe(o.signal)}`);
+  }
+  const s = samples(op, data, seed);
+  const inputNames = names(op, "inputNames", o.inputNames, s.n);
+  const outputNames = names(op, "outputNames", o.outputNames, 1);
+  const ctx = new Context(s, lib, seed, b.steps, b.seconds, o.signal, o.onStage);
+  ctx.inputNames = inputNames;
+  ctx.checkAbort();
+  const cands: Candidate[] = [];
+  const exact = (c: Candidate | null): boolean => !!c && c.stage.rmse.test / ctx.scale <= DISCOVER_DEFAULTS.exact;
+  const tries: (() => Promise<Candidate | null>)[] = [
+    () => additive(ctx), () => product(ctx), () => composed(ctx, seed), () => composed(ctx, seed + 1),
+  ];
+  try {
+    for (const t of tries) {
+      if (!ctx.left && cands.length > 0) break;
+      const c = await t();
+      if (c) cands.push(c);
+      if (exact(c)) break;
+    }
+    const pick = choose(cands, ctx.scale);
+    const fo = { ...(inputNames ? { inputNames } : {}), ...(outputNames ? { outputNames } : {}) };
+    const res: DiscoverResult = {
+      model: pick.model,
+      formula: pick.model.symbolicFormula(fo),
+      latex: pick.model.symbolicFormula({ ...fo, format: "latex" }),
+      js: pick.model.symbolicFormula({ ...fo, format: "js" }),
+      rmse: { ...pick.stage.rmse },
+      stages: ctx.stages,
+    };
+    for (const c of cands) if (c !== pick) c.model.dispose();
+    return res;
+  } catch (e) {
+    for (const c of cands) c.model.dispose();
+    throw e;
+  }
+}
