@@ -14,13 +14,15 @@
  * }, { steps: 50, onStep: ({ step, loss, terms }) => console.log(step, loss, terms) });
  * ```
  */
+import { FIT_DEFAULTS, boolOption, finiteNumber } from "./config.js";
 import { disposeKey } from "./dispose.js";
 import { KanError, describe } from "./errors.js";
 import { checkNames, emitProgram, parseEquation, type Equation, type EquationNames } from "./equation.js";
 import { toMatrix, type Matrix, type MatrixLike } from "./matrix.js";
 import { checkOptions, enumOption, intOption } from "./options.js";
-import type { RawExports } from "./raw/exports.js";
+import { OPT_CODE, type RawExports } from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
+import { PDE_SETTINGS, writeStruct, type StructValues } from "./raw/layout.js";
 import { rawKernel } from "./raw/loader.js";
 
 type Kernel = RawKernel;
@@ -74,6 +76,15 @@ export interface PDEFitOptions {
   gridUpdateNum?: number;
   /** The step after which the grids stay. Default 50. */
   stopGridUpdateStep?: number;
+  /**
+   * Weight of pykan's sparsity regulariser, as in fit: over the layer inputs of a forward pass
+   * through every term's points, added to the loss with its exact gradient. Default 0.
+   */
+  lamb?: number;
+  /** Weight of the L1 part of the regulariser. Default 1. */
+  lambL1?: number;
+  /** Weight of the entropy part of the regulariser. Default 2. */
+  lambEntropy?: number;
   /** Stops between steps with KanError ABORTED (its `pdeHistory` holds the steps done). Default none. */
   signal?: AbortSignal;
   /** Called after every step with its losses; awaited when it returns a promise. Default none. */
@@ -88,6 +99,8 @@ export interface PDEStepInfo {
   loss: number;
   /** Each term's mean squared residual, in the order of problem.terms. */
   terms: number[];
+  /** The regulariser's value (0 with lamb 0), where the loss is taken. */
+  reg: number;
 }
 
 /** The physics-informed loss of a model as it is (`model.pdeLoss`). */
@@ -104,6 +117,8 @@ export interface PDEHistory {
   loss: number[];
   /** Per term, the mean squared residual of each step. */
   terms: number[][];
+  /** The regulariser's value of each step (0 with lamb 0). */
+  reg: number[];
 }
 
 
@@ -190,10 +205,16 @@ function checkProblem(op: string, model: ModelHandle, problem: PDEProblem): Chec
   return out;
 }
 
-const PDE_OPTIONS = ["opt", "steps", "lr", "updateGrid", "gridUpdateNum", "stopGridUpdateStep", "signal", "onStep"];
+const PDE_OPTIONS = [
+  "opt", "steps", "lr", "updateGrid", "gridUpdateNum", "stopGridUpdateStep", "lamb", "lambL1", "lambEntropy", "signal",
+  "onStep",
+];
+
+/** The core's settings of a fit (PDE_SETTINGS) but the order, which the problem sets. */
+type CoreSettings = Omit<StructValues<typeof PDE_SETTINGS>, "order">;
 
 /** Starts a core fit of `problem` on model handle `h`; returns its id. */
-function begin(k: Kernel, r: PdeRaw, op: string, h: number, c: Checked, cfg: number[]): number {
+function begin(k: Kernel, r: PdeRaw, op: string, h: number, c: Checked, cfg: CoreSettings): number {
   return k.scope((s) => {
     const counts = Uint32Array.from(c.points, (m) => m.rows);
     const progs = c.equations.map((e) => emitProgram(e, c.order));
@@ -212,19 +233,19 @@ function begin(k: Kernel, r: PdeRaw, op: string, h: number, c: Checked, cfg: num
     }
     const out = s.alloc(4);
     const weights = s.put(Float64Array.from(c.weights));
-    const settings = s.put(Float64Array.from([c.order, ...cfg]));
+    const settings = s.put(writeStruct(PDE_SETTINGS, { order: c.order, ...cfg }));
     const [pc, pp, pl, pd] = [s.put(counts), s.put(pts), s.put(lens), s.put(code)];
     k.check(op, r.kw_pde_new(h, progs.length, pc, pp, pl, pd, weights, settings, out));
     return k.u32(out)[0]!;
   });
 }
 
-/** One step (train) or an evaluation: [loss, ...terms]. */
+/** One step (train) or an evaluation: [loss, ...terms, reg]. */
 function advance(k: Kernel, r: PdeRaw, op: string, id: number, h: number, train: boolean, n: number): Float64Array {
   return k.scope((s) => {
-    const out = s.alloc(8 * (n + 1));
+    const out = s.alloc(8 * (n + 2));
     k.check(op, r.kw_pde_step(id, h, train ? 1 : 0, out));
-    return s.take(out, n + 1, Float64Array);
+    return s.take(out, n + 2, Float64Array);
   });
 }
 
@@ -240,10 +261,15 @@ export function pdeLoss(model: ModelHandle, problem: PDEProblem): { loss: number
   model.notTraining(op);
   const c = checkProblem(op, model, problem);
   const [k, r] = raw(op);
-  const id = begin(k, r, op, h, c, [0, 1, 0, 1, 1]);
+  // no step is taken: only the loss counts, with no regulariser
+  const none: CoreSettings = {
+    opt: 0, update_grid: 0, grid_update_num: 1, stop_grid_update_step: 0, pad: 0, lr: 1, lamb: 0, lamb_l1: 0,
+    lamb_entropy: 0,
+  };
+  const id = begin(k, r, op, h, c, none);
   try {
     const v = advance(k, r, op, id, h, false, c.points.length);
-    return { loss: v[0]!, terms: Array.from(v.subarray(1)) };
+    return { loss: v[0]!, terms: Array.from(v.subarray(1, 1 + c.points.length)) };
   } finally {
     r.kw_pde_free(id);
   }
@@ -255,27 +281,21 @@ const pause = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
 /** Validated fitPDE options. */
 interface Settings {
   steps: number;
-  cfg: number[];
+  cfg: CoreSettings;
   signal?: AbortSignal;
   onStep?: (s: PDEStepInfo) => void | Promise<void>;
 }
 
+/** fitPDE's options validated, with fit's defaults (FIT_DEFAULTS) for the options they share. */
 function settings(op: string, opts: unknown): Settings {
   const o = checkOptions(op, opts, PDE_OPTIONS) as PDEFitOptions;
-  const opt = enumOption(op, "opt", o.opt ?? "lbfgs", ["lbfgs", "adam"] as const);
-  const steps = intOption(op, "steps", o.steps ?? 100, 0, 1e9);
-  const lr = o.lr ?? (opt === "adam" ? 0.01 : 1);
+  const d = FIT_DEFAULTS;
+  const opt = enumOption(op, "opt", o.opt ?? d.opt, ["lbfgs", "adam"] as const);
+  const steps = intOption(op, "steps", o.steps ?? d.steps, 0, 1e9);
+  const lr = o.lr ?? d.lr[opt];
   if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "lr" must be a finite number > 0, got ${describe(lr)}`);
   }
-  if (o.updateGrid !== undefined && typeof o.updateGrid !== "boolean") {
-    throw new KanError(
-      "INVALID_ARGUMENT",
-      `${op}: option "updateGrid" must be a boolean, got ${describe(o.updateGrid)}`,
-    );
-  }
-  const gridUpdateNum = intOption(op, "gridUpdateNum", o.gridUpdateNum ?? 10, 1);
-  const stopGridUpdateStep = intOption(op, "stopGridUpdateStep", o.stopGridUpdateStep ?? 50, 0);
   if (o.onStep !== undefined && typeof o.onStep !== "function") {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "onStep" must be a function, got ${describe(o.onStep)}`);
   }
@@ -283,8 +303,19 @@ function settings(op: string, opts: unknown): Settings {
   if (signal !== undefined && (signal === null || typeof signal !== "object" || typeof signal.aborted !== "boolean")) {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "signal" must be an AbortSignal, got ${describe(signal)}`);
   }
-  const grid = o.updateGrid === false ? 0 : 1;
-  const cfg = [opt === "adam" ? 1 : 0, lr, grid, gridUpdateNum, stopGridUpdateStep];
+  // counts past u32 saturate, as fit's do
+  const count = (v: number): number => Math.min(v, 0xffff_ffff);
+  const cfg: CoreSettings = {
+    opt: OPT_CODE[opt],
+    update_grid: boolOption(op, "updateGrid", o.updateGrid ?? d.updateGrid) ? 1 : 0,
+    grid_update_num: count(intOption(op, "gridUpdateNum", o.gridUpdateNum ?? d.gridUpdateNum, 1)),
+    stop_grid_update_step: count(intOption(op, "stopGridUpdateStep", o.stopGridUpdateStep ?? d.stopGridUpdateStep, 0)),
+    pad: 0,
+    lr,
+    lamb: finiteNumber(op, "lamb", o.lamb ?? d.lamb, 0),
+    lamb_l1: finiteNumber(op, "lambL1", o.lambL1 ?? d.lambL1, 0),
+    lamb_entropy: finiteNumber(op, "lambEntropy", o.lambEntropy ?? d.lambEntropy, 0),
+  };
   return { steps, cfg, ...(signal ? { signal } : {}), ...(o.onStep ? { onStep: o.onStep } : {}) };
 }
 
@@ -308,7 +339,7 @@ export class PDETrainer {
     this.#s = s;
     this.#op = op;
     this.#id = id;
-    this.#history = { loss: [], terms: Array.from({ length: nterms }, () => []) };
+    this.#history = { loss: [], terms: Array.from({ length: nterms }, () => []), reg: [] };
   }
 
   /** Validates, takes the model's training lock and starts the core's fit. @internal */
@@ -342,7 +373,8 @@ export class PDETrainer {
   }
   /** A copy of the losses of every step so far. */
   get history(): PDEHistory {
-    return { loss: this.#history.loss.slice(), terms: this.#history.terms.map((t) => t.slice()) };
+    const h = this.#history;
+    return { loss: h.loss.slice(), terms: h.terms.map((t) => t.slice()), reg: h.reg.slice() };
   }
 
   /**
@@ -371,9 +403,11 @@ export class PDETrainer {
       throw e;
     }
     const [k, r] = raw(op);
-    const v = advance(k, r, op, this.#id, this.#model.handle(op), true, this.#history.terms.length);
-    const info: PDEStepInfo = { step, loss: v[0]!, terms: Array.from(v.subarray(1)) };
+    const n = this.#history.terms.length;
+    const v = advance(k, r, op, this.#id, this.#model.handle(op), true, n);
+    const info: PDEStepInfo = { step, loss: v[0]!, terms: Array.from(v.subarray(1, 1 + n)), reg: v[1 + n]! };
     this.#history.loss.push(info.loss);
+    this.#history.reg.push(info.reg);
     info.terms.forEach((t, q) => this.#history.terms[q]!.push(t));
     this.#stepping = true;
     try {

@@ -56,6 +56,10 @@ export const cases = [
     fn: () => check(RawLayouts.model),
   },
   {
+    name: "PdeSettings: the TS mirror matches the core's struct field by field",
+    fn: () => check(RawLayouts.pde),
+  },
+  {
     name: "a moved, retyped or missing field is reported by name",
     fn: () => {
       const m = RawLayouts.fit;
@@ -75,6 +79,6 @@ export const cases = [
   },
   {
     name: "kw_layout describes nothing for an unknown struct",
-    fn: () => equal(rawKernel().raw.kw_layout_len(2), 0, "kw_layout_len(2)"),
+    fn: () => equal(rawKernel().raw.kw_layout_len(3), 0, "kw_layout_len(3)"),
   },
 ];

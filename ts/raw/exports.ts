@@ -133,10 +133,10 @@ export interface RawExports {
 
   /** Gradients `grad (n, out, in)` and, for `order` 2, Hessians `hess (n, out, in, in)` at `x (n, in)`. */
   kw_model_derivatives(h: Handle, x: Ptr, n: number, order: number, grad: Ptr, hess: Ptr): Status;
-  /** Starts a physics-informed fit of model `h` (see crate/src/ffi/pde.rs); its id to `out (1)` as u32. */
+  /** Starts a physics-informed fit of model `h`; `cfg` is a PDE_SETTINGS struct; its id to `out (1)` as u32. */
   kw_pde_new(h: Handle, nterms: number, counts: Ptr, points: Ptr, lens: Ptr, code: Ptr, weights: Ptr, cfg: Ptr,
     out: Ptr): Status;
-  /** One step (`train` 1) or only the loss (`train` 0): the loss and each term's mean squared residual to `out`. */
+  /** One step (`train` 1) or only the loss (`train` 0): the loss, each term's loss, the regulariser to `out`. */
   kw_pde_step(id: number, h: Handle, train: number, out: Ptr): Status;
   /** Ends fit `id`. */
   kw_pde_free(id: number): Status;

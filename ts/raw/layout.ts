@@ -99,16 +99,41 @@ export const MODEL_SETTINGS = {
   },
 } as const satisfies StructLayout;
 
+/** kw_pde_new's `cfg` (crate PdeSettings). */
+export const PDE_SETTINGS = {
+  name: "PdeSettings",
+  code: 2,
+  size: 56,
+  fields: {
+    /** 0, 1 or 2: the highest derivative the equations take. */
+    order: u32(0),
+    /** OPT_CODE. */
+    opt: u32(4),
+    /** 0 or 1. */
+    update_grid: u32(8),
+    grid_update_num: u32(12),
+    stop_grid_update_step: u32(16),
+    /** 0: keeps the reals on 8 bytes. */
+    pad: u32(20),
+    lr: f64(24),
+    lamb: f64(32),
+    lamb_l1: f64(40),
+    lamb_entropy: f64(48),
+  },
+} as const satisfies StructLayout;
+
 /** The settings structs of the boundary by name. */
 export interface Layouts {
   /** kw_fit_begin's settings (crate FitSettings). */
   readonly fit: StructLayout;
   /** kw_model_new's settings (crate ModelSettings). */
   readonly model: StructLayout;
+  /** kw_pde_new's settings (crate PdeSettings). */
+  readonly pde: StructLayout;
 }
 
 /** Every settings struct, for the test that compares them with the core's. */
-export const LAYOUTS: Layouts = { fit: FIT_SETTINGS, model: MODEL_SETTINGS };
+export const LAYOUTS: Layouts = { fit: FIT_SETTINGS, model: MODEL_SETTINGS, pde: PDE_SETTINGS };
 
 /** The values of every field of `L`. */
 export type StructValues<L extends StructLayout> = { [F in keyof L["fields"]]: number };

@@ -94,9 +94,31 @@ layout! {
     }
 }
 
+layout! {
+    /// The settings of `kw_pde_new` (crate PdeConfig, and the order of derivatives the
+    /// problem's equations use).
+    pub struct PdeSettings {
+        /// 0, 1 or 2: the highest derivative any equation takes.
+        pub order: u32,
+        /// OPT_CODE: 0 lbfgs, 1 adam.
+        pub opt: u32,
+        /// 0 or 1.
+        pub update_grid: u32,
+        pub grid_update_num: u32,
+        pub stop_grid_update_step: u32,
+        /// 0: puts the reals on 8 bytes with no padding of the compiler's own.
+        pub pad: u32,
+        pub lr: f64,
+        pub lamb: f64,
+        pub lamb_l1: f64,
+        pub lamb_entropy: f64,
+    }
+}
+
 /// `which` of `kw_layout`.
 pub const LAYOUT_FIT: u32 = 0;
 pub const LAYOUT_MODEL: u32 = 1;
+pub const LAYOUT_PDE: u32 = 2;
 
 const fn digits(mut v: usize) -> usize {
     let mut n = 1;
@@ -158,11 +180,12 @@ const fn desc<const N: usize>(name: &str, size: usize, fields: &[(&str, &str, us
     out
 }
 
-/// The description of layout `which` (LAYOUT_FIT, LAYOUT_MODEL); empty for another.
+/// The description of layout `which` (LAYOUT_FIT, LAYOUT_MODEL, LAYOUT_PDE); empty for another.
 pub fn describe(which: u32) -> &'static [u8] {
     match which {
         LAYOUT_FIT => &FitSettings::DESC,
         LAYOUT_MODEL => &ModelSettings::DESC,
+        LAYOUT_PDE => &PdeSettings::DESC,
         _ => &[],
     }
 }
@@ -192,7 +215,10 @@ mod tests {
         let size = core::mem::size_of::<ModelSettings>();
         assert!(model.starts_with(&format!("ModelSettings {size};dtype:u32:0;")), "{model}");
         assert_eq!(model.split(';').count(), 19);
-        assert!(describe(2).is_empty());
+        let pde = core::str::from_utf8(describe(LAYOUT_PDE)).unwrap();
+        assert!(pde.starts_with("PdeSettings 56;order:u32:0;opt:u32:4;"), "{pde}");
+        assert!(pde.ends_with(";lr:f64:24;lamb:f64:32;lamb_l1:f64:40;lamb_entropy:f64:48"), "{pde}");
+        assert!(describe(3).is_empty());
         // natively the pointers take 8 bytes, in wasm32 4: the offsets after them differ
         if cfg!(target_pointer_width = "32") {
             assert!(model.ends_with(";scale_sp:f64:96"), "{model}");

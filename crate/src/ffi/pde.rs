@@ -44,6 +44,7 @@ pub extern "C" fn kw_model_derivatives(h: u32, x: *const f64, n: usize, order: u
     })())
 }
 
+use super::layout::PdeSettings;
 use crate::model::Opt;
 use crate::pde::program::Program;
 use crate::pde::{PdeConfig, PdeFit, Term};
@@ -64,11 +65,10 @@ fn with_fit<R>(id: u32, f: impl FnOnce(&mut PdeFit) -> Res<R>) -> Res<R> {
     r
 }
 
-/// Starts a physics-informed fit of model `h` and writes its id to `out`. Term `t` has
-/// `counts[t]` points (rows of `points (sum counts, in)`, in order), a program of
-/// `lens[t]` instructions (in `code`, 4 numbers each) and weight `weights[t]`.
-/// `cfg` = [order, opt (0 lbfgs, 1 adam), lr, update_grid (0/1), grid_update_num,
-/// stop_grid_update_step].
+/// Starts a physics-informed fit of model `h` with the settings at `cfg` (a
+/// [`PdeSettings`]) and writes its id to `out`. Term `t` has `counts[t]` points (rows of
+/// `points (sum counts, in)`, in order), a program of `lens[t]` instructions (in `code`, 4
+/// numbers each) and weight `weights[t]`.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_pde_new(
@@ -79,12 +79,12 @@ pub extern "C" fn kw_pde_new(
     lens: *const u32,
     code: *const f64,
     weights: *const f64,
-    cfg: *const f64,
+    cfg: *const PdeSettings,
     out: *mut u32,
 ) -> i32 {
     status((|| {
-        let c = slice(cfg, 6)?;
-        let order = c[0] as usize;
+        let c = &slice(cfg, 1)?[0];
+        let order = c.order as usize;
         let (net, _) = net_of(h, order.min(2))?;
         let (d, j) = (net.d, net.jet());
         let nq = d + net.layers[net.layers.len() - 1].n_out * j;
@@ -103,8 +103,16 @@ pub extern "C" fn kw_pde_new(
             at += n;
             ac += l;
         }
-        let opt = if c[1] == 0.0 { Opt::Lbfgs } else { Opt::Adam };
-        let pc = PdeConfig { opt, lr: c[2], update_grid: c[3] != 0.0, grid_update_num: c[4] as usize, stop_grid_update_step: c[5] as usize };
+        let pc = PdeConfig {
+            opt: if c.opt == 0 { Opt::Lbfgs } else { Opt::Adam },
+            lr: c.lr,
+            update_grid: c.update_grid != 0,
+            grid_update_num: c.grid_update_num as usize,
+            stop_grid_update_step: c.stop_grid_update_step as usize,
+            lamb: c.lamb,
+            lamb_l1: c.lamb_l1,
+            lamb_entropy: c.lamb_entropy,
+        };
         let fit = PdeFit::new(terms, order, pc);
         let id = FITS.with(|t| {
             let mut t = t.borrow_mut();
@@ -117,7 +125,8 @@ pub extern "C" fn kw_pde_new(
 }
 
 /// One step of fit `id` on model `h` (`train: 1`), or only the loss of the model as it is
-/// (`train: 0`); writes the loss and each term's mean squared residual to `out (1 + terms)`.
+/// (`train: 0`); writes the loss, each term's mean squared residual and the regulariser (0
+/// with lamb 0) to `out (2 + terms)`.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_pde_step(id: u32, h: u32, train: u32, out: *mut f64) -> i32 {

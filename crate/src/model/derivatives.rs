@@ -107,14 +107,10 @@ impl JetNet {
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn of<T: Real>(m: &Model<T>, order: usize) -> (JetNet, Vec<f64>) {
-        let f = |v: &Vec<T>| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
-        let layers = m
-            .layers
-            .iter()
-            .map(|l| Layer { n_in: l.n_in, n_out: l.n_out, g: l.g, k: l.k, knots: f(&l.knots), mask: f(&l.mask), sym: l.sym.clone(), base: l.base, off: l.off })
-            .collect();
-        let net = JetNet { layers, nodes: m.cfg.width[1..].to_vec(), d: m.n_in(), order, train_sb: m.cfg.train_sb, train_sp: m.cfg.train_sp };
-        (net, f(&m.params))
+        let m = m.to_f64();
+        let (d, c) = (m.n_in(), &m.cfg);
+        let net = JetNet { nodes: c.width[1..].to_vec(), d, order, train_sb: c.train_sb, train_sp: c.train_sp, layers: m.layers };
+        (net, m.params)
     }
 
     /// Numbers per jet.

@@ -149,6 +149,13 @@ impl<T: Real> Model<T> {
             (loss, None)
         };
         let mut g = t.backward(obj);
+        self.drop_untrained(&mut g);
+        let rv = reg.map(|r| t.value(r).data[0]).unwrap_or(T::ZERO);
+        (t.value(obj).data[0], g, t.value(loss).data[0], rv)
+    }
+
+    /// Zeroes the gradient of the scales the model does not train (sbTrainable, spTrainable).
+    fn drop_untrained(&self, g: &mut [T]) {
         for layer in &self.layers {
             if !self.cfg.train_sb {
                 g[layer.sb_off()..layer.sp_off()].iter_mut().for_each(|v| *v = T::ZERO);
@@ -157,8 +164,25 @@ impl<T: Real> Model<T> {
                 g[layer.sp_off()..layer.aff_off()].iter_mut().for_each(|v| *v = T::ZERO);
             }
         }
-        let rv = reg.map(|r| t.value(r).data[0]).unwrap_or(T::ZERO);
-        (t.value(obj).data[0], g, t.value(loss).data[0], rv)
+    }
+
+    /// pykan's regulariser alone (as `objective` adds it, with weights `l1` and `entropy`)
+    /// over the layer inputs of `x`'s forward pass at `params`; with `grad`, `lamb` times its
+    /// gradient is added there. Physics-informed fitting adds it to a loss of its own.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn regulariser(&self, params: &[T], x: &Tensor<T>, (lamb, l1, entropy): (f64, f64, f64), grad: Option<&mut [T]>) -> T {
+        let mut t = Tape::borrowing(params);
+        let (_, ins) = self.build(&mut t, x, true, None);
+        let r = self.reg(&mut t, &ins, l1, entropy);
+        if let Some(grad) = grad {
+            let rs = t.scale(r, T::from_f64(lamb));
+            let mut g = t.backward(rs);
+            self.drop_untrained(&mut g);
+            grad.iter_mut().zip(&g).for_each(|(a, &b)| *a += b);
+            pool::give(g);
+        }
+        t.value(r).data[0]
     }
 
     /// RMSE (for `Mse`) or mean cross-entropy of the current model on `data`.

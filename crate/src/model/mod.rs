@@ -268,6 +268,19 @@ impl<T: Real> Model<T> {
         Ok(())
     }
 
+    /// The same model in f64, without a fit in progress: what computations that run in f64
+    /// for either dtype (physics-informed fitting) need of the model.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn to_f64(&self) -> Model<f64> {
+        let f = |v: &[T]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| Layer { n_in: l.n_in, n_out: l.n_out, g: l.g, k: l.k, knots: f(&l.knots), mask: f(&l.mask), sym: l.sym.clone(), base: l.base, off: l.off })
+            .collect();
+        Model { cfg: self.cfg.clone(), layers, params: f(&self.params), cache: None, fit: None, undo: None }
+    }
+
     pub fn n_in(&self) -> usize {
         self.layers[0].n_in
     }

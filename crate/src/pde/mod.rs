@@ -3,9 +3,11 @@
 //! loss is `sum_t weight_t * mean_s r_t(s)^2`, and its gradient with respect to every
 //! parameter is exact: the program's reverse mode gives the adjoint of the output jets,
 //! and [`JetNet::backward_one`] carries it back through the derivative propagation.
+//! With `lamb > 0` the objective adds pykan's sparsity regulariser, as `fit` does, over the
+//! layer inputs of a forward pass through every term's points, with its exact gradient.
 //!
 //! ```
-//! use kanwasm_core::model::{Model, ModelConfig};
+//! use kanwasm_core::model::{Model, ModelConfig, Opt};
 //! use kanwasm_core::pde::{PdeConfig, PdeFit, Term};
 //! use kanwasm_core::pde::program::Program;
 //! # use kanwasm_core::layer::Base;
@@ -28,7 +30,17 @@
 //! // u = 0.5 at x = 0 (quantities of a point: x, u, u_x)
 //! let prog = Program::parse(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 3.0, 0.0, 1.0, 0.0], 3).unwrap();
 //! let term = Term { x: vec![0.0], n: 1, prog, weight: 1.0 };
-//! let mut fit = PdeFit::new(vec![term], 1, PdeConfig::default());
+//! let pc = PdeConfig {
+//!     opt: Opt::Lbfgs,
+//!     lr: 1.0,
+//!     update_grid: false,
+//!     grid_update_num: 10,
+//!     stop_grid_update_step: 50,
+//!     lamb: 0.0,
+//!     lamb_l1: 1.0,
+//!     lamb_entropy: 2.0,
+//! };
+//! let mut fit = PdeFit::new(vec![term], 1, pc);
 //! for _ in 0..5 {
 //!     fit.step(&mut m).unwrap();
 //! }
@@ -66,12 +78,39 @@ pub struct PdeConfig {
     pub update_grid: bool,
     pub grid_update_num: usize,
     pub stop_grid_update_step: usize,
+    /// The regulariser's weight and those of its L1 and entropy parts, as in `FitConfig`.
+    pub lamb: f64,
+    pub lamb_l1: f64,
+    pub lamb_entropy: f64,
 }
 
+// The defaults users get live in ts/config.ts alone; these are the native tests' starting point.
+#[cfg(test)]
 impl Default for PdeConfig {
     fn default() -> Self {
-        PdeConfig { opt: Opt::Lbfgs, lr: 1.0, update_grid: false, grid_update_num: 10, stop_grid_update_step: 50 }
+        PdeConfig { opt: Opt::Lbfgs, lr: 1.0, update_grid: false, grid_update_num: 10, stop_grid_update_step: 50, lamb: 0.0, lamb_l1: 1.0, lamb_entropy: 2.0 }
     }
+}
+
+/// The regulariser of a step: the model in f64 and every term's points, `(sum n, d)`.
+pub struct Sparsity {
+    model: Model<f64>,
+    x: Tensor<f64>,
+    weights: (f64, f64, f64),
+}
+
+impl Sparsity {
+    /// The regulariser at `p`; with `grad`, `lamb` times its gradient is added there.
+    pub fn value(&self, p: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        self.model.regulariser(p, &self.x, self.weights, grad)
+    }
+}
+
+/// What a step minimises at `p`: the loss (with each term's `mean(r^2)` after it) and the
+/// regulariser (0 without one); with `grad`, the gradient of `loss + lamb * reg` is added there.
+pub fn objective(net: &JetNet, reg: Option<&Sparsity>, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]>) -> (Vec<f64>, f64) {
+    let l = loss(net, p, terms, grad.as_deref_mut());
+    (l, reg.map_or(0.0, |s| s.value(p, grad)))
 }
 
 /// The loss `sum_t w_t mean(r_t^2)` at parameters `p`, with each term's `mean(r_t^2)`
@@ -136,30 +175,40 @@ impl PdeFit {
         Tensor::from_vec(x.len() / d.max(1), d, x)
     }
 
-    /// The loss and each term's `mean(r^2)` for model `m` as it is.
+    /// The regulariser of model `m` over every term's points, when `lamb > 0`.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn sparsity<T: Real>(&self, m: &Model<T>) -> Option<Sparsity> {
+        let c = &self.cfg;
+        (c.lamb > 0.0).then(|| Sparsity { model: m.to_f64(), x: self.points(m.n_in()), weights: (c.lamb, c.lamb_l1, c.lamb_entropy) })
+    }
+
+    /// The loss, each term's `mean(r^2)` and the regulariser (0 with `lamb` 0) for model `m`
+    /// as it is.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn evaluate<T: Real>(&self, m: &Model<T>) -> Vec<f64> {
         let (net, p) = JetNet::of(m, self.order);
-        loss(&net, &p, &self.terms, None)
+        let (mut l, r) = objective(&net, self.sparsity(m).as_ref(), &p, &self.terms, None);
+        l.push(r);
+        l
     }
 
-    /// One optimiser step on `p`; returns the loss before it for Adam (as `fit` reports),
-    /// `None` for LBFGS.
+    /// One optimiser step on `p`; returns the losses and the regulariser before it for Adam
+    /// (as `fit` reports), `None` for LBFGS.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn optimise(&mut self, net: &JetNet, p: &mut Vec<f64>) -> Option<Vec<f64>> {
-        let terms = &self.terms;
+    fn optimise(&mut self, net: &JetNet, reg: Option<&Sparsity>, p: &mut Vec<f64>) -> Option<(Vec<f64>, f64)> {
+        let (terms, lamb) = (&self.terms, self.cfg.lamb);
         let f = |q: &[f64]| {
             let mut g = vec![0.0; q.len()];
-            let l = loss(net, q, terms, Some(&mut g));
+            let l = objective(net, reg, q, terms, Some(&mut g));
             (l, g)
         };
         match self.cfg.opt {
             Opt::Lbfgs => {
                 self.lbfgs.step(p, &mut |q| {
-                    let (l, g) = f(q);
-                    (l[0], g)
+                    let ((l, r), g) = f(q);
+                    (l[0] + lamb * r, g)
                 });
                 None
             }
@@ -174,13 +223,15 @@ impl PdeFit {
         }
     }
 
-    /// Optimises `p` one step on `net` and returns the loss after it (before it for Adam),
-    /// or a numeric failure (and a fresh LBFGS history) when anything is not finite.
+    /// Optimises `p` one step on `net` and returns the losses and the regulariser after it
+    /// (before it for Adam), or a numeric failure (and a fresh LBFGS history) when anything
+    /// is not finite.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn advance(&mut self, net: &JetNet, p: &mut Vec<f64>) -> Res<Vec<f64>> {
-        let before = self.optimise(net, p);
-        let after = before.unwrap_or_else(|| loss(net, p, &self.terms, None));
+    fn advance(&mut self, net: &JetNet, reg: Option<&Sparsity>, p: &mut Vec<f64>) -> Res<Vec<f64>> {
+        let before = self.optimise(net, reg, p);
+        let (mut after, r) = before.unwrap_or_else(|| objective(net, reg, p, &self.terms, None));
+        after.push(r);
         if p.iter().chain(&after).all(|v| v.is_finite()) {
             return Ok(after);
         }
@@ -191,9 +242,9 @@ impl PdeFit {
         )))
     }
 
-    /// One training step of model `m` (grid update first when due). Returns the loss and
-    /// each term's `mean(r^2)`. On a non-finite loss the model keeps its parameters and
-    /// grids from before the step and a numeric failure is reported.
+    /// One training step of model `m` (grid update first when due). Returns the loss, each
+    /// term's `mean(r^2)` and the regulariser. On a non-finite loss the model keeps its
+    /// parameters and grids from before the step and a numeric failure is reported.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn step<T: Real>(&mut self, m: &mut Model<T>) -> Res<Vec<f64>> {
@@ -207,7 +258,8 @@ impl PdeFit {
         }
         .and_then(|_| {
             let (net, mut p) = JetNet::of(m, self.order);
-            let after = self.advance(&net, &mut p)?;
+            let reg = self.sparsity(m);
+            let after = self.advance(&net, reg.as_ref(), &mut p)?;
             for (a, &b) in m.params.iter_mut().zip(&p) {
                 *a = T::from_f64(b);
             }
@@ -230,6 +282,7 @@ mod tests {
     use crate::model::ModelConfig;
     use crate::rng::Rng;
     use crate::symbolic;
+    use core::f64::consts::PI;
 
     /// Builds a program instruction by instruction; each call returns the new value's index.
     #[derive(Default)]
@@ -294,6 +347,87 @@ mod tests {
             checked += (g[i] != 0.0) as usize;
         }
         assert!(checked > p.len() / 2, "{checked} of {} gradients are non-zero", p.len());
+    }
+
+    #[test]
+    fn objective_gradient_with_the_regulariser_matches_finite_differences() {
+        let (m, terms) = problem();
+        let cfg = PdeConfig { lamb: 0.05, lamb_l1: 1.3, lamb_entropy: 2.0, ..Default::default() };
+        let fit = PdeFit::new(terms, 2, cfg);
+        let reg = fit.sparsity(&m).unwrap();
+        let (net, p) = JetNet::of(&m, 2);
+        let f = |q: &[f64]| {
+            let (l, r) = objective(&net, Some(&reg), q, &fit.terms, None);
+            l[0] + 0.05 * r
+        };
+        let mut g = vec![0.0; p.len()];
+        let (l, r) = objective(&net, Some(&reg), &p, &fit.terms, Some(&mut g));
+        // the regulariser is a sizeable part of the objective, so its gradient is tested too
+        assert!(0.05 * r > 0.01 * l[0] && r.is_finite(), "loss {} reg {r}", l[0]);
+        let mut g0 = vec![0.0; p.len()];
+        loss(&net, &p, &fit.terms, Some(&mut g0));
+        let mut q = p.clone();
+        let mut differ = 0;
+        for i in 0..p.len() {
+            let h = 1e-6 * (1.0 + p[i].abs());
+            q[i] = p[i] + h;
+            let lp = f(&q);
+            q[i] = p[i] - h;
+            let lm = f(&q);
+            q[i] = p[i];
+            let fd = (lp - lm) / (2.0 * h);
+            assert!((fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()), "param {i}: {} vs {fd}", g[i]);
+            differ += ((g[i] - g0[i]).abs() > 1e-6) as usize;
+        }
+        assert!(differ > p.len() / 4, "the regulariser moves only {differ} of {} gradients", p.len());
+    }
+
+    /// Poisson's equation u_xx + u_yy = -2 pi^2 sin(pi x) sin(pi y) on a 7 x 7 mesh of
+    /// [-1, 1]^2 with u = 0 on 24 boundary points.
+    fn poisson() -> Vec<Term> {
+        let mut b = B::default();
+        let (uxx, uyy, x, y, pi) = (b.op(1.0, 5.0, 0.0), b.op(1.0, 8.0, 0.0), b.op(1.0, 0.0, 0.0), b.op(1.0, 1.0, 0.0), b.op(0.0, PI, 0.0));
+        let sin = symbolic::lookup("sin").unwrap() as f64;
+        let (px, py) = (b.op(4.0, pi, x), b.op(4.0, pi, y));
+        let (sx, sy) = (b.op(8.0, px, sin), b.op(8.0, py, sin));
+        let c = b.op(0.0, 2.0 * PI * PI, 0.0);
+        let ss = b.op(4.0, sx, sy);
+        let f = b.op(4.0, c, ss);
+        let lap = b.op(2.0, uxx, uyy);
+        b.op(2.0, lap, f);
+        let inner = b.done(9);
+        let mut b = B::default();
+        b.op(1.0, 2.0, 0.0);
+        let side = b.done(9);
+        let at = |i: usize| -1.0 + i as f64 / 3.0;
+        let mesh: Vec<f64> = (0..49).flat_map(|s| [at(s / 7), at(s % 7)]).collect();
+        let edge: Vec<f64> = (0..6).flat_map(|i| [at(i), -1.0, at(i + 1), 1.0, -1.0, at(i + 1), 1.0, at(i)]).collect();
+        vec![Term { x: mesh, n: 49, prog: inner, weight: 0.01 }, Term { x: edge, n: 24, prog: side, weight: 1.0 }]
+    }
+
+    #[test]
+    fn lamb_lowers_the_edge_scales_of_a_poisson_fit() {
+        let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![5], seed: 3, ..Default::default() };
+        let start: Model<f64> = Model::new(&cfg).unwrap();
+        let fitted = |lamb: f64| {
+            let mut m = start.clone();
+            let mut fit = PdeFit::new(poisson(), 2, PdeConfig { lamb, ..Default::default() });
+            let mut last = vec![];
+            for _ in 0..20 {
+                last = fit.step(&mut m).unwrap();
+            }
+            // the L1 part alone: the sum of every edge's scale over the collocation points
+            let x = fit.points::<f64>(2);
+            let l1 = m.regulariser(&m.params, &x, (1.0, 1.0, 0.0), None);
+            (last, l1)
+        };
+        let (plain, l1_plain) = fitted(0.0);
+        let (sparse, l1_sparse) = fitted(1e-3);
+        eprintln!("lamb 0: loss {} L1 {l1_plain}; lamb 1e-3: loss {} reg {} L1 {l1_sparse}", plain[0], sparse[0], sparse[3]);
+        assert_eq!(plain[3], 0.0, "no regulariser is reported with lamb 0");
+        assert!(sparse[3] > 0.0 && sparse[3].is_finite(), "the regulariser is reported: {}", sparse[3]);
+        assert!(l1_sparse < 0.8 * l1_plain, "L1 of the edge scales: {l1_sparse} with lamb vs {l1_plain} without");
+        assert!(sparse[0] < 1e-2, "the regularised fit still solves the equation: loss {}", sparse[0]);
     }
 
     #[test]
