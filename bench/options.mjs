@@ -39,11 +39,12 @@ export function parseOptions(args) {
   return {
     timeBox,
     passes,
-    only: new Set((opt("--only") ?? "kanwasm,torch,tfjs").split(",")),
+    only: new Set((opt("--only") ?? "kanwasm,torch,tfjs,workflow").split(",")),
     shapes: picked ?? SHAPES,
     write: !args.includes("--no-write"),
     kernels: args.includes("--kernels"),
     wasm: opt("--wasm"),
+    pykan: opt("--pykan") ?? process.env.BENCH_PYKAN,
     child: opt("--child"),
   };
 }

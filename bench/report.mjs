@@ -35,7 +35,8 @@ export function markdownTable(header, rows, left) {
 export function throughputReport(shapes, { kw, pt, tj }) {
   const header = [
     "shape", "dtype", "kanwasm train", "kanwasm infer", "PyTorch train", "PyTorch infer",
-    "TF.js MLP", "TF.js train", "TF.js infer", "kw/PT train", "kw/PT infer", "kw/TF train", "kw/TF infer",
+    "MLP", "PT MLP train", "PT MLP infer", "TF.js train", "TF.js infer",
+    "kw/PT train", "kw/PT infer", "kw/PT MLP train", "kw/PT MLP infer", "kw/TF train", "kw/TF infer",
     "kernel GFLOP/s", "% of peak", "predict GFLOP/s",
   ];
   const rows = [];
@@ -55,11 +56,15 @@ export function throughputReport(shapes, { kw, pt, tj }) {
       const peakFor = k?.kernelPeak === undefined ? undefined : dtype === "float32" ? k.kernelPeak : k.kernelPeak / 2;
       const pct = gflops !== undefined && peakFor ? (100 * gflops) / peakFor : undefined;
       summary.push({ id: s.id, dtype, k, p, t, gflops, pct });
+      const mlp = p?.mlp ?? t?.mlp;
+      // TF.js has no float64: its cells of float64 rows say so
+      const tf = (v) => (dtype === "float32" ? fmt(v) : "no f64");
       rows.push([
         s.id, dtype, fmt(k?.train), fmt(k?.infer), fmt(p?.train), fmt(p?.infer),
-        dtype === "float32" ? (t ? `[${t.mlp}]` : "–") : "no f64",
-        fmt(t?.train), fmt(t?.infer),
-        ratio(k?.train, p?.train), ratio(k?.infer, p?.infer), ratio(k?.train, t?.train), ratio(k?.infer, t?.infer),
+        mlp ? `[${mlp}]` : "–", fmt(p?.mlpTrain), fmt(p?.mlpInfer), tf(t?.train), tf(t?.infer),
+        ratio(k?.train, p?.train), ratio(k?.infer, p?.infer),
+        ratio(k?.train, p?.mlpTrain), ratio(k?.infer, p?.mlpInfer),
+        ratio(k?.train, t?.train), ratio(k?.infer, t?.infer),
         gflops === undefined ? "–" : gflops.toFixed(2), pct === undefined ? "–" : `${pct.toFixed(1)}%`,
         pgflops === undefined ? "–" : pgflops.toFixed(2),
       ]);
@@ -108,8 +113,10 @@ export function throughputReport(shapes, { kw, pt, tj }) {
   const mlpLines = shapes
     .map((s) => {
       const t = tj.get(s.id);
+      const p = pt.get(`${s.id}|float32`);
       const k = kw.get(`${s.id}|float32`);
-      return t ? `${s.id}: KAN ${k?.params ?? kanParams(s)} params, MLP [${t.mlp}] ${t.params} params` : undefined;
+      const [mlp, params] = t ? [t.mlp, t.params] : p?.mlp ? [p.mlp, p.mlpParams] : [];
+      return mlp ? `${s.id}: KAN ${k?.params ?? kanParams(s)} params, MLP [${mlp}] ${params} params` : undefined;
     })
     .filter(Boolean);
   return { mdTable, gLines, checks, mlpLines };
@@ -183,8 +190,10 @@ ${gLines.length ? `\n${gLines.join("\n")}\n` : ""}
 - PyTorch: bench/torch_kan.py, the dense efficient-kan formulation
   \`silu(x) @ W_base + B(x).reshape(batch, in*(G+k)) @ W_spline\`, with B(x) all G+k Cox-de Boor
   bases on pykan's knot grid, torch.optim.Adam.
-- TF.js: bench/tfjs_mlp.mjs, a ReLU MLP with about the KAN's parameter count, float32 only
-  (TF.js has no float64), \`@tensorflow/tfjs-backend-wasm\` single-threaded.
+- MLP: a ReLU MLP with about the KAN's parameter count (hidden widths scaled from the KAN's),
+  trained and run as the KAN: in PyTorch (PT MLP, bench/torch_kan.py, float32 and float64,
+  torch.optim.Adam) and in TF.js (bench/tfjs_mlp.mjs, float32 only: TF.js has no float64;
+  \`@tensorflow/tfjs-backend-wasm\` single-threaded).
 ${mlpLines.map((l) => `  ${l}`).join("\n")}
 - kernel GFLOP/s: 2 (k+1) in out flops per sample summed over layers, times the rate of the
   forward spline kernels alone (\`kw_model_kernel_forward\`: every layer's kernel, including its

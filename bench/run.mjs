@@ -3,21 +3,26 @@
 //
 //   node bench/run.mjs [--time S] [--only kanwasm,torch,tfjs] [--shapes 1,3] [--no-write] [--kernels] [--wasm PATH]
 //   node bench/run.mjs --pde [--mesh N]   time to solve Poisson's equation to 1e-6 (bench/pde.mjs)
+//   node bench/run.mjs --workflow [--pykan DIR]   pykan's hellokan tutorial stage by stage,
+//                                          beside pykan's own run (bench/workflow.mjs)
 //
 // For every shape and dtype it measures training throughput (samples/s of forward +
 // backward + Adam step, updateGrid off) and inference throughput (samples/s of predict on
 // `batch` rows) of
 //   - kanwasm in Node (this package, imported as "kanwasm" from dist/);
 //   - a PyTorch CPU reference KAN in the dense efficient-kan formulation (bench/torch_kan.py,
-//     Debian's python3-torch, one thread; OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f);
-//   - a TF.js MLP of about the same parameter count on the wasm backend, one thread
-//     (bench/tfjs_mlp.mjs; float32 only: TF.js has no float64);
-// and the GFLOP/s of kanwasm's forward spline kernel next to a measured wasm-SIMD peak.
-// Prints one table and writes it to bench/RESULTS.md. A missing baseline is skipped with a
+//     Debian's python3-torch, one thread; OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f),
+//     and beside it a PyTorch ReLU MLP of about the KAN's parameter count;
+//   - the same MLP in TF.js on the wasm backend, one thread (bench/tfjs_mlp.mjs; float32
+//     only: TF.js has no float64);
+// and the GFLOP/s of kanwasm's forward spline kernel next to a measured wasm-SIMD peak;
+// then the hellokan workflow (bench/workflow.mjs), beside pykan's with --pykan DIR.
+// Prints the tables and writes them to bench/RESULTS.md. A missing baseline is skipped with a
 // message; the bench never fails because of a baseline.
 //
 //   --time S      seconds per measurement (default 1.5; env BENCH_TIME)
-//   --only LIST   run only these of kanwasm, torch, tfjs
+//   --only LIST   run only these of kanwasm, torch, tfjs, workflow
+//   --pykan DIR   a pykan checkout: the workflow also runs in pykan (env BENCH_PYKAN)
 //   --shapes LIST run only these shapes (1-based indices into SHAPES of bench/options.mjs)
 //   --no-write    do not write bench/RESULTS.md
 //   --passes N    measure every shape N times, in N passes over the list, and keep each
@@ -52,7 +57,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 
 // Modes that replace the throughput run: flag -> the module that runs on import.
-const MODES = { "--pde": "./pde.mjs" };
+const MODES = { "--pde": "./pde.mjs", "--workflow": "./workflow.mjs" };
 const mode = Object.keys(MODES).find((m) => args.includes(m));
 if (mode) {
   await import(MODES[mode]);
@@ -62,7 +67,7 @@ if (args.includes("--help") || args.includes("-h")) {
   console.log(usage(readFileSync(fileURLToPath(import.meta.url), "utf8")));
   process.exit(0);
 }
-const { timeBox, passes, only, shapes, write, kernels, wasm, child } = parseOptions(args);
+const { timeBox, passes, only, shapes, write, kernels, wasm, pykan, child } = parseOptions(args);
 const started = Date.now();
 const log = (...m) => console.error(...m);
 
@@ -118,7 +123,7 @@ if (only.has("tfjs") && !tfjs) {
 function best(prev, next) {
   if (!prev) return next;
   const out = { ...next };
-  for (const f of ["train", "infer"]) {
+  for (const f of ["train", "infer", "mlpTrain", "mlpInfer"]) {
     if (typeof prev[f] === "number" && !(next[f] >= prev[f])) out[f] = prev[f];
   }
   if (typeof prev.kernel === "number" && !(next.kernel >= prev.kernel)) {
@@ -150,9 +155,11 @@ for (let pass = 1; pass <= passes; pass++) {
           `forward kernels ${fmt(r.kernel)}/s${beside} (${r.params} params)`);
       }
     }
+    // the MLP of about the KAN's parameter count, for PyTorch and TF.js alike
+    const mlp = mlpFor(s, kw.get(`${s.id}|float32`)?.params ?? kanParams(s));
     if (torch) {
       const { id, width, grid, k, batch } = s;
-      const cfg = { timeBox, dtypes: DTYPES, shapes: [{ id, width, grid, k, batch }] };
+      const cfg = { timeBox, dtypes: DTYPES, shapes: [{ id, width, grid, k, batch, mlp }] };
       const out = runChild(torch.py, [join(here, "torch_kan.py"), JSON.stringify(cfg)], torch.env);
       if (out.error) skip(`PyTorch reference ${s.id}: ${torch.py} bench/torch_kan.py ${out.error}`);
       else {
@@ -161,8 +168,7 @@ for (let pass = 1; pass <= passes; pass++) {
       }
     }
     if (tfjs) {
-      const params = kw.get(`${s.id}|float32`)?.params ?? kanParams(s);
-      const cfg = { timeBox, shapes: [{ id: s.id, mlp: mlpFor(s, params), batch: s.batch }] };
+      const cfg = { timeBox, shapes: [{ id: s.id, mlp, batch: s.batch }] };
       const out = runChild(process.execPath, [join(here, "tfjs_mlp.mjs"), JSON.stringify(cfg)], {});
       if (out.error) skip(`TF.js MLP ${s.id}: bench/tfjs_mlp.mjs ${out.error}`);
       else {
@@ -177,6 +183,15 @@ for (let pass = 1; pass <= passes; pass++) {
 if (peak !== undefined) peak = Math.max(peak, simdPeak());
 const loadEnd = os.loadavg()[0];
 
+// ---- further sections: each a child printing { markdown } on its last line ---------------------
+const sections = [];
+if (only.has("workflow")) {
+  const argv = [join(here, "workflow.mjs"), "--json", ...(pykan ? ["--pykan", pykan] : [])];
+  const out = runChild(process.execPath, argv, {});
+  if (out.error) skip(`hellokan workflow: bench/workflow.mjs ${out.error}`);
+  else sections.push(out.markdown);
+}
+
 // ---- the table -------------------------------------------------------------------------------
 const report = throughputReport(shapes, { kw, pt, tj });
 console.log();
@@ -186,6 +201,7 @@ if (peak !== undefined) console.log(`wasm-SIMD peak (f32x4 multiply-add, one thr
 for (const l of report.gLines) console.log(l);
 console.log("\nIssue 6 acceptance (float32):");
 for (const l of report.checks) console.log(l);
+for (const m of sections) console.log(`\n${m.trim()}`);
 for (const m of skipped) console.log(`skipped: ${m}`);
 for (const m of warnings) console.log(`warning: ${m}`);
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
@@ -193,7 +209,7 @@ console.log(`\nbench: done in ${minutes} min`);
 
 if (write) {
   const env = { cpu, torchInfo, tfjsInfo, wasmPath, peak, version: pkg.version };
-  writeResults({ ...env, timeBox, passes, loadStart, loadEnd, minutes, skipped, warnings }, report);
+  writeResults({ ...env, timeBox, passes, loadStart, loadEnd, minutes, skipped, warnings }, report, sections);
   console.log("bench: wrote bench/RESULTS.md");
 }
 

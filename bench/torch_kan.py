@@ -9,7 +9,11 @@ where B(x) holds all G + k Cox-de Boor basis functions of order k on pykan's kno
 forward + MSE loss + backward + one torch.optim.Adam step on a batch drawn from the train
 set; inference is a forward pass under torch.inference_mode().
 
-Input (argv[1], JSON): {"timeBox": seconds, "shapes": [{"id", "width", "grid", "k", "batch"}],
+Beside it, when a shape names one (`mlp`, its widths), a ReLU MLP of about the KAN's parameter
+count (the same widths as the TF.js MLP) is trained and run the same way: the network users
+would otherwise pick, in the same runtime and on the same data.
+
+Input (argv[1], JSON): {"timeBox": seconds, "shapes": [{"id", "width", "grid", "k", "batch", "mlp"?}],
 "dtypes": ["float32", "float64"]}. Output: one JSON object on the last line of stdout.
 Run with one thread; bench/run.mjs sets OPENBLAS_CORETYPE=SkylakeX on CPUs with avx512f.
 """
@@ -78,6 +82,17 @@ class DenseKAN(torch.nn.Module):
         return x
 
 
+def relu_mlp(widths, dtype, seed=1):
+    """Linear layers with biases and ReLU between them (none after the last)."""
+    torch.manual_seed(seed)
+    layers = []
+    for i in range(len(widths) - 1):
+        if i > 0:
+            layers.append(torch.nn.ReLU())
+        layers.append(torch.nn.Linear(widths[i], widths[i + 1], dtype=dtype))
+    return torch.nn.Sequential(*layers)
+
+
 def measure(run, per_call_samples, time_box):
     """Best samples/s over rounds of about time_box/5 seconds, after a warm-up (as bench/timing.mjs)."""
     t0 = time.perf_counter()
@@ -110,33 +125,44 @@ def bench_shape(shape, dtype_name, time_box):
     x_train = (torch.rand(n_train, width[0], generator=gen, dtype=torch.float64) * 2 - 1).to(dtype)
     proj = torch.randn(width[0], width[-1], generator=gen, dtype=torch.float64) / math.sqrt(width[0])
     y_train = torch.sin(x_train.to(torch.float64) @ proj).to(dtype)
-    model = DenseKAN(width, grid, k, dtype, seed=1)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.MSELoss()
-
-    def train(steps):
-        for _ in range(steps):
-            idx = torch.randint(n_train, (batch,))
-            xb, yb = x_train[idx], y_train[idx]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-
     x_inf = x_train[:batch].contiguous()
 
-    def infer(calls):
-        with torch.inference_mode():
-            for _ in range(calls):
-                model(x_inf)
+    def rates(model):
+        """Training and inference samples/s of `model` on this shape's data."""
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.MSELoss()
 
-    return {
+        def train(steps):
+            for _ in range(steps):
+                idx = torch.randint(n_train, (batch,))
+                xb, yb = x_train[idx], y_train[idx]
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                opt.step()
+
+        def infer(calls):
+            with torch.inference_mode():
+                for _ in range(calls):
+                    model(x_inf)
+
+        return measure(train, batch, time_box), measure(infer, batch, time_box)
+
+    model = DenseKAN(width, grid, k, dtype, seed=1)
+    train, infer = rates(model)
+    out = {
         "id": shape["id"],
         "dtype": dtype_name,
         "params": sum(p.numel() for p in model.parameters()),
-        "train": measure(train, batch, time_box),
-        "infer": measure(infer, batch, time_box),
+        "train": train,
+        "infer": infer,
     }
+    if shape.get("mlp"):
+        mlp = relu_mlp(shape["mlp"], dtype)
+        out["mlp"] = shape["mlp"]
+        out["mlpParams"] = sum(p.numel() for p in mlp.parameters())
+        out["mlpTrain"], out["mlpInfer"] = rates(mlp)
+    return out
 
 
 def sgemm_library():
@@ -176,7 +202,11 @@ def main():
         for dtype_name in cfg.get("dtypes", ["float32", "float64"]):
             r = bench_shape(shape, dtype_name, cfg.get("timeBox", 1.5))
             results.append(r)
-            print(f"torch {shape['id']} {dtype_name}: train {r['train']:.0f}/s, infer {r['infer']:.0f}/s", file=sys.stderr, flush=True)
+            mlp = ""
+            if "mlp" in r:
+                mlp = f"; ReLU MLP {r['mlp']}: train {r['mlpTrain']:.0f}/s, infer {r['mlpInfer']:.0f}/s"
+            print(f"torch {shape['id']} {dtype_name}: train {r['train']:.0f}/s, infer {r['infer']:.0f}/s{mlp}",
+                  file=sys.stderr, flush=True)
     print(json.dumps({
         "torch": torch.__version__,
         "python": sys.version.split()[0],
