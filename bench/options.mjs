@@ -20,7 +20,7 @@ export function flagValue(args, name) {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** The comment block at the top of `file` (its usage), without the comment markers. */
+/** The comment block at the top of a script's `text` (its usage), without the comment markers. */
 export function usage(text) {
   const head = text.split("\n");
   return head.slice(0, head.findIndex((l) => !l.startsWith("//"))).map((l) => l.replace(/^\/\/ ?/, "")).join("\n");
