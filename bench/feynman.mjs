@@ -12,7 +12,7 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const only = opt("--only", "").split(",").filter(Boolean);
 const trainNum = Number(opt("--train", 500));
 const seed = Number(opt("--seed", 0));
-const steps = Number(opt("--steps", 1000));
+const steps = Number(opt("--steps", 2000));
 const RECOVERED = 1e-6;
 
 /** sqrt(sum (f - truth)^2 / sum truth^2) over 1000 points drawn apart from the training data. */

@@ -343,7 +343,7 @@ export function encodeModelSettings(c: KANConfig, width: number, grid: number, k
 export const DISCOVER_DEFAULTS = {
   seed: 0,
   /** LBFGS steps over all stages; seconds of wall-clock time (none). */
-  budget: { steps: 1000, seconds: Infinity },
+  budget: { steps: 2000, seconds: Infinity },
   /** The share of the training rows held out for testing when the data has no test set. */
   testFraction: 0.2,
   /** A formula this close to the data (test RMSE over the RMS of the labels) ends the search. */

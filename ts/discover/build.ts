@@ -6,7 +6,8 @@
  * A shape is a product of factors, each factor an outer function of a sum of inner edges:
  * y = g_1(sum_i f_1i(x_i)) * g_2(sum_i f_2i(x_i)) * ... Without an outer function and with one
  * factor it is the additive [n, 1]; with one factor, [n, 1, 1]; several factors multiply
- * through a tree of multiplication nodes, e.g. [n, 2, [0, 1], 1] for two.
+ * through a tree of multiplication nodes, e.g. [n, 2, [0, 1], 1] for two. A factor may apply a
+ * second outer function after the first (g2(g1(sum))), one layer more for every factor.
  */
 import { KAN } from "../kan.js";
 import type { KANJson } from "../persist.js";
@@ -22,6 +23,8 @@ export interface EdgeSpec {
 export interface FactorSpec {
   inner: (EdgeSpec | null)[];
   outer: EdgeSpec | null;
+  /** A function applied after outer. Default none. */
+  outer2?: EdgeSpec;
 }
 
 const IDENTITY: EdgeSpec = { name: "x", params: [1, 0, 1, 0] };
@@ -36,9 +39,10 @@ function setEdge(layer: Layer, nOut: number, i: number, j: number, e: EdgeSpec):
 }
 
 /** The widths of a product of `m` factors over `n` inputs (see the module's comment). */
-export function productWidth(n: number, m: number, outer: boolean): (number | [number, number])[] {
-  if (m === 1) return outer ? [n, 1, 1] : [n, 1];
+export function productWidth(n: number, m: number, outer: boolean, chain = false): (number | [number, number])[] {
   const w: (number | [number, number])[] = [n, m];
+  if (chain) w.push(m);
+  if (m === 1) return outer || chain ? [...w, 1] : [n, 1];
   for (let c = m; c > 1; c = (c % 2) + Math.floor(c / 2)) w.push([c % 2, Math.floor(c / 2)]);
   w.push(1);
   return w;
@@ -50,8 +54,9 @@ export function productWidth(n: number, m: number, outer: boolean): (number | [n
  */
 export function buildProduct(n: number, factors: FactorSpec[], seed: number): KAN {
   const m = factors.length;
+  const chain = factors.some((f) => f.outer2 !== undefined);
   const outer = m > 1 || factors[0]!.outer !== null;
-  const width = productWidth(n, m, outer);
+  const width = productWidth(n, m, outer, chain);
   const blank = new KAN({ width, grid: 1, k: 1, baseFun: "zero", dtype: "float64", seed });
   const json = blank.toJSON() as KANJson;
   blank.dispose();
@@ -67,11 +72,21 @@ export function buildProduct(n: number, factors: FactorSpec[], seed: number): KA
   const out0 = subs(width[1]!);
   factors.forEach((f, j) => f.inner.forEach((e, i) => { if (e) setEdge(layers[0]!, out0, i, j, e); }));
   if (width.length === 2) return KAN.fromJSON(json);
+  let first = 1;
+  if (chain) {
+    // layer 1 applies each factor's outer function node to node
+    factors.forEach((f, j) => setEdge(layers[1]!, m, j, j, f.outer ?? IDENTITY));
+    first = 2;
+  }
+  const last = (node: number): EdgeSpec => {
+    const f = factors[node]!;
+    return (chain ? f.outer2 : f.outer) ?? IDENTITY;
+  };
   // each later layer pairs its nodes into multiplication nodes, an odd one out passing through a sum node
-  for (let l = 1; l < width.length - 1; l++) {
+  for (let l = first; l < width.length - 1; l++) {
     const c = nodes(width[l]!);
     const nOut = subs(width[l + 1]!);
-    const edge = (node: number): EdgeSpec => (l === 1 ? factors[node]!.outer ?? IDENTITY : IDENTITY);
+    const edge = (node: number): EdgeSpec => (l === first ? last(node) : IDENTITY);
     if (c === 1) {
       setEdge(layers[l]!, nOut, 0, 0, edge(0));
       continue;

@@ -20,6 +20,7 @@ import { init } from "../raw/loader.js";
 import { requireSymbolicId } from "../symbolic-lib.js";
 import { Context, type Candidate, type DiscoverStage, type RmsePair } from "./context.js";
 import { column, type Samples } from "./data.js";
+import { scaling } from "./scaling.js";
 import { additive, composed, product } from "./shapes.js";
 
 export type { DiscoverStage, RmsePair } from "./context.js";
@@ -36,7 +37,7 @@ export interface DiscoverOptions {
   /** Seed of every model and of the train/test split. Default 0. */
   seed?: number;
   /** What discover may spend: LBFGS steps over all its stages, and seconds of wall-clock time (a time
-   * limit makes the result depend on the machine). Default { steps: 1000 }. */
+   * limit makes the result depend on the machine). Default { steps: 2000 }. */
   budget?: DiscoverBudget;
   /** Called after every stage with its record. Default none. */
   onStage?: (stage: DiscoverStage) => void | Promise<void>;
@@ -46,7 +47,7 @@ export interface DiscoverOptions {
 
 /** What discover may spend. */
 export interface DiscoverBudget {
-  /** LBFGS steps over all stages. Default 1000. */
+  /** LBFGS steps over all stages. Default 2000. */
   steps?: number;
   /** Seconds of wall-clock time; no new stage or step starts after them. Default none. */
   seconds?: number;
@@ -163,7 +164,8 @@ export async function discover(data: Dataset, options: DiscoverOptions = {}): Pr
   const cands: Candidate[] = [];
   const exact = (c: Candidate | null): boolean => !!c && c.stage.rmse.test / ctx.scale <= DISCOVER_DEFAULTS.exact;
   const tries: (() => Promise<Candidate | null>)[] = [
-    () => additive(ctx), () => product(ctx), () => composed(ctx, seed), () => composed(ctx, seed + 1),
+    () => additive(ctx), () => product(ctx), () => scaling(ctx),
+    () => composed(ctx, seed), () => composed(ctx, seed + 1),
   ];
   try {
     for (const t of tries) {

@@ -40,11 +40,12 @@ function flat(num: KAN, i: number, xs: Matrix): boolean {
 }
 
 function edgesOf(factors: FactorSpec[]): EdgeSpec[] {
-  return factors.flatMap((f) => [...f.inner.filter((e): e is EdgeSpec => e !== null), ...(f.outer ? [f.outer] : [])]);
+  return factors.flatMap((f) => [...f.inner.filter((e): e is EdgeSpec => e !== null), ...(f.outer ? [f.outer] : []),
+    ...(f.outer2 ? [f.outer2] : [])]);
 }
 
 /** Refits a symbolic model built from `factors`, measures and reports it. */
-async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: number, t0: number):
+export async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: number, t0: number):
   Promise<Candidate> {
   const n = ctx.data.x.cols;
   const model = buildProduct(n, factors, ctx.seed);
@@ -52,8 +53,9 @@ async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: 
     steps += await ctx.fit(model, STEPS.refit);
     const rmse = ctx.rmse(model);
     const outer = factors.length > 1 || factors[0]!.outer !== null;
+    const chain = factors.some((f) => f.outer2 !== undefined);
     const stage = {
-      name, width: productWidth(n, factors.length, outer), rmse,
+      name, width: productWidth(n, factors.length, outer, chain), rmse,
       formula: model.symbolicFormula({ inputNames: ctx.inputNames })[0]!,
       complexity: edgesOf(factors).reduce((a, e) => a + complexityOf(e.name), 0),
       steps, seconds: (Date.now() - t0) / 1000,
@@ -67,7 +69,7 @@ async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: 
 }
 
 /** A numeric KAN fitted to `y` on inputs `x` at grid 5 then 10 (refined); the caller disposes it. */
-async function numeric(ctx: Context, width: number[], seed: number, x = ctx.data.x, y = ctx.data.y,
+export async function numeric(ctx: Context, width: number[], seed: number, x = ctx.data.x, y = ctx.data.y,
   tx = ctx.data.tx, ty = ctx.data.ty): Promise<[KAN, number]> {
   const coarse = new KAN({ width, grid: NUMERIC_GRID, k: 3, seed, dtype: "float64" });
   let steps = 0;
