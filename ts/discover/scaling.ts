@@ -11,10 +11,10 @@ import type { Matrix } from "../matrix.js";
 import { buildProduct, type EdgeSpec, type FactorSpec } from "./build.js";
 import type { Candidate, Context } from "./context.js";
 import { asDataset } from "./data.js";
-import { libraryPowers } from "./edges.js";
+import { complexityOf, libraryPowers } from "./edges.js";
 import { symbolicById, symbolicId } from "../symbolic-lib.js";
 import type { Suggestion } from "../interpret.js";
-import { finish } from "./shapes.js";
+import { finish, finishModel } from "./shapes.js";
 
 /** Exponents of M for inputs that keep their sign, and for those that cross 0 (integers). */
 const P_POS = [-2, -1, -0.5, 0, 0.5, 1, 2];
@@ -230,6 +230,51 @@ function factors(ctx: Context, g: Group, G: EdgeSpec): FactorSpec[] | null {
 
 const fmt = (v: number[]): string => v.map((e) => String(e)).join(",");
 
+/** A library function applied to the text `u`, as the expression language writes it. */
+function apply(name: string, u: string): string {
+  const id = symbolicId(name);
+  const p = id === undefined ? undefined : symbolicById(id)?.power;
+  if (p === 1) return u;
+  if (p === 0.5) return `sqrt(${u})`;
+  if (p === -0.5) return `1/sqrt(${u})`;
+  if (p !== undefined) return p < 0 ? `1/${u}^${-p}` : `${u}^${p}`;
+  return `${name}(${u})`;
+}
+
+/**
+ * M * G(w) as a KAN compiled from its text (KAN.fromExpression: the group w a product of
+ * powers through multiplication nodes, so it prints as such), with its complexity; null when
+ * the text is not one the compiler takes.
+ */
+function expressionModel(ctx: Context, g: Group, G: EdgeSpec): [KAN, number] | null {
+  const powers = new Map([...libraryPowers(ctx.lib)].map(([p, name]) => [p, name]));
+  const num = (v: number): string => `(${String(v)})`;
+  let complexity = complexityOf(G.name);
+  const product = (e: number[]): string | null => {
+    const parts: string[] = [];
+    for (let i = 0; i < e.length; i++) {
+      if (e[i] === 0) continue;
+      const name = powers.get(e[i]!);
+      if (name === undefined) return null;
+      complexity += complexityOf(name);
+      parts.push(apply(name, `x${i + 1}`));
+    }
+    return parts.map((t) => `(${t})`).join("*");
+  };
+  const m = product(g.p);
+  const w = product(g.q);
+  if (m === null || w === null) return null;
+  const [a, b, c, d] = plain(G).params;
+  const gText = `${num(c)}*${apply(G.name, `(${num(a)}*(${w}) + ${num(b)})`)} + ${num(d)}`;
+  const text = m ? `(${m})*(${gText})` : gText;
+  try {
+    const inputNames = Array.from({ length: g.p.length }, (_, i) => `x${i + 1}`);
+    return [KAN.fromExpression(text, { inputNames, dtype: "float64", seed: ctx.seed }), complexity];
+  } catch {
+    return null;
+  }
+}
+
 /** y = M(x) * G(w) (see the module's comment); null when no group fits. */
 export async function scaling(ctx: Context): Promise<Candidate | null> {
   const t0 = Date.now();
@@ -261,9 +306,15 @@ export async function scaling(ctx: Context): Promise<Candidate | null> {
   fitted.sort((a, b) => a[1].complexity - b[1].complexity);
   let best: Candidate | null = null;
   for (const [g, G] of fitted.slice(0, REFIT)) {
-    const fs = factors(ctx, g, G);
-    if (!fs) continue;
-    const c = await finish(ctx, `scaling M * G(w), p = (${fmt(g.p)}), q = (${fmt(g.q)})`, fs, steps, t0);
+    const name = `scaling M * G(w), p = (${fmt(g.p)}), q = (${fmt(g.q)})`;
+    const built = expressionModel(ctx, g, G);
+    let c: Candidate;
+    if (built) c = await finishModel(ctx, name, built[0], built[1], steps, t0);
+    else {
+      const fs = factors(ctx, g, G);
+      if (!fs) continue;
+      c = await finish(ctx, name, fs, steps, t0);
+    }
     steps = 0;
     if (!best || c.stage.rmse.test < best.stage.rmse.test) {
       best?.model.dispose();

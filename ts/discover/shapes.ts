@@ -12,7 +12,7 @@
  */
 import { KAN } from "../kan.js";
 import type { Matrix } from "../matrix.js";
-import { buildProduct, productWidth, type EdgeSpec, type FactorSpec } from "./build.js";
+import { buildProduct, type EdgeSpec, type FactorSpec } from "./build.js";
 import type { Candidate, Context } from "./context.js";
 import { column, mapColumns, nonZeroColumn, signStructure } from "./data.js";
 import { chooseEdge, complexityOf, libraryPowers, snapPower } from "./edges.js";
@@ -47,18 +47,20 @@ function edgesOf(factors: FactorSpec[]): EdgeSpec[] {
 /** Refits a symbolic model built from `factors`, measures and reports it. */
 export async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: number, t0: number):
   Promise<Candidate> {
-  const n = ctx.data.x.cols;
-  const model = buildProduct(n, factors, ctx.seed);
+  const model = buildProduct(ctx.data.x.cols, factors, ctx.seed);
+  const complexity = edgesOf(factors).reduce((a, e) => a + complexityOf(e.name), 0);
+  return finishModel(ctx, name, model, complexity, steps, t0);
+}
+
+/** Refits a symbolic model (which it then owns), measures and reports it. */
+export async function finishModel(ctx: Context, name: string, model: KAN, complexity: number, steps: number,
+  t0: number): Promise<Candidate> {
   try {
     steps += await ctx.fit(model, STEPS.refit);
     const rmse = ctx.rmse(model);
-    const outer = factors.length > 1 || factors[0]!.outer !== null;
-    const chain = factors.some((f) => f.outer2 !== undefined);
     const stage = {
-      name, width: productWidth(n, factors.length, outer, chain), rmse,
-      formula: model.symbolicFormula({ inputNames: ctx.inputNames })[0]!,
-      complexity: edgesOf(factors).reduce((a, e) => a + complexityOf(e.name), 0),
-      steps, seconds: (Date.now() - t0) / 1000,
+      name, width: model.width, rmse, formula: model.symbolicFormula({ inputNames: ctx.inputNames })[0]!,
+      complexity, steps, seconds: (Date.now() - t0) / 1000,
     };
     await ctx.report(stage);
     return { model, stage };
