@@ -77,9 +77,10 @@ export function search(x: Matrix, y: Float64Array): Group[] {
     const nz = q.filter((v) => v !== 0);
     if (nz.length === 0 || nz[0]! < 0) return false;
     if (nz.length === 1) return nz[0] === 1;
-    // a group of several inputs must stay positive: inputs crossing 0 only with even powers
-    return q.every((v, i) => v === 0 || !crosses[i] || v % 2 === 0);
+    return true;
   });
+  // a group that never changes sign (inputs crossing 0 only with even powers)
+  const positive = (q: number[]): boolean => q.every((v, i) => v === 0 || !crosses[i] || v % 2 === 0);
   // y / M and its spread, once per p
   const rs: { p: number[]; r: Float64Array; floor: number }[] = [];
   for (const p of ps) {
@@ -101,8 +102,8 @@ export function search(x: Matrix, y: Float64Array): Group[] {
   }
   const out: Group[] = [];
   for (const q of qs) {
-    // 2q gives the same order as q: its G is tried from q's group
-    if (q.every((v) => v % 2 === 0) && qs.some((u) => u.every((v, i) => 2 * v === q[i]))) continue;
+    // 2q gives the same order as a positive q: its G is tried from q's group
+    if (q.every((v) => v % 2 === 0) && qs.some((u) => positive(u) && u.every((v, i) => 2 * v === q[i]))) continue;
     const w = Float64Array.from({ length: x.rows }, (_, k) => power(row(x, k), q));
     const order = Array.from(w.keys()).sort((a, b) => w[a]! - w[b]!);
     const one = q.filter((v) => v !== 0).length === 1;
@@ -201,6 +202,8 @@ function plain(G: EdgeSpec): EdgeSpec {
 /** The factors of M * G(w). */
 function factors(ctx: Context, g: Group, G: EdgeSpec): FactorSpec[] | null {
   const n = g.p.length;
+  // w as exp(sum q log|x|) is |w|: a group that changes sign has no such form
+  if (split(ctx.data.x, ctx.data.y, g)[0].data.some((v) => !(v > 0))) return null;
   const powers = new Map([...libraryPowers(ctx.lib)].map(([p, name]) => [p, name]));
   const single = (i: number, e: EdgeSpec): FactorSpec => ({
     inner: Array.from({ length: n }, (_, q) => (q === i ? e : null)), outer: null,
