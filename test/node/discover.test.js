@@ -46,6 +46,19 @@ it("exp(sin(pi x1) + x2^2) on [-1, 1]^2: the js formula matches to 1e-6", async 
   r.model.dispose();
 });
 
+it("m / sqrt(1 - (v/c)^2): a power law times a function of one group, to 1e-9", async () => {
+  const rel = ([m, v, c]) => m / Math.sqrt(1 - (v * v) / (c * c));
+  const ranges = [[0.1, 1], [0, 0.9], [1, 2]];
+  const data = createDataset(rel, { nVar: 3, ranges, trainNum: 300, testNum: 300, seed: 2 });
+  const stages = [];
+  const r = await discover(data, { seed: 0, inputNames: ["m", "v", "c"], onStage: (s) => stages.push(s.name) });
+  const f = new Function(`return ${r.js[0]}`)();
+  expect(relErr(f, rel, 3, ranges)).toBeLessThan(1e-9);
+  expect(r.formula[0]).toMatch(/sqrt/);
+  expect(stages.at(-1)).toMatch(/^scaling/);
+  r.model.dispose();
+});
+
 it("the same seed gives the same formula and errors", async () => {
   const data = createDataset(ratio, { nVar: 3, ranges: ratioRanges, trainNum: 100, testNum: 100, seed: 5 });
   const a = await discover(data, { seed: 1, budget: { steps: 150 } });

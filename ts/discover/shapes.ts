@@ -57,6 +57,8 @@ export async function finishModel(ctx: Context, name: string, model: KAN, comple
   t0: number): Promise<Candidate> {
   try {
     steps += await ctx.fit(model, STEPS.refit);
+    // knots over the data: the formula reads each edge's domain from its grid
+    model.updateGrid(ctx.data.x);
     const rmse = ctx.rmse(model);
     const stage = {
       name, width: model.width, rmse, formula: model.symbolicFormula({ inputNames: ctx.inputNames })[0]!,
