@@ -5,6 +5,8 @@
 //   node bench/run.mjs --pde [--mesh N]   time to solve Poisson's equation to 1e-6 (bench/pde.mjs)
 //   node bench/run.mjs --workflow [--pykan DIR]   pykan's hellokan tutorial stage by stage,
 //                                          beside pykan's own run (bench/workflow.mjs)
+//   node bench/run.mjs --feynman [--only NAME,..] [--train N] [--seed S] [--steps N]   discover on the
+//                                          Feynman equations of up to 3 variables (bench/feynman.mjs)
 //
 // For every shape and dtype it measures training throughput (samples/s of forward +
 // backward + Adam step, updateGrid off) and inference throughput (samples/s of predict on
@@ -57,7 +59,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 
 // Modes that replace the throughput run: flag -> the module that runs on import.
-const MODES = { "--pde": "./pde.mjs", "--workflow": "./workflow.mjs" };
+const MODES = { "--pde": "./pde.mjs", "--workflow": "./workflow.mjs", "--feynman": "./feynman.mjs" };
 const mode = Object.keys(MODES).find((m) => args.includes(m));
 if (mode) {
   await import(MODES[mode]);
