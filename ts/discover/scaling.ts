@@ -107,18 +107,24 @@ export function search(x: Matrix, y: Float64Array): Group[] {
     const w = Float64Array.from({ length: x.rows }, (_, k) => power(row(x, k), q));
     const order = Array.from(w.keys()).sort((a, b) => w[a]! - w[b]!);
     const one = q.filter((v) => v !== 0).length === 1;
+    // the sparsest fifth of w (widest gaps between neighbours) is left out: a curve that turns there is still one
+    const spans = Float64Array.from({ length: order.length - 2 }, (_, k) => w[order[k + 2]!]! - w[order[k]!]!);
+    const cut = Float64Array.from(spans).sort()[Math.floor(0.8 * spans.length)]!;
     for (const { p, r, floor } of rs) {
       // with w one input, G takes that input's whole dependence
       if (one && p.some((v, i) => v !== 0 && q[i] !== 0)) continue;
       // each sample against the line through its neighbours along w: second order in the spacing for a smooth G
       let diff = 0;
+      let count = 0;
       for (let k = 1; k + 1 < order.length; k++) {
+        const span = spans[k - 1]!;
+        if (span > cut) continue;
+        count++;
         const [a, b, c] = [order[k - 1]!, order[k]!, order[k + 1]!];
-        const span = w[c]! - w[a]!;
         const mid = span > 0 ? (r[a]! * (w[c]! - w[b]!) + r[c]! * (w[b]! - w[a]!)) / span : (r[a]! + r[c]!) / 2;
         diff += (r[b]! - mid) ** 2 / (r[b]! ** 2 + floor);
       }
-      const score = diff / order.length;
+      const score = diff / Math.max(1, count);
       if (score < SMOOTH) out.push({ p, q, score });
     }
   }
