@@ -56,3 +56,14 @@ export function complexityOf(name: string): number {
   const id = symbolicId(name);
   return id === undefined ? 0 : symbolicById(id)?.complexity ?? 0;
 }
+
+/** A library function applied to the text `u`, as the expression language writes it. */
+export function apply(name: string, u: string): string {
+  const id = symbolicId(name);
+  const p = id === undefined ? undefined : symbolicById(id)?.power;
+  if (p === 1) return u;
+  if (p === 0.5) return `sqrt(${u})`;
+  if (p === -0.5) return `1/sqrt(${u})`;
+  if (p !== undefined) return p < 0 ? `1/${u}^${-p}` : `${u}^${p}`;
+  return `${name}(${u})`;
+}

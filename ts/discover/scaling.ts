@@ -11,7 +11,7 @@ import type { Matrix } from "../matrix.js";
 import { buildProduct, type EdgeSpec, type FactorSpec } from "./build.js";
 import type { Candidate, Context } from "./context.js";
 import { asDataset } from "./data.js";
-import { complexityOf, libraryPowers } from "./edges.js";
+import { apply, complexityOf, libraryPowers } from "./edges.js";
 import { symbolicById, symbolicId } from "../symbolic-lib.js";
 import type { Suggestion } from "../interpret.js";
 import { finish, finishModel } from "./shapes.js";
@@ -238,17 +238,6 @@ function factors(ctx: Context, g: Group, G: EdgeSpec): FactorSpec[] | null {
 }
 
 const fmt = (v: number[]): string => v.map((e) => String(e)).join(",");
-
-/** A library function applied to the text `u`, as the expression language writes it. */
-function apply(name: string, u: string): string {
-  const id = symbolicId(name);
-  const p = id === undefined ? undefined : symbolicById(id)?.power;
-  if (p === 1) return u;
-  if (p === 0.5) return `sqrt(${u})`;
-  if (p === -0.5) return `1/sqrt(${u})`;
-  if (p !== undefined) return p < 0 ? `1/${u}^${-p}` : `${u}^${p}`;
-  return `${name}(${u})`;
-}
 
 /**
  * M * G(w) as a KAN compiled from its text (KAN.fromExpression: the group w a product of

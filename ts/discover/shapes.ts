@@ -13,8 +13,9 @@
 import { KAN } from "../kan.js";
 import type { Matrix } from "../matrix.js";
 import { buildProduct, type EdgeSpec, type FactorSpec } from "./build.js";
-import type { Candidate, Context } from "./context.js";
+import type { Candidate, Context, RmsePair } from "./context.js";
 import { column, mapColumns, nonZeroColumn, signStructure } from "./data.js";
+import { tidyProduct } from "./tidy.js";
 import { chooseEdge, complexityOf, libraryPowers, snapPower } from "./edges.js";
 
 const NUMERIC_GRID = 5;
@@ -45,21 +46,28 @@ function edgesOf(factors: FactorSpec[]): EdgeSpec[] {
 }
 
 /** Refits a symbolic model built from `factors`, measures and reports it. */
-export async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: number, t0: number):
-  Promise<Candidate> {
+export async function finish(ctx: Context, name: string, factors: FactorSpec[], steps: number, t0: number,
+  tidy = false): Promise<Candidate> {
   const model = buildProduct(ctx.data.x.cols, factors, ctx.seed);
   const complexity = edgesOf(factors).reduce((a, e) => a + complexityOf(e.name), 0);
-  return finishModel(ctx, name, model, complexity, steps, t0);
+  const tidier = tidy ? (m: KAN, r: RmsePair): KAN | null => tidyProduct(ctx, factors, m, r) : undefined;
+  return finishModel(ctx, name, model, complexity, steps, t0, tidier);
 }
 
-/** Refits a symbolic model (which it then owns), measures and reports it. */
+/** Refits a symbolic model (which it then owns), tidies, measures and reports it. */
 export async function finishModel(ctx: Context, name: string, model: KAN, complexity: number, steps: number,
-  t0: number): Promise<Candidate> {
+  t0: number, tidy?: (model: KAN, rmse: RmsePair) => KAN | null): Promise<Candidate> {
   try {
     steps += await ctx.fit(model, STEPS.refit);
     // knots over the data: the formula reads each edge's domain from its grid
     model.updateGrid(ctx.data.x);
-    const rmse = ctx.rmse(model);
+    let rmse = ctx.rmse(model);
+    const tidied = tidy?.(model, rmse);
+    if (tidied) {
+      model.dispose();
+      model = tidied;
+      rmse = ctx.rmse(model);
+    }
     const stage = {
       name, width: model.width, rmse, formula: model.symbolicFormula({ inputNames: ctx.inputNames })[0]!,
       complexity, steps, seconds: (Date.now() - t0) / 1000,
@@ -171,7 +179,7 @@ export async function product(ctx: Context): Promise<Candidate | null> {
     }
     const factors = productFactors(ctx, num!, xs, useLog, sig);
     return await finish(ctx, `product in ${useLog.map((u) => (u ? "log|x|" : "x")).join(", ")} [${n},1]`,
-      factors, steps, t0);
+      factors, steps, t0, true);
   } finally {
     num?.dispose();
   }
