@@ -84,7 +84,8 @@ it("bad data and options give KanError naming the argument", async () => {
     [data, { signal: {} }, /signal/],
     [data, { colour: 1 }, /colour/],
     [{ trainInput: [[1, 2]] }, {}, /trainLabel/],
-    [{ trainInput: [[1], [2]], trainLabel: [[1, 2], [3, 4]] }, {}, /trainLabel/],
+    [{ trainInput: [[1], [2]], trainLabel: [[1, 2], [3, 4]] }, {}, /trainLabel has 2 columns; discover finds one/],
+    [{ trainInput: [[1], [2]], trainLabel: [[1], [2], [3]] }, {}, /trainLabel/],
     [{ trainInput: [[1], [NaN]], trainLabel: [1, 2] }, {}, /trainInput/],
   ];
   for (const [d, o, re] of cases) {

@@ -14,7 +14,7 @@ import { DISCOVER_DEFAULTS } from "../config.js";
 import { checkDataset, seededRandom, type Dataset } from "../dataset.js";
 import { KanError, describe } from "../errors.js";
 import type { KAN } from "../kan.js";
-import { toMatrix, type Matrix } from "../matrix.js";
+import { toLabels, toMatrix, type Matrix } from "../matrix.js";
 import { checkOptions, intOption } from "../options.js";
 import { init } from "../raw/loader.js";
 import { requireSymbolicId } from "../symbolic-lib.js";
@@ -97,6 +97,12 @@ function samples(op: string, data: unknown, seed: number): Samples {
   const probe = data !== null && typeof data === "object" ? (data as Partial<Dataset>).trainInput : undefined;
   if (probe === undefined) throw new KanError("INVALID_ARGUMENT", `${op}: data needs trainInput and trainLabel`);
   const nIn = toMatrix(probe, `${op}: trainInput`).cols;
+  const labels = (data as Partial<Dataset>).trainLabel;
+  const nOut = labels === undefined ? 1 : toLabels(labels, `${op}: trainLabel`).cols;
+  if (nOut !== 1) {
+    throw new KanError("SHAPE_MISMATCH",
+      `${op}: data.trainLabel has ${nOut} columns; discover finds one output at a time (give it one column)`);
+  }
   const d = checkDataset(op, data, nIn, 1, false);
   const x = d.trainInput;
   const y = column(d.trainLabel, 0);
