@@ -48,6 +48,8 @@ export class Context {
   readonly scale: number;
   readonly onStage: ((s: DiscoverStage) => void | Promise<void>) | undefined;
   inputNames: string[] | undefined;
+  /** Whether a numeric fit far from its target ends its stage without a formula. */
+  gate = true;
   #steps: number;
   readonly #deadline: number;
   stepsUsed = 0;

@@ -180,6 +180,12 @@ export async function discover(data: Dataset, options: DiscoverOptions = {}): Pr
       if (c) cands.push(c);
       if (exact(c)) break;
     }
+    if (cands.length === 0) {
+      // every shape was far off: the additive one's formula all the same
+      ctx.gate = false;
+      const c = await additive(ctx);
+      if (c) cands.push(c);
+    }
     const pick = choose(cands, ctx.scale);
     const fo = { ...(inputNames ? { inputNames } : {}), ...(outputNames ? { outputNames } : {}) };
     const res: DiscoverResult = {

@@ -14,7 +14,7 @@ import { KAN } from "../kan.js";
 import type { Matrix } from "../matrix.js";
 import { buildProduct, type EdgeSpec, type FactorSpec } from "./build.js";
 import type { Candidate, Context, RmsePair } from "./context.js";
-import { column, mapColumns, nonZeroColumn, signStructure } from "./data.js";
+import { column, mapColumns, rms, nonZeroColumn, signStructure } from "./data.js";
 import { tidyProduct } from "./tidy.js";
 import { chooseEdge, complexityOf, libraryPowers, snapPower } from "./edges.js";
 
@@ -26,6 +26,8 @@ const STEPS = { numeric: 30, fine: 20, refit: 60 };
 const STRAIGHT_R2 = 1 - 1e-6;
 const EXP: EdgeSpec = { name: "exp", params: [1, 0, 1, 0] };
 const X: EdgeSpec = { name: "x", params: [1, 0, 1, 0] };
+/** A numeric fit whose train RMSE exceeds this share of its target's spread gets no formula. */
+const GATE = 1e-2;
 /** An edge in log-space whose whole swing is below this is 1 (its input drops out). */
 const FLAT = 1e-7;
 
@@ -100,12 +102,32 @@ export async function numeric(ctx: Context, width: number[], seed: number, x = c
   }
 }
 
+/**
+ * Whether a numeric fit is too far from its target for a formula of its shape (train RMSE above
+ * GATE of the target's standard deviation), when the context gates; such a stage is reported
+ * without a formula, and the library search, the costly part, is skipped.
+ */
+async function tooFar(ctx: Context, name: string, num: KAN, x: Matrix, y: Float64Array, steps: number,
+  t0: number): Promise<boolean> {
+  if (!ctx.gate) return false;
+  const p = num.predict(x).data;
+  const mean = y.reduce((a, v) => a + v, 0) / y.length;
+  const err = rms(p, y) / Math.max(rms(Float64Array.from(y, (v) => v - mean)), 1e-300);
+  if (!(err > GATE)) return false;
+  await ctx.report({
+    name: `${name}: numeric fit ${err.toExponential(1)} of the spread, no formula`, width: num.width,
+    rmse: { train: NaN, test: NaN }, formula: "", complexity: 0, steps, seconds: (Date.now() - t0) / 1000,
+  });
+  return true;
+}
+
 /** y = sum_i f_i(x_i). */
-export async function additive(ctx: Context): Promise<Candidate> {
+export async function additive(ctx: Context): Promise<Candidate | null> {
   const t0 = Date.now();
   const n = ctx.data.x.cols;
   const [num, steps] = await numeric(ctx, [n, 1], ctx.seed);
   try {
+    if (await tooFar(ctx, `additive [${n},1]`, num, ctx.data.x, ctx.data.y, steps, t0)) return null;
     const inner = Array.from({ length: n }, (_, i) => chooseEdge(num, 0, i, 0, ctx.lib, ctx.data.x));
     return await finish(ctx, `additive [${n},1]`, [{ inner, outer: null }], steps, t0);
   } finally {
@@ -114,11 +136,12 @@ export async function additive(ctx: Context): Promise<Candidate> {
 }
 
 /** y = g(sum_i f_i(x_i)), from a numeric [n, 1, 1] started from `seed`. */
-export async function composed(ctx: Context, seed: number): Promise<Candidate> {
+export async function composed(ctx: Context, seed: number): Promise<Candidate | null> {
   const t0 = Date.now();
   const n = ctx.data.x.cols;
   const [num, steps] = await numeric(ctx, [n, 1, 1], seed);
   try {
+    if (await tooFar(ctx, `composed [${n},1,1] seed ${seed}`, num, ctx.data.x, ctx.data.y, steps, t0)) return null;
     const inner = Array.from({ length: n }, (_, i) => chooseEdge(num, 0, i, 0, ctx.lib, ctx.data.x));
     const outer = chooseEdge(num, 1, 0, 0, ctx.lib, ctx.data.x);
     return await finish(ctx, `composed [${n},1,1] seed ${seed}`, [{ inner, outer }], steps, t0);
@@ -177,9 +200,10 @@ export async function product(ctx: Context): Promise<Candidate | null> {
       }
       if (!changed) break;
     }
+    const name = `product in ${useLog.map((u) => (u ? "log|x|" : "x")).join(", ")} [${n},1]`;
+    if (await tooFar(ctx, name, num!, xs, z, steps, t0)) return null;
     const factors = productFactors(ctx, num!, xs, useLog, sig);
-    return await finish(ctx, `product in ${useLog.map((u) => (u ? "log|x|" : "x")).join(", ")} [${n},1]`,
-      factors, steps, t0, true);
+    return await finish(ctx, name, factors, steps, t0, true);
   } finally {
     num?.dispose();
   }
