@@ -15,6 +15,7 @@ pub mod layer;
 pub mod linalg;
 pub mod model;
 pub mod optim;
+pub mod par;
 pub mod pde;
 pub mod pool;
 pub mod real;

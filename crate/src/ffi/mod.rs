@@ -29,6 +29,7 @@ pub mod layout;
 mod model;
 mod pde;
 mod rescue;
+mod threads;
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };

@@ -82,7 +82,7 @@ pub(super) fn axpy<T: Real>(simd: fn(T, &[T], &mut [T]), twin: fn(T, &[T], &mut 
     Ok(())
 }
 
-type Windows<T> = fn(&[T], &[T], &[usize], usize, usize, usize, &[T], &[T], usize, &mut [T]);
+type Windows<T> = fn(&[T], &[T], &[usize], usize, usize, usize, usize, &[T], &[T], usize, &mut [T]);
 
 fn axpy_windows<T: Real>(simd: Windows<T>, twin: Windows<T>) -> Result<(), String> {
     let mut r = Rng::new(3);
@@ -94,8 +94,13 @@ fn axpy_windows<T: Real>(simd: Windows<T>, twin: Windows<T>) -> Result<(), Strin
         let row: Vec<usize> = (0..m * n).map(|q| ((q / n) * nb + r.below(nb - w1 + 1)) * no).collect();
         let y = rand::<T>(&mut r, n * no);
         let (mut a, mut c) = (y.clone(), y);
-        simd(&b, &val, &row, n, m, w1, &wb, &w, no, &mut a);
-        twin(&b, &val, &row, n, m, w1, &wb, &w, no, &mut c);
+        simd(&b, &val, &row, n, n, m, w1, &wb, &w, no, &mut a);
+        twin(&b, &val, &row, n, n, m, w1, &wb, &w, no, &mut c);
+        // the last sample alone, its entries still n apart
+        let (mut a1, mut c1) = (a[(n - 1) * no..].to_vec(), c[(n - 1) * no..].to_vec());
+        simd(&b[n - 1..], &val[w1 * (n - 1)..], &row[n - 1..], 1, n, m, w1, &wb, &w, no, &mut a1);
+        twin(&b[n - 1..], &val[w1 * (n - 1)..], &row[n - 1..], 1, n, m, w1, &wb, &w, no, &mut c1);
+        same("axpy_windows", no, &a1, &c1)?;
         same("axpy_windows", no, &a, &c)?;
     }
     Ok(())

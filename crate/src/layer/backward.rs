@@ -1,9 +1,10 @@
 //! A layer's backward pass: the gradients of its effective weights, chained to its
 //! parameters, and of its inputs.
 
-use super::cache::{BasisCache, Groups};
+use super::cache::{BasisCache, GroupView, Groups, GroupsAt};
 use super::{sym_eval, Base, Layer};
 use crate::autodiff::Tensor;
+use crate::par;
 use crate::pool;
 use crate::real::Real;
 
@@ -45,6 +46,10 @@ impl<T: Real> Layer<T> {
 
     /// The gradients of the effective weights into `gw`, `gwb`, of the symbolic edges'
     /// affine parameters into `g_aff`, and (with `need_dx`) of the inputs into `gx`.
+    /// Inputs go in parts, one task each (see crate::par): everything an input adds to lies
+    /// in its own rows of `gw`, `gwb`, `g_aff` and its own column of `gx`, summed in sample
+    /// order, so the bits do not depend on the threads. Symbolic edges keep to the calling
+    /// thread: a user's function runs in the host, which only that thread can call.
     fn accumulate(
         &self,
         x: &Tensor<T>,
@@ -59,29 +64,85 @@ impl<T: Real> Layer<T> {
         gwb: &mut [T],
         g_aff: &mut [T],
     ) {
-        let (no, ni) = (self.n_out, self.n_in);
-        let sym = self.has_sym();
-        let aff = &p[self.aff_off()..self.end()];
+        let (no, ni, nb) = (self.n_out, self.n_in, self.nb());
         let n = x.rows;
         // Cubic windows with a base branch go in groups of samples that share a window,
         // whose gradient rows then stay in registers (see `Real::ger_group`); d/dx, when
         // needed, follows sample by sample (`Real::dx_window`). A kept cache sorts every
         // input's samples once, each input into a slot of its own, unless those slots would
-        // take more than 64 MB; otherwise one slot serves input after input.
+        // take more than 64 MB; otherwise each thread has a slot that serves input after input.
         let grouped = self.k == 3 && self.base != Base::Zero;
         let all = c.keep && 5 * n * ni * T::BYTES <= 64 << 20;
+        let (parts, threads) = match self.has_sym() {
+            true => (1, 1),
+            false => (par::parts(ni, 1), par::width()),
+        };
         let mut slots = c.groups.borrow_mut();
-        let mut groups = grouped.then(|| match all {
-            true => slots.get_or_insert_with(|| Groups::new(n, self.nb(), ni)),
-            false => slots.insert(Groups::new(n, self.nb(), 1)),
+        let groups = grouped.then(|| match all {
+            true => {
+                let gr = slots.get_or_insert_with(|| Groups::new(n, nb, ni, threads));
+                gr.scratch(threads);
+                gr
+            }
+            false => slots.insert(Groups::new(n, nb, threads, threads)),
         });
-        for i in 0..ni {
-            if let Some(gr) = groups.as_deref_mut() {
-                let slot = if all { i } else { 0 };
-                if !gr.ready {
-                    self.fill_groups(i, c, gr, slot);
+        let ready = groups.as_ref().is_some_and(|g| g.ready);
+        let gr_at = groups.map(GroupsAt::new);
+        let (cr, gxs) = (par::Ref::new(c), par::Shared::new(gx));
+        let (gws, gwbs, gas) = (par::Shared::new(gw), par::Shared::new(gwb), par::Shared::new(g_aff));
+        let task = |t: usize, slot: usize| {
+            let r = par::part(ni, parts, t);
+            // SAFETY: the input ranges of the tasks are disjoint, and so are their rows.
+            let (gw, gwb, g_aff) = unsafe { (gws.slice(r.start * nb * no..r.end * nb * no), gwbs.slice(r.start * no..r.end * no), gas.slice(4 * r.start * no..4 * r.end * no)) };
+            let out = Part { i0: r.start, gw, gwb, g_aff, gx: &gxs };
+            self.accumulate_inputs(r, slot, x, p, gy, cr.get(), need_dx, w, wb, out, gr_at.as_ref(), all, ready);
+        };
+        // SAFETY: each task writes its own inputs' gradients; nothing allocates.
+        unsafe { par::run(parts, threads, &task) };
+        if let Some(gr) = slots.as_mut().filter(|_| grouped) {
+            gr.ready = all;
+        }
+    }
+
+    /// [`Self::accumulate`] for the inputs `r`, into `out` (the gradients of those inputs).
+    #[allow(clippy::too_many_arguments)]
+    fn accumulate_inputs(
+        &self,
+        r: std::ops::Range<usize>,
+        slot: usize,
+        x: &Tensor<T>,
+        p: &[T],
+        gy: &Tensor<T>,
+        c: &BasisCache<T>,
+        need_dx: bool,
+        w: &[T],
+        wb: &[T],
+        out: Part<'_, T>,
+        groups: Option<&GroupsAt<T>>,
+        all: bool,
+        ready: bool,
+    ) {
+        let (no, ni, nb) = (self.n_out, self.n_in, self.nb());
+        let sym = self.has_sym();
+        let aff = &p[self.aff_off()..self.end()];
+        let n = x.rows;
+        let grouped = groups.is_some();
+        let Part { i0, gw, gwb, g_aff, gx } = out;
+        for i in r {
+            // this input's gradient rows, and the offset of its first row in `w`
+            let li = i - i0;
+            let gw_i = &mut gw[li * nb * no..(li + 1) * nb * no];
+            let gwb_i = &mut gwb[li * no..(li + 1) * no];
+            let g_aff_i = &mut g_aff[4 * li * no..4 * (li + 1) * no];
+            let row0 = i * nb * no;
+            if let Some(gr) = groups {
+                // SAFETY: the slot is this input's (all) or this thread's, and the scratch
+                // this thread's.
+                let mut v = unsafe { gr.view(if all { i } else { slot }, slot) };
+                if !ready {
+                    self.fill_groups(i, c, &mut v);
                 }
-                self.weight_grads_grouped(i, gy, c, gw, gwb, gr, slot);
+                self.weight_grads_grouped(i, gy, c, gw_i, gwb_i, &v);
                 if !sym && !need_dx {
                     continue;
                 }
@@ -95,9 +156,9 @@ impl<T: Real> Layer<T> {
                     let d = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
                     dx = T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]);
                 } else if need_dx {
-                    dx = self.edge_grads(q, i, grow, c, w, wb, gw, gwb);
+                    dx = self.edge_grads(q, i, grow, c, w, wb, &mut gw_i[c.row[q] - row0..], gwb_i);
                 } else if !grouped {
-                    self.weight_grads(q, i, grow, c, gw, gwb);
+                    self.weight_grads(q, grow, c, &mut gw_i[c.row[q] - row0..], gwb_i);
                 }
                 if sym {
                     let xv = x.data[s * ni + i];
@@ -108,100 +169,96 @@ impl<T: Real> Layer<T> {
                             let a = &aff[e..e + 4];
                             let (f, df) = sym_eval(id, a[0] * xv + a[1]);
                             let g = grow[o];
-                            g_aff[e] += g * a[2] * df * xv;
-                            g_aff[e + 1] += g * a[2] * df;
-                            g_aff[e + 2] += g * f;
-                            g_aff[e + 3] += g;
+                            let ga = &mut g_aff_i[4 * o..4 * o + 4];
+                            ga[0] += g * a[2] * df * xv;
+                            ga[1] += g * a[2] * df;
+                            ga[2] += g * f;
+                            ga[3] += g;
                             dx += g * a[2] * df * a[0];
                         }
                     }
                 }
-                gx[s * ni + i] += dx;
+                // SAFETY: column i of gx belongs to this task alone.
+                unsafe { gx.add(s * ni + i, dx) };
             }
-        }
-        if let Some(gr) = groups {
-            gr.ready = all;
         }
     }
 
     /// Sorts the samples of input `i` whose window lies wholly inside the basis (cubic
-    /// windows) by window into slot `slot` of `gr`, stably, so that sums keep sample order.
-    fn fill_groups(&self, i: usize, c: &BasisCache<T>, gr: &mut Groups<T>, slot: usize) {
+    /// windows) by window into the slot `v`, stably, so that sums keep sample order.
+    fn fill_groups(&self, i: usize, c: &BasisCache<T>, v: &mut GroupView<'_, T>) {
         let (no, nb, n) = (self.n_out, self.nb(), c.n);
-        let (start, at) = (&mut gr.start[slot * (nb + 1)..(slot + 1) * (nb + 1)], slot * n);
+        let start = &mut *v.start;
         start.iter_mut().for_each(|v| *v = 0);
         let mut m = c.moved.partition_point(|&q| q < i * n);
         for s in 0..n {
             let q = i * n + s;
             if c.moved.get(m) == Some(&q) {
                 m += 1;
-                gr.key[s] = u32::MAX;
+                v.key[s] = u32::MAX;
             } else {
                 let j = c.row[q] / no - i * nb;
-                gr.key[s] = j as u32;
+                v.key[s] = j as u32;
                 start[j + 1] += 1;
             }
         }
         for j in 0..nb {
             start[j + 1] += start[j];
         }
-        gr.next.copy_from_slice(&start[..nb]);
-        for s in (0..n).filter(|&s| gr.key[s] != u32::MAX) {
-            let j = gr.key[s] as usize;
-            let pos = at + gr.next[j];
-            gr.next[j] += 1;
+        v.next.copy_from_slice(&start[..nb]);
+        for s in (0..n).filter(|&s| v.key[s] != u32::MAX) {
+            let j = v.key[s] as usize;
+            let pos = v.next[j];
+            v.next[j] += 1;
             let q = i * n + s;
-            gr.goff[pos] = (s * no) as u32;
-            gr.alpha[5 * pos] = c.b[q];
-            gr.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
+            v.goff[pos] = (s * no) as u32;
+            v.alpha[5 * pos] = c.b[q];
+            v.alpha[5 * pos + 1..5 * pos + 5].copy_from_slice(&c.val[4 * q..4 * q + 4]);
         }
     }
 
-    /// [`Self::weight_grads`] for every sample of input `i` (cubic windows): the moved
-    /// windows one by one in sample order, then each group of slot `slot` of `gr` (see
-    /// [`Self::fill_groups`]) through [`Real::ger_group`].
-    #[allow(clippy::too_many_arguments)]
-    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T], gr: &Groups<T>, slot: usize) {
+    /// [`Self::weight_grads`] for every sample of input `i` (cubic windows) into its rows
+    /// `gw_i`, `gwb_i`: the moved windows one by one in sample order, then each group of the
+    /// slot `v` (see [`Self::fill_groups`]) through [`Real::ger_group`].
+    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw_i: &mut [T], gwb_i: &mut [T], v: &GroupView<'_, T>) {
         let (no, nb, n) = (self.n_out, self.nb(), c.n);
+        let row0 = i * nb * no;
         let lo = c.moved.partition_point(|&q| q < i * n);
         for &q in c.moved[lo..].iter().take_while(|&&q| q < (i + 1) * n) {
             let s = q - i * n;
-            self.weight_grads(q, i, &gy.data[s * no..(s + 1) * no], c, gw, gwb);
+            self.weight_grads(q, &gy.data[s * no..(s + 1) * no], c, &mut gw_i[c.row[q] - row0..], gwb_i);
         }
-        let (start, at) = (&gr.start[slot * (nb + 1)..(slot + 1) * (nb + 1)], slot * n);
-        let gwb_i = &mut gwb[i * no..(i + 1) * no];
+        let start = &*v.start;
         for j in 0..nb {
-            let (a, b) = (at + start[j], at + start[j + 1]);
+            let (a, b) = (start[j], start[j + 1]);
             if a < b {
-                let rows = (i * nb + j) * no;
-                T::ger_group(&gr.alpha[5 * a..5 * b], &gr.goff[a..b], &gy.data, gwb_i, &mut gw[rows..rows + 4 * no]);
+                let rows = j * no;
+                T::ger_group(&v.alpha[5 * a..5 * b], &v.goff[a..b], &gy.data, gwb_i, &mut gw_i[rows..rows + 4 * no]);
             }
         }
     }
 
-    /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only.
+    /// The weight half of [`Self::edge_grads`]: `gw_j += B_j * g` and `gwb += b * g` only,
+    /// `gw` from the window's first row, `gwb` the input's row.
     #[inline(never)]
-    fn weight_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
-        let (no, k) = (self.n_out, self.k);
-        let w1 = k + 1;
-        let rows = c.row[q];
-        let base = if self.base != Base::Zero { Some((c.b[q], &mut gwb[i * no..(i + 1) * no])) } else { None };
-        T::ger_window(g, base, &c.val[q * w1..(q + 1) * w1], &mut gw[rows..rows + w1 * no]);
+    fn weight_grads(&self, q: usize, g: &[T], c: &BasisCache<T>, gw: &mut [T], gwb: &mut [T]) {
+        let w1 = self.k + 1;
+        let no = self.n_out;
+        let base = if self.base != Base::Zero { Some((c.b[q], gwb)) } else { None };
+        T::ger_window(g, base, &c.val[q * w1..(q + 1) * w1], &mut gw[..w1 * no]);
     }
 
     /// For one (sample, input) `q`: adds `g (out)` times the basis into the effective-weight
-    /// gradients and returns `d/dx` of `sum_o g_o * numeric_edge_o(x)`.
+    /// gradients (`gw` from the window's first row, `gwb` the input's row) and returns
+    /// `d/dx` of `sum_o g_o * numeric_edge_o(x)`.
     #[inline]
     pub(super) fn edge_grads(&self, q: usize, i: usize, g: &[T], c: &BasisCache<T>, w: &[T], wb: &[T], gw: &mut [T], gwb: &mut [T]) -> T {
         let (no, k) = (self.n_out, self.k);
         let w1 = k + 1;
-        let mut dx = T::ZERO;
-        let has_base = self.base != Base::Zero;
         let rows = c.row[q];
         let (v, d) = (&c.val[q * w1..(q + 1) * w1], &c.der[q * w1..(q + 1) * w1]);
-        let base = if has_base { Some((c.b[q], c.db[q], &wb[i * no..(i + 1) * no], &mut gwb[i * no..(i + 1) * no])) } else { None };
-        dx += T::grad_window(g, base, v, d, &w[rows..rows + w1 * no], &mut gw[rows..rows + w1 * no]);
-        dx
+        let base = if self.base != Base::Zero { Some((c.b[q], c.db[q], &wb[i * no..(i + 1) * no], gwb)) } else { None };
+        T::grad_window(g, base, v, d, &w[rows..rows + w1 * no], &mut gw[..w1 * no])
     }
 
     /// Chains gradients of the effective weights `w = coef * sp * mask`, `wb = sb * mask`
@@ -251,4 +308,14 @@ impl<T: Real> Layer<T> {
             }
         }
     }
+}
+
+/// The gradients a task of [`Layer::accumulate`] writes: its inputs' rows (from input `i0`)
+/// and, one element at a time, their columns of `gx`.
+struct Part<'a, T> {
+    i0: usize,
+    gw: &'a mut [T],
+    gwb: &'a mut [T],
+    g_aff: &'a mut [T],
+    gx: &'a par::Shared<T>,
 }

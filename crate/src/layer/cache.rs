@@ -4,6 +4,7 @@
 use super::{Base, Layer};
 use crate::autodiff::{silu_both, Tensor};
 use crate::bspline;
+use crate::par;
 use crate::pool::{self, Aligned, Pooled};
 use crate::real::Real;
 use std::cell::RefCell;
@@ -65,11 +66,14 @@ impl<T: Pooled> std::ops::Deref for Eff<'_, T> {
 }
 
 /// The samples of [`Layer::weight_grads_grouped`] for `n` samples and `nb` bases, in
-/// `slots` slots of one input each: each sample's group (its window's first basis, or
-/// none), the groups' bounds, and the grouped samples in group order with their 5 factors
-/// (base, then the window) and output-gradient offsets; `ready` once every slot is filled.
+/// `slots` slots of one input each: the groups' bounds, and the grouped samples in group
+/// order with their 5 factors (base, then the window) and output-gradient offsets; `ready`
+/// once every slot is filled. Each thread sorting samples has scratch of its own: each
+/// sample's group (its window's first basis, or none) and the groups' next free places.
 #[derive(Debug, Default)]
 pub(super) struct Groups<T: Pooled> {
+    n: usize,
+    nb: usize,
     pub(super) key: Vec<u32>,
     pub(super) start: Vec<usize>,
     pub(super) next: Vec<usize>,
@@ -89,14 +93,79 @@ impl<T: Pooled> Drop for Groups<T> {
 }
 
 impl<T: Real> Groups<T> {
-    pub(super) fn new(n: usize, nb: usize, slots: usize) -> Self {
+    /// Groups in `slots` slots with scratch for `threads` threads.
+    pub(super) fn new(n: usize, nb: usize, slots: usize, threads: usize) -> Self {
         Groups {
-            key: pool::zeros(n),
+            n,
+            nb,
+            key: pool::zeros(n * threads),
             start: pool::zeros(slots * (nb + 1)),
-            next: pool::zeros(nb),
+            next: pool::zeros(nb * threads),
             alpha: pool::zeros(5 * n * slots),
             goff: pool::zeros(n * slots),
             ready: false,
+        }
+    }
+
+    /// Makes room for the scratch of `threads` threads (kept groups made for fewer).
+    pub(super) fn scratch(&mut self, threads: usize) {
+        if self.key.len() < threads * self.n {
+            self.key.resize(threads * self.n, 0);
+            self.next.resize(threads * self.nb, 0);
+        }
+    }
+}
+
+/// [`Groups`] shared with the tasks of a backward pass, which reach their parts through
+/// [`GroupsAt::view`].
+pub(super) struct GroupsAt<T> {
+    n: usize,
+    nb: usize,
+    key: par::Shared<u32>,
+    next: par::Shared<usize>,
+    start: par::Shared<usize>,
+    alpha: par::Shared<T>,
+    goff: par::Shared<u32>,
+}
+
+/// One slot of [`Groups`] and one thread's scratch.
+pub(super) struct GroupView<'a, T> {
+    pub(super) key: &'a mut [u32],
+    pub(super) next: &'a mut [usize],
+    pub(super) start: &'a mut [usize],
+    pub(super) alpha: &'a mut [T],
+    pub(super) goff: &'a mut [u32],
+}
+
+impl<T: Real> GroupsAt<T> {
+    pub(super) fn new(g: &mut Groups<T>) -> Self {
+        let (n, nb) = (g.n, g.nb);
+        GroupsAt {
+            n,
+            nb,
+            key: par::Shared::new(&mut g.key),
+            next: par::Shared::new(&mut g.next),
+            start: par::Shared::new(&mut g.start),
+            alpha: par::Shared::new(&mut g.alpha),
+            goff: par::Shared::new(&mut g.goff),
+        }
+    }
+
+    /// Slot `slot` with the scratch of thread `thread`.
+    ///
+    /// # Safety
+    /// No other live view has the same slot or the same thread.
+    pub(super) unsafe fn view(&self, slot: usize, thread: usize) -> GroupView<'_, T> {
+        let (n, nb) = (self.n, self.nb);
+        // SAFETY: slots and threads own disjoint ranges (the caller's contract).
+        unsafe {
+            GroupView {
+                key: self.key.slice(thread * n..(thread + 1) * n),
+                next: self.next.slice(thread * nb..(thread + 1) * nb),
+                start: self.start.slice(slot * (nb + 1)..(slot + 1) * (nb + 1)),
+                alpha: self.alpha.slice(5 * slot * n..5 * (slot + 1) * n),
+                goff: self.goff.slice(slot * n..(slot + 1) * n),
+            }
         }
     }
 }

@@ -28,6 +28,7 @@
 
 use crate::autodiff::{silu_both, Tensor};
 use crate::bspline::{self, MAX_K};
+use crate::par;
 use crate::pool::Aligned;
 use crate::real::Real;
 use crate::symbolic;
@@ -181,25 +182,38 @@ impl<T: Real> Layer<T> {
         let sym = self.has_sym();
         let aff = &p[self.aff_off()..self.end()];
         let n = x.rows;
-        if no >= 4 {
-            // Inputs go in blocks whose weights stay in cache; for every sample, the kernel
-            // lists the block's base rows and window rows with their factors once, then sums
-            // them into the sample's outputs, a block of outputs in registers at a time.
-            let (ib, w1) = (self.input_block(), self.k + 1);
-            for i0 in (0..ni).step_by(ib) {
-                let (m, q) = ((i0 + ib).min(ni) - i0, i0 * n);
-                T::axpy_windows(&c.b[q..], &c.val[w1 * q..], &c.row[q..], n, m, w1, &wb[i0 * no..], &w, no, &mut out.data);
-            }
-        } else {
-            // Fewer outputs than a SIMD vector: each (sample, input) adds its rows into the
-            // sample's outputs in place, in the kernel's order.
-            for s in 0..n {
-                let orow = &mut out.data[s * no..(s + 1) * no];
-                for i in 0..ni {
-                    self.add_edge_rows(c, i * n + s, i, &w, &wb, orow);
+        // Rows go in parts, one task each (see crate::par): a row's sums run in the same
+        // order whichever part holds it, so the bits do not depend on the threads.
+        let parts = par::parts(n, 32);
+        let at = par::Shared::new(&mut out.data);
+        let (w, wb, cr) = (&*w, &*wb, par::Ref::new(c));
+        let task = |t: usize, _slot: usize| {
+            let c = cr.get();
+            let rows = par::part(n, parts, t);
+            // SAFETY: the parts are disjoint.
+            let y = unsafe { at.slice(rows.start * no..rows.end * no) };
+            if no >= 4 {
+                // Inputs go in blocks whose weights stay in cache; for every sample, the
+                // kernel lists the block's base rows and window rows with their factors
+                // once, then sums them into the sample's outputs, a block of outputs in
+                // registers at a time.
+                let (ib, w1) = (self.input_block(), self.k + 1);
+                for i0 in (0..ni).step_by(ib) {
+                    let (m, q) = ((i0 + ib).min(ni) - i0, i0 * n + rows.start);
+                    T::axpy_windows(&c.b[q..], &c.val[w1 * q..], &c.row[q..], rows.len(), n, m, w1, &wb[i0 * no..], w, no, y);
+                }
+            } else {
+                // Fewer outputs than a SIMD vector: each (sample, input) adds its rows into
+                // the sample's outputs in place, in the kernel's order.
+                for (s, orow) in rows.zip(y.chunks_exact_mut(no.max(1))) {
+                    for i in 0..ni {
+                        self.add_edge_rows(c, i * n + s, i, w, wb, orow);
+                    }
                 }
             }
-        }
+        };
+        // SAFETY: each task writes its own rows of `out` and allocates nothing.
+        unsafe { par::run(parts, usize::MAX, &task) };
         if sym {
             for s in 0..n {
                 let orow = &mut out.data[s * no..(s + 1) * no];

@@ -211,7 +211,8 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
                 let e = i * no + o;
                 gy[o] = gcoef[e] * (y[o] - mean[e]);
             }
-            gx[s * ni + i] += l.edge_grads(i * n + s, i, &gy, &c, &w, &wb, &mut gw, &mut gwb);
+            let q = i * n + s;
+            gx[s * ni + i] += l.edge_grads(q, i, &gy, &c, &w, &wb, &mut gw[c.row[q]..], &mut gwb[i * no..(i + 1) * no]);
         });
         for (a, b) in gs[0].data.iter_mut().zip(&gx) {
             *a += *b;

@@ -1,0 +1,243 @@
+//! Work shared between the calling thread and worker threads of the threaded build.
+//!
+//! ```
+//! use kanwasm_core::par;
+//! let mut out = vec![0u32; 8];
+//! let at = par::Shared::new(&mut out);
+//! // SAFETY: each task writes its own element and nothing else; no allocation, no thread-local.
+//! unsafe { par::run(8, usize::MAX, &|t, _slot| at.slice(t..t + 1)[0] = 2 * t as u32) };
+//! assert_eq!(out, [0, 2, 4, 6, 8, 10, 12, 14]);
+//! ```
+//!
+//! A job is a number of tasks and one function of (task, slot); the tasks are claimed one by
+//! one from a shared counter by `width()` participants, the caller (slot 0) and workers
+//! (slots 1..), so which thread runs a task varies from run to run. Callers make every task
+//! write its own part of the output, in an order fixed by the task alone, so the bits do not
+//! depend on the number of threads; `slot` indexes scratch space that the caller set aside
+//! per participant. Only the build with the `atomics` target feature (dist/kanwasm-mt.wasm)
+//! has workers: each is a wasm instance on the same shared memory in a host thread (a Web
+//! Worker or a Node worker thread) that sits in [`worker_loop`]. Elsewhere `run` is a loop.
+//!
+//! Workers never allocate and never touch thread-locals (their allocations would race the
+//! caller's rescue after running out of memory, and their thread-locals are not the
+//! caller's), so a task must not either: buffers are made before `run`.
+
+use std::ops::Range;
+
+/// A buffer that tasks write in disjoint parts (see [`Shared::slice`]).
+pub struct Shared<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: tasks reach the buffer only through `slice`, whose contract keeps their parts apart.
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    pub fn new(v: &mut [T]) -> Self {
+        Shared { ptr: v.as_mut_ptr(), len: v.len() }
+    }
+
+    /// Adds `v` to element `e`.
+    ///
+    /// # Safety
+    /// No other thread reaches element `e` meanwhile, and the buffer is alive.
+    #[inline]
+    pub unsafe fn add(&self, e: usize, v: T)
+    where
+        T: Copy + std::ops::AddAssign,
+    {
+        assert!(e < self.len);
+        // SAFETY: within the buffer (asserted), and not shared (the caller's contract).
+        unsafe { *self.ptr.add(e) += v };
+    }
+
+    /// The part `r` of the buffer.
+    ///
+    /// # Safety
+    /// No other live slice of the same buffer overlaps `r`, and the buffer outlives it.
+    #[allow(clippy::mut_from_ref)]
+    #[inline]
+    pub unsafe fn slice(&self, r: Range<usize>) -> &mut [T] {
+        assert!(r.start <= r.end && r.end <= self.len);
+        // SAFETY: within the buffer (asserted), and not aliased (the caller's contract).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.end - r.start) }
+    }
+}
+
+/// A reference shared with the tasks of a [`run`] although its type is not `Sync` (a basis
+/// cache, whose `RefCell` the tasks never touch): read it through [`Self::get`].
+pub struct Ref<'a, T>(&'a T);
+
+// SAFETY: tasks only read through it; `run`'s contract forbids the rest.
+unsafe impl<T> Sync for Ref<'_, T> {}
+
+impl<'a, T> Ref<'a, T> {
+    pub fn new(r: &'a T) -> Self {
+        Ref(r)
+    }
+    pub fn get(&self) -> &'a T {
+        self.0
+    }
+}
+
+/// Runs `f(task, slot)` for every task in `0..tasks`, with `slot < slots.min(width())`.
+///
+/// # Safety
+/// Tasks may run at the same time on other threads: `f` must write only what its task owns,
+/// and must neither allocate nor use thread-locals (see the module's notes).
+pub unsafe fn run(tasks: usize, slots: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+    if tasks > 1 && slots > 1 && width() > 1 {
+        // SAFETY: passed on from the caller.
+        return unsafe { pool::run(tasks, slots, f) };
+    }
+    let _ = slots;
+    for t in 0..tasks {
+        f(t, 0);
+    }
+}
+
+/// How many threads take part in a [`run`]: the number asked for by [`set_threads`], at most
+/// the workers ready plus the caller. Always 1 in a build without workers.
+pub fn width() -> usize {
+    #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+    return pool::width();
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
+    1
+}
+
+/// Asks for `n` threads in later runs (1: the caller alone).
+pub fn set_threads(n: usize) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+    pool::set_threads(n);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
+    let _ = n;
+}
+
+/// The tasks for `n` items in parts of at least `min` items: about four per participant,
+/// so a thread slowed by the host's other work holds up little.
+pub fn parts(n: usize, min: usize) -> usize {
+    n.div_ceil(min.max(1)).clamp(1, 4 * width()).min(n.max(1))
+}
+
+/// Part `t` of `parts` nearly even parts of `0..n`.
+pub fn part(n: usize, parts: usize, t: usize) -> Range<usize> {
+    (n * t / parts)..(n * (t + 1) / parts)
+}
+
+/// Runs worker `id` (1 ..= [`MAX_WORKERS`]) until [`quit`]; the host calls it once per worker
+/// thread after setting up the thread's stack and thread-local block.
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub fn worker_loop(id: usize) {
+    pool::worker_loop(id)
+}
+
+/// Ends every worker's loop (the host retires the instance).
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub fn quit() {
+    pool::quit()
+}
+
+/// Workers at most.
+pub const MAX_WORKERS: usize = 63;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+mod pool {
+    use super::MAX_WORKERS;
+    use core::arch::wasm32::{memory_atomic_notify, memory_atomic_wait32};
+    use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering::*};
+
+    // Each worker has its own go and done words: the caller wakes exactly the workers of a
+    // run and waits for exactly them, so a worker never reads the job of a run it is not in.
+    static GO: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
+    static DONE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
+    static ALIVE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
+    static QUIT: AtomicI32 = AtomicI32::new(0);
+    static ASKED: AtomicUsize = AtomicUsize::new(1);
+    static GEN: AtomicI32 = AtomicI32::new(0);
+    // the job: the function (a wide pointer, as two words), the tasks, the next task
+    static JOB: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
+    static TASKS: AtomicUsize = AtomicUsize::new(0);
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+    type Job = *const (dyn Fn(usize, usize) + Sync);
+
+    pub fn set_threads(n: usize) {
+        ASKED.store(n.clamp(1, MAX_WORKERS + 1), Relaxed);
+    }
+
+    pub fn width() -> usize {
+        let asked = ASKED.load(Relaxed);
+        (1..asked).find(|&id| ALIVE[id].load(Acquire) == 0).unwrap_or(asked)
+    }
+
+    fn work(slot: usize) {
+        // SAFETY: the caller of `run` published the job before waking this thread and
+        // waits for it to finish before the function goes out of scope.
+        let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*core::mem::transmute::<[usize; 2], Job>([JOB[0].load(Acquire), JOB[1].load(Acquire)]) };
+        let tasks = TASKS.load(Acquire);
+        loop {
+            let t = NEXT.fetch_add(1, AcqRel);
+            if t >= tasks {
+                break;
+            }
+            f(t, slot);
+        }
+    }
+
+    pub unsafe fn run(tasks: usize, slots: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+        let w = width().min(slots).min(tasks);
+        // SAFETY: only the lifetime is erased; the function outlives the run (see `work`).
+        let [a, b] = unsafe { core::mem::transmute::<Job, [usize; 2]>(f as Job) };
+        JOB[0].store(a, Release);
+        JOB[1].store(b, Release);
+        TASKS.store(tasks, Release);
+        NEXT.store(0, Release);
+        let gen = GEN.fetch_add(1, AcqRel).wrapping_add(1);
+        for id in 1..w {
+            GO[id].store(gen, Release);
+            // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
+            unsafe { memory_atomic_notify(GO[id].as_ptr(), 1) };
+        }
+        work(0);
+        // spun, not waited for: a browser's main thread may not block
+        for id in 1..w {
+            while DONE[id].load(Acquire) != gen {
+                core::hint::spin_loop();
+            }
+        }
+    }
+
+    pub fn worker_loop(id: usize) {
+        if id == 0 || id > MAX_WORKERS {
+            return;
+        }
+        let mut seen = GO[id].load(Acquire);
+        ALIVE[id].store(1, Release);
+        loop {
+            let gen = GO[id].load(Acquire);
+            if QUIT.load(Acquire) != 0 {
+                break;
+            }
+            if gen == seen {
+                // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
+                unsafe { memory_atomic_wait32(GO[id].as_ptr(), seen, -1) };
+                continue;
+            }
+            seen = gen;
+            work(id);
+            DONE[id].store(gen, Release);
+        }
+        ALIVE[id].store(0, Release);
+    }
+
+    pub fn quit() {
+        QUIT.store(1, Release);
+        for id in 1..=MAX_WORKERS {
+            GO[id].fetch_add(1, AcqRel);
+            // SAFETY: as in `run`.
+            unsafe { memory_atomic_notify(GO[id].as_ptr(), u32::MAX) };
+        }
+    }
+}
