@@ -4,7 +4,13 @@
 # only benchmarks and tests call (cargo feature `bench`: the SIMD peak probe, the forward-
 # kernel timer, the sparse basis, the kernels' parity checks). The budget holds for the first.
 #
-#   scripts/build-wasm.sh
+#   scripts/build-wasm.sh          # all three
+#   scripts/build-wasm.sh mt       # the threaded module alone
+#
+# A third build, dist/kanwasm-mt.wasm, is the threaded module that `threads` above 1 loads
+# (crate::par): atomics in the core and in std (built from source, as below, on either
+# toolchain), its memory shared and imported (env.memory, up to 4 GiB), and the globals and
+# function a worker instance needs to set up its own stack and thread-local block exported.
 #
 # Uses rustup's wasm32 target when installed; otherwise Debian's rustc-web, building std
 # for wasm32 from its source (the first build takes about 1.5 minutes, cargo caches it).
@@ -33,19 +39,36 @@ cd "$root/crate"
 target=wasm32-unknown-unknown
 out="$root/dist/kanwasm.wasm"
 
-# build FEATURES OUT: compiles the crate with the cargo features FEATURES (may be empty),
-# then optimises the module into OUT.
+# The threaded build's flags: atomics, and a shared, imported memory whose workers set up
+# their own stack (__stack_pointer) and thread-local block (__wasm_init_tls).
+MT_FLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals"
+for a in --shared-memory --import-memory --export-memory --max-memory=4294967296 --export=__wasm_init_tls \
+  --export=__tls_size --export=__tls_align --export=__stack_pointer; do
+  MT_FLAGS="$MT_FLAGS -C link-arg=$a"
+done
+
+# build FEATURES OUT [mt]: compiles the crate with the cargo features FEATURES (may be
+# empty), threaded when the third argument is "mt" (in a target directory of its own, so
+# the two builds do not rebuild std for each other), then optimises the module into OUT.
 build() {
-  local features=(${1:+--features "$1"}) out="$2"
+  local features=(${1:+--features "$1"}) out="$2" mt="${3:-}"
+  local flags="-C target-feature=+simd128" tdir="$root/crate/target"
+  [ -n "$mt" ] && flags="$flags $MT_FLAGS" && tdir="$root/crate/target/mt"
   if command -v rustup >/dev/null 2>&1 &&
     rustup target list --installed 2>/dev/null | grep -qx "$target"; then
-    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-feature=+simd128" cargo build --release --offline --target "$target" "${features[@]}"
+    if [ -n "$mt" ]; then
+      # rustup's std for wasm32 has no atomics: rebuilt from rust-src (nightly flags)
+      RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags" cargo build --release --offline --target "$target" "${features[@]}" \
+        --target-dir "$tdir" -Zbuild-std=std,panic_abort
+    else
+      RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags" cargo build --release --offline --target "$target" "${features[@]}"
+    fi
   elif [ -x /usr/bin/cargo ] && command -v wasm-ld-19 >/dev/null 2>&1 &&
     [ -d /usr/lib/rustlib/src/rust/library/vendor ]; then
     # rustup's proxies in ~/.cargo/bin would shadow Debian's 1.96 compiler.
     PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 \
-      RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld-19 -Zunstable-options -C panic=immediate-abort" \
-      cargo build --release --offline --target "$target" "${features[@]}" \
+      RUSTFLAGS="$flags -C linker=wasm-ld-19 -Zunstable-options -C panic=immediate-abort" \
+      cargo build --release --offline --target "$target" "${features[@]}" --target-dir "$tdir" \
       -Zbuild-std=std,panic_abort \
       --config 'source.crates-io.replace-with="rust-library-vendor"' \
       --config 'source.rust-library-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"'
@@ -55,10 +78,10 @@ build() {
   fi
 
   mkdir -p "$(dirname "$out")"
-  local built="$root/crate/target/$target/release/kanwasm_core.wasm"
+  local built="$tdir/$target/release/kanwasm_core.wasm"
   local wasm_opt=(wasm-opt --converge)
   if [ -f "$root/node_modules/binaryen/package.json" ]; then
-    node "$root/scripts/top-test-loops.mjs" "$built" "$built.top" 'win_big_f(32|64)'
+    KW_ATOMICS="$mt" node "$root/scripts/top-test-loops.mjs" "$built" "$built.top" 'win_big_f(32|64)'
     built="$built.top"
     wasm_opt=("$root/node_modules/.bin/wasm-opt" --no-inline='*win_big*' --no-inline='*dx_window*' --no-inline='*eval_padded*' --no-inline='*pad_knots*')
   else
@@ -67,7 +90,7 @@ build() {
   if command -v "${wasm_opt[0]}" >/dev/null 2>&1 &&
     "${wasm_opt[@]}" -O3 --merge-similar-functions --strip-producers --strip-target-features \
       --enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-      --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" -o "$out.tmp"; then
+      --enable-mutable-globals --enable-multivalue --enable-reference-types ${mt:+--enable-threads} "$built" -o "$out.tmp"; then
     mv "$out.tmp" "$out"
   else
     rm -f "$out.tmp"
@@ -77,5 +100,8 @@ build() {
   echo "build-wasm: $(wc -c <"$out") bytes -> ${out#"$root"/}" >&2
 }
 
-build "" "$out"
-build bench "$root/.tmp/kanwasm-bench.wasm"
+if [ "${1:-}" != mt ]; then
+  build "" "$out"
+  build bench "$root/.tmp/kanwasm-bench.wasm"
+fi
+build "" "$root/dist/kanwasm-mt.wasm" mt

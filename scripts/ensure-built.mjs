@@ -39,8 +39,8 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 const wasmSources = ["crate/src", "crate/Cargo.toml", "scripts/build-wasm.sh", "scripts/top-test-loops.mjs"];
 // the build writes both modules: the release one and the benchmark one the kernel tests load
-if (oldest(["dist/kanwasm.wasm", ".tmp/kanwasm-bench.wasm"]) < newest(wasmSources)) {
-  console.error("ensure-built: dist/kanwasm.wasm or .tmp/kanwasm-bench.wasm is missing or older than crate/: building them");
+if (oldest(["dist/kanwasm.wasm", ".tmp/kanwasm-bench.wasm", "dist/kanwasm-mt.wasm"]) < newest(wasmSources)) {
+  console.error("ensure-built: dist/kanwasm.wasm, dist/kanwasm-mt.wasm or .tmp/kanwasm-bench.wasm is missing or older than crate/: building them");
   run("bash", ["scripts/setup-toolchain.sh"]);
   run(npm, ["run", "build:wasm"]);
 }

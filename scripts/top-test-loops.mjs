@@ -35,7 +35,8 @@ const B = binaryen;
 const F = B.Features;
 const mod = B.readBinary(readFileSync(input));
 mod.setFeatures(
-  F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.SignExt | F.NontrappingFPToInt | F.MutableGlobals | F.Multivalue | F.ReferenceTypes,
+  F.MVP | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.SignExt | F.NontrappingFPToInt | F.MutableGlobals | F.Multivalue | F.ReferenceTypes |
+    (process.env.KW_ATOMICS ? F.Atomics : 0),
 );
 
 // getExpressionInfo knows only some expression kinds; the pass looks only at these

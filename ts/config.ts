@@ -111,6 +111,15 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Called after every step; a returned promise is awaited before the next. Default none. */
   onStep?: (s: StepInfo) => void | Promise<void>;
+  /**
+   * Threads the step runs on: an integer from 1 to 64, or "auto" for the host's logical cores
+   * (os.availableParallelism in Node, navigator.hardwareConcurrency elsewhere). Default 1.
+   * The results have the same bits for any number. More than 1 loads the threaded module
+   * (kanwasm-mt.wasm) and moves every model into it; a page must be cross-origin isolated
+   * for it, else the fit runs on one thread and warns once. `trainer()` uses the threads
+   * that a fit or `prepareThreads` has started, at most this many.
+   */
+  threads?: number | "auto";
 }
 
 /** Every default of KANOptions, except width (required). @internal */
@@ -143,6 +152,7 @@ export const FIT_DEFAULTS = {
   gridUpdateNum: 10,
   stopGridUpdateStep: 50,
   loss: "mse",
+  threads: 1 as number | "auto",
 } as const;
 
 /** The largest spline order the core supports (crate bspline::MAX_K). @internal */
@@ -241,6 +251,21 @@ function normaliseWidth(op: string, w: unknown): [number, number][] {
   });
 }
 
+/** Threads at most (the core's 63 workers and the calling thread). @internal */
+export const MAX_THREADS = 64;
+
+/** Validates a `threads` option: an integer from 1 to 64, or "auto" (returned as 0). @internal */
+export function threadsOption(op: string, v: unknown): number {
+  if (v === "auto") return 0;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_THREADS) {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "threads" must be an integer from 1 to ${MAX_THREADS} or "auto", got ${describe(v)}`,
+    );
+  }
+  return v;
+}
+
 /** FitOptions validated, with every default filled in. @internal */
 export interface FitSettings {
   opt: "lbfgs" | "adam";
@@ -258,6 +283,8 @@ export interface FitSettings {
   seed: number;
   signal: AbortSignal | undefined;
   onStep: ((s: StepInfo) => void | Promise<void>) | undefined;
+  /** 0: the host's cores. */
+  threads: number;
 }
 
 /** Validates fit options; `modelSeed` is the default of `seed`. @internal */
@@ -289,6 +316,7 @@ export function normaliseFit(op: string, opts: unknown, modelSeed: number): FitS
     seed: intOption(op, "seed", o.seed ?? modelSeed, 0),
     signal: o.signal,
     onStep: o.onStep,
+    threads: threadsOption(op, o.threads ?? d.threads),
   };
 }
 

@@ -33,6 +33,7 @@ import type { History, StepInfo } from "./history.js";
 import type { ModelHandle } from "./model.js";
 import { STEP_REPORT } from "./raw/exports.js";
 import { rawKernel } from "./raw/loader.js";
+import { hostCores, prepareThreads } from "./threads.js";
 
 /** How long a run of steps may hold the thread before yielding to the event loop (ms). */
 const YIELD_EVERY = 8;
@@ -142,6 +143,7 @@ export class Trainer {
     try {
       rep = k.scope((s) => {
         const out = s.alloc(8 * STEP_REPORT.length);
+        k.raw.kw_set_threads(this.#settings.threads === 0 ? hostCores() : this.#settings.threads);
         k.check(op, k.raw.kw_fit_step(h, out));
         return s.take(out, STEP_REPORT.length, Float64Array);
       });
@@ -193,6 +195,10 @@ export class Trainer {
 
 /** fit(): a trainer run to its end; resolves with the history of every step. @internal */
 export async function fitModel(model: ModelHandle, data: unknown, opts: unknown): Promise<History> {
+  // every option is checked before the threads start (which moves the models to another instance)
+  model.handle("fit");
+  model.notTraining("fit");
+  await prepareThreads("fit", normaliseFit("fit", opts ?? {}, model.cfg.seed).threads);
   const t = Trainer.open(model, data, opts, "fit");
   try {
     while (!t.done) await t.step();

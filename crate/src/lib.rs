@@ -1,4 +1,5 @@
 #![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
+#![cfg_attr(all(target_arch = "wasm32", target_feature = "atomics"), feature(stdarch_wasm_atomic_wait))]
 //! kanwasm_core: the compute core of kanwasm.
 //!
 //! Kolmogorov-Arnold Networks on a tape of tensor operations, built for

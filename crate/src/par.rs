@@ -161,7 +161,7 @@ mod pool {
     static TASKS: AtomicUsize = AtomicUsize::new(0);
     static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-    type Job = *const (dyn Fn(usize, usize) + Sync);
+    type Job<'a> = *const (dyn Fn(usize, usize) + Sync + 'a);
 
     pub fn set_threads(n: usize) {
         ASKED.store(n.clamp(1, MAX_WORKERS + 1), Relaxed);
@@ -175,7 +175,7 @@ mod pool {
     fn work(slot: usize) {
         // SAFETY: the caller of `run` published the job before waking this thread and
         // waits for it to finish before the function goes out of scope.
-        let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*core::mem::transmute::<[usize; 2], Job>([JOB[0].load(Acquire), JOB[1].load(Acquire)]) };
+        let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*core::mem::transmute::<[usize; 2], Job<'static>>([JOB[0].load(Acquire), JOB[1].load(Acquire)]) };
         let tasks = TASKS.load(Acquire);
         loop {
             let t = NEXT.fetch_add(1, AcqRel);
@@ -189,7 +189,7 @@ mod pool {
     pub unsafe fn run(tasks: usize, slots: usize, f: &(dyn Fn(usize, usize) + Sync)) {
         let w = width().min(slots).min(tasks);
         // SAFETY: only the lifetime is erased; the function outlives the run (see `work`).
-        let [a, b] = unsafe { core::mem::transmute::<Job, [usize; 2]>(f as Job) };
+        let [a, b] = unsafe { core::mem::transmute::<Job<'_>, [usize; 2]>(f as Job<'_>) };
         JOB[0].store(a, Release);
         JOB[1].store(b, Release);
         TASKS.store(tasks, Release);

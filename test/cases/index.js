@@ -19,8 +19,9 @@ import { cases as pde } from "./pde.js";
 import { cases as reorder } from "./reorder.js";
 import { cases as separability } from "./separability.js";
 import { cases as expression } from "./expression.js";
+import { cases as threads } from "./threads.js";
 
 export const suites = {
   init, bspline, simd, layout, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives,
-  pde, reorder, separability, expression,
+  pde, reorder, separability, expression, threads,
 };

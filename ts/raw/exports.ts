@@ -116,6 +116,10 @@ export interface RawExports {
   kw_model_view_len(): number;
   /** Bytes of the last allocation the core could not serve since the last read, 0 when none. */
   kw_oom_bytes(): number;
+  /** Later calls use up to `n` threads (1: the calling thread; ignored by kanwasm.wasm, which has no workers). */
+  kw_set_threads(n: number): void;
+  /** The threads a call would use now: those asked for, at most the workers ready plus one. */
+  kw_threads(): number;
   /** Reads layer array `what` (LAYER_ARRAY) of layer `l` into `out (len)`; `len` must be its exact size. */
   kw_model_get(h: Handle, l: number, what: number, out: Ptr, len: number): Status;
   /** Writes layer array `what` of layer `l` from `src (len)`; `len` must be its exact size. */
@@ -171,7 +175,7 @@ export const REQUIRED_EXPORTS = [
  */
 export const UNSIGNED_RESULTS = [
   "kw_alloc", "kw_error_ptr", "kw_error_len", "kw_version", "kw_model_count", "kw_model_view",
-  "kw_model_view_len", "kw_oom_bytes", "kw_layout", "kw_layout_len",
+  "kw_model_view_len", "kw_oom_bytes", "kw_layout", "kw_layout_len", "kw_threads",
 ] as const satisfies readonly (keyof RawExports)[];
 
 /** `dtype` of MODEL_SETTINGS (raw/layout.ts). */

@@ -35,7 +35,8 @@ export class RawKernel {
     if (failed !== undefined) throw hostError(op, failed);
     if (status === 0) return;
     const { raw } = this;
-    const bytes = new Uint8Array(raw.memory.buffer, raw.kw_error_ptr() >>> 0, raw.kw_error_len() >>> 0);
+    // copied: a TextDecoder refuses views of a shared memory (the threaded module's)
+    const bytes = new Uint8Array(raw.memory.buffer, raw.kw_error_ptr() >>> 0, raw.kw_error_len() >>> 0).slice();
     const message = new TextDecoder().decode(bytes) || `status ${status}`;
     const text = message.startsWith(`${op}: `) ? message : `${op}: ${message}`;
     throw new KanError(STATUS[status] ?? "INTERNAL", text);

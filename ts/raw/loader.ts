@@ -27,6 +27,13 @@ export interface InitOptions {
 let kernel: RawKernel | undefined;
 let ready: Promise<void> | undefined;
 let defaultSource: WasmSource | undefined;
+let threadedSource: WasmSource | undefined;
+/** Whether the instance is the threaded module's (set by useThreadedKernel). */
+let threaded = false;
+let upgrading: Promise<void> | undefined;
+/** The threaded module's memory: 32 pages at first (its --initial-memory), at most 4 GiB. */
+const MT_PAGES = 32;
+const MAX_PAGES = 65536;
 
 /**
  * Compiles and instantiates the wasm once; later calls return the same promise. Every async
@@ -48,8 +55,60 @@ export async function init(opts?: InitOptions): Promise<void> {
 }
 
 /** The default source when `init()` gets none; the Deno entry sets a precompiled module here. @internal */
-export function setDefaultWasm(source: WasmSource): void {
+export function setDefaultWasm(source: WasmSource, threadedModule?: WasmSource): void {
   defaultSource = source;
+  threadedSource = threadedModule;
+}
+
+/** The imports of a new instance: the host's, and a fresh shared memory for the threaded module. */
+function imports(): WebAssembly.Imports {
+  const im = hostImports();
+  if (threaded) {
+    (im.env as Record<string, unknown>).memory = new WebAssembly.Memory({
+      initial: MT_PAGES, maximum: MAX_PAGES, shared: true,
+    });
+  }
+  return im;
+}
+
+/** The compiled module of the instance (for the threaded module's workers). @internal */
+export function currentModule(): WebAssembly.Module {
+  if (compiledModule === undefined) throw new KanError("NOT_INITIALIZED", "threads: the wasm core is not loaded yet");
+  return compiledModule;
+}
+
+/** Whether the instance is the threaded module's. @internal */
+export function isThreaded(): boolean {
+  return threaded;
+}
+
+/**
+ * Replaces the instance by one of the threaded module (kanwasm-mt.wasm beside the package
+ * entry, or the one the Deno entry compiled), carrying every model over as after a trap.
+ * Raw pointers from before are void afterwards; a trainer open on another model ends with
+ * an error at its next step. Once done, later calls do nothing. @internal
+ */
+export function useThreadedKernel(op: string): Promise<void> {
+  if (threaded) return Promise.resolve();
+  upgrading ??= (async () => {
+    await init();
+    const old = rawKernel(op);
+    threaded = true;
+    let loaded: Instantiated;
+    try {
+      loaded = await instantiate(threadedSource ?? new URL("../kanwasm-mt.wasm", import.meta.url));
+    } catch (e) {
+      threaded = false;
+      throw e;
+    }
+    const fresh = new RawKernel(guardExports(loaded.instance.exports as Record<string, unknown>));
+    compiledModule = loaded.module;
+    kernel = fresh;
+    for (const listener of replacedListeners) listener(old, fresh);
+  })().finally(() => {
+    upgrading = undefined;
+  });
+  return upgrading;
 }
 
 /**
@@ -126,7 +185,7 @@ function retire(name: string, trapped: Record<string, unknown>, e: Error): KanEr
   if (!retiring && old !== undefined && old.raw.memory === trapped.memory && compiledModule !== undefined) {
     retiring = true;
     try {
-      const fresh = new RawKernel(guardExports(new WebAssembly.Instance(compiledModule, hostImports()).exports));
+      const fresh = new RawKernel(guardExports(new WebAssembly.Instance(compiledModule, imports()).exports));
       kernel = fresh;
       for (const listener of replacedListeners) listener(old, fresh);
     } catch (err) {
@@ -192,7 +251,7 @@ const NOT_FOUND_HINT =
 
 async function instantiate(source: WasmSource): Promise<Instantiated> {
   if (source instanceof WebAssembly.Module) {
-    return compiled(async () => ({ module: source, instance: await WebAssembly.instantiate(source, hostImports()) }),
+    return compiled(async () => ({ module: source, instance: await WebAssembly.instantiate(source, imports()) }),
       "the module given");
   }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return fromBytes(source, "the bytes given");
@@ -269,7 +328,7 @@ async function fromResponse(response: Response, where: string): Promise<Instanti
   }
   const type = response.headers.get("content-type") ?? "";
   if (typeof WebAssembly.instantiateStreaming === "function" && type.split(";")[0]!.trim() === "application/wasm") {
-    return compiled(() => WebAssembly.instantiateStreaming(response, hostImports()), where);
+    return compiled(() => WebAssembly.instantiateStreaming(response, imports()), where);
   }
   // Servers that send another content type (file:, some static hosts) make streaming refuse.
   return fromBytes(await response.arrayBuffer(), where);
@@ -287,7 +346,7 @@ function fromBytes(bytes: BufferSource, where: string): Promise<Instantiated> {
         NOT_FOUND_HINT,
     );
   }
-  return compiled(() => WebAssembly.instantiate(view, hostImports()), where);
+  return compiled(() => WebAssembly.instantiate(view, imports()), where);
 }
 
 /** Compile and link errors name the likely cause: a Content-Security-Policy, or a wrong file. */

@@ -67,17 +67,17 @@ macro_rules! forward {
 
         /// Every sample's outputs from a block of `m` inputs with windows of `w1` bases:
         /// for sample `s < n`, `y_s += sum_j (b[q] * wb_j + sum_r val[w1 q + r] *
-        /// w[row[q] + r no..][..no])` with `q = j stride + s`, `wb_j = wb[j no..][..no]`,
+        /// w[row[q] + r no..][..no])` with `q = j gap + s`, `wb_j = wb[j no..][..no]`,
         /// `r < w1`, `y_s = y[s no..][..no]`. Per sample, the rows of a run of inputs (base
         /// row, then window rows, input by input) are listed once with their factors (one
         /// sample ahead); then blocks of `y_s` stay in registers while the listed rows
         /// stream by, a row a step.
-        pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, stride: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
+        pub fn $win(b: &[$t], val: &[$t], row: &[usize], n: usize, gap: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
             const LIST: usize = 160;
             if m == 0 || n == 0 {
                 return;
             }
-            let last = (m - 1) * stride + n - 1;
+            let last = (m - 1) * gap + n - 1;
             assert!(
                 w1 < LIST
                     && b.len() > last
@@ -119,7 +119,7 @@ macro_rules! forward {
                         let (fp, ap) = (fp0.wrapping_add((s & 1) * LIST), ap0.wrapping_add((s & 1) * LIST));
                         let mut e = 0;
                         for j in j0..j1 {
-                            let q = j * stride + s;
+                            let q = j * gap + s;
                             // SAFETY: q <= last, so the entries read lie within b, val and
                             // row (asserted above); at most LIST entries are written.
                             unsafe {
