@@ -39,7 +39,7 @@ export function parseOptions(args) {
   return {
     timeBox,
     passes,
-    only: new Set((opt("--only") ?? "kanwasm,torch,tfjs,workflow").split(",")),
+    only: new Set((opt("--only") ?? "kanwasm,torch,tfjs,workflow,threads").split(",")),
     shapes: picked ?? SHAPES,
     write: !args.includes("--no-write"),
     kernels: args.includes("--kernels"),

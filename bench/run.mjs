@@ -7,6 +7,7 @@
 //                                          beside pykan's own run (bench/workflow.mjs)
 //   node bench/run.mjs --feynman [--only NAME,..] [--train N] [--seed S] [--steps N]   discover on the
 //                                          Feynman equations of up to 3 variables (bench/feynman.mjs)
+//   node bench/run.mjs --threads          training on threads 1, 2 and auto (bench/threads.mjs)
 //
 // For every shape and dtype it measures training throughput (samples/s of forward +
 // backward + Adam step, updateGrid off) and inference throughput (samples/s of predict on
@@ -18,12 +19,13 @@
 //   - the same MLP in TF.js on the wasm backend, one thread (bench/tfjs_mlp.mjs; float32
 //     only: TF.js has no float64);
 // and the GFLOP/s of kanwasm's forward spline kernel next to a measured wasm-SIMD peak;
-// then the hellokan workflow (bench/workflow.mjs), beside pykan's with --pykan DIR.
+// then the hellokan workflow (bench/workflow.mjs), beside pykan's with --pykan DIR, and
+// training on several threads as ratios against one (bench/threads.mjs).
 // Prints the tables and writes them to bench/RESULTS.md. A missing baseline is skipped with a
 // message; the bench never fails because of a baseline.
 //
 //   --time S      seconds per measurement (default 1.5; env BENCH_TIME)
-//   --only LIST   run only these of kanwasm, torch, tfjs, workflow
+//   --only LIST   run only these of kanwasm, torch, tfjs, workflow, threads
 //   --pykan DIR   a pykan checkout: the workflow also runs in pykan (env BENCH_PYKAN)
 //   --shapes LIST run only these shapes (1-based indices into SHAPES of bench/options.mjs)
 //   --no-write    do not write bench/RESULTS.md
@@ -59,7 +61,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 
 // Modes that replace the throughput run: flag -> the module that runs on import.
-const MODES = { "--pde": "./pde.mjs", "--workflow": "./workflow.mjs", "--feynman": "./feynman.mjs" };
+const MODES = {
+  "--pde": "./pde.mjs", "--workflow": "./workflow.mjs", "--feynman": "./feynman.mjs", "--threads": "./threads.mjs",
+};
 const mode = Object.keys(MODES).find((m) => args.includes(m));
 if (mode) {
   await import(MODES[mode]);
@@ -191,6 +195,11 @@ if (only.has("workflow")) {
   const argv = [join(here, "workflow.mjs"), "--json", ...(pykan ? ["--pykan", pykan] : [])];
   const out = runChild(process.execPath, argv, {});
   if (out.error) skip(`hellokan workflow: bench/workflow.mjs ${out.error}`);
+  else sections.push(out.markdown);
+}
+if (only.has("threads")) {
+  const out = runChild(process.execPath, [join(here, "threads.mjs"), "--json", "--time", String(timeBox)], {});
+  if (out.error) skip(`threads: bench/threads.mjs ${out.error}`);
   else sections.push(out.markdown);
 }
 

@@ -192,10 +192,9 @@ async function startWorker(): Promise<Started> {
   };
 }
 
-// A retired instance's workers leave their loop and end; a fresh instance gets its own.
+// A retired instance's workers end (terminate interrupts their wait); a fresh instance gets its own.
 onInstanceReplaced((old) => {
   if (pool?.kernel !== old) return;
-  (old.raw as unknown as { kw_workers_quit?: () => void }).kw_workers_quit?.();
   for (const w of pool.workers) w.terminate();
   pool = undefined;
 });

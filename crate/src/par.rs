@@ -126,17 +126,12 @@ pub fn part(n: usize, parts: usize, t: usize) -> Range<usize> {
     (n * t / parts)..(n * (t + 1) / parts)
 }
 
-/// Runs worker `id` (1 ..= [`MAX_WORKERS`]) until [`quit`]; the host calls it once per worker
-/// thread after setting up the thread's stack and thread-local block.
+/// Runs worker `id` (1 ..= [`MAX_WORKERS`]) for good; the host calls it once per worker
+/// thread after setting up the thread's stack and thread-local block, and ends the thread
+/// (a Worker's terminate) when it retires the instance.
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 pub fn worker_loop(id: usize) {
     pool::worker_loop(id)
-}
-
-/// Ends every worker's loop (the host retires the instance).
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-pub fn quit() {
-    pool::quit()
 }
 
 /// Workers at most.
@@ -153,7 +148,6 @@ mod pool {
     static GO: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
     static DONE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
     static ALIVE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
-    static QUIT: AtomicI32 = AtomicI32::new(0);
     static ASKED: AtomicUsize = AtomicUsize::new(1);
     static GEN: AtomicI32 = AtomicI32::new(0);
     // the job: the function (a wide pointer, as two words), the tasks, the next task
@@ -217,9 +211,6 @@ mod pool {
         ALIVE[id].store(1, Release);
         loop {
             let gen = GO[id].load(Acquire);
-            if QUIT.load(Acquire) != 0 {
-                break;
-            }
             if gen == seen {
                 // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
                 unsafe { memory_atomic_wait32(GO[id].as_ptr(), seen, -1) };
@@ -228,16 +219,6 @@ mod pool {
             seen = gen;
             work(id);
             DONE[id].store(gen, Release);
-        }
-        ALIVE[id].store(0, Release);
-    }
-
-    pub fn quit() {
-        QUIT.store(1, Release);
-        for id in 1..=MAX_WORKERS {
-            GO[id].fetch_add(1, AcqRel);
-            // SAFETY: as in `run`.
-            unsafe { memory_atomic_notify(GO[id].as_ptr(), u32::MAX) };
         }
     }
 }

@@ -90,8 +90,8 @@ pub trait Real:
     /// `y += alpha * x`, SIMD on wasm32.
     fn axpy(alpha: Self, x: &[Self], y: &mut [Self]);
     /// Every sample's outputs `y (n, no)` from a block of `m` inputs, their cache entries
-    /// `stride` apart (see `kernels::wasm`): the base row and the `w1` window rows of each input.
-    fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, stride: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]);
+    /// `gap` apart (see `kernels::wasm`): the base row and the `w1` window rows of each input.
+    fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, gap: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]);
     /// `gw[r] += v[r] * g`, returning `sum_r d[r] * dot(w[r], g)`, in one pass.
     #[allow(clippy::type_complexity)]
     fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self;

@@ -18,17 +18,10 @@ pub extern "C" fn kw_threads() -> u32 {
     par::width() as u32
 }
 
-/// Runs worker `id` (1 to 63) until `kw_workers_quit`; called by the worker thread's host
-/// once its stack pointer and thread-local block are set up.
+/// Runs worker `id` (1 to 63) for good; called by the worker thread's host once its stack
+/// pointer and thread-local block are set up (the host ends the thread to stop it).
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 #[no_mangle]
 pub extern "C" fn kw_worker_loop(id: u32) {
     par::worker_loop(id as usize);
-}
-
-/// Ends every worker's loop (the instance is being retired).
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-#[no_mangle]
-pub extern "C" fn kw_workers_quit() {
-    par::quit();
 }

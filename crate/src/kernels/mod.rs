@@ -126,8 +126,20 @@ macro_rules! impl_real {
                 active::$axpy(alpha, x, y)
             }
             #[inline(always)]
-            fn axpy_windows(b: &[Self], val: &[Self], row: &[usize], n: usize, stride: usize, m: usize, w1: usize, wb: &[Self], w: &[Self], no: usize, y: &mut [Self]) {
-                active::$axpy_windows(b, val, row, n, stride, m, w1, wb, w, no, y)
+            fn axpy_windows(
+                b: &[Self],
+                val: &[Self],
+                row: &[usize],
+                n: usize,
+                gap: usize,
+                m: usize,
+                w1: usize,
+                wb: &[Self],
+                w: &[Self],
+                no: usize,
+                y: &mut [Self],
+            ) {
+                active::$axpy_windows(b, val, row, n, gap, m, w1, wb, w, no, y)
             }
             #[inline(always)]
             fn grad_window(g: &[Self], base: Option<(Self, Self, &[Self], &mut [Self])>, v: &[Self], d: &[Self], w: &[Self], gw: &mut [Self]) -> Self {

@@ -57,12 +57,12 @@ pub fn dx_window<T: Real>(g: &[T], db: T, wb: &[T], d: &[T; 4], w: &[T]) -> T {
     dx
 }
 
-pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, stride: usize, m: usize, w1: usize, wb: &[T], w: &[T], no: usize, y: &mut [T]) {
+pub fn axpy_windows<T: Real>(b: &[T], val: &[T], row: &[usize], n: usize, gap: usize, m: usize, w1: usize, wb: &[T], w: &[T], no: usize, y: &mut [T]) {
     for (s, ys) in y.chunks_exact_mut(no).take(n).enumerate() {
         for (o, yo) in ys.iter_mut().enumerate() {
             let mut acc = *yo;
             for j in 0..m {
-                let q = j * stride + s;
+                let q = j * gap + s;
                 acc += b[q] * wb[j * no + o];
                 for r in 0..w1 {
                     acc += val[w1 * q + r] * w[row[q] + r * no + o];
@@ -133,8 +133,8 @@ macro_rules! twins {
             dx_window(g, db, wb, d, w)
         }
         #[inline]
-        pub fn $axpy_windows(b: &[$t], val: &[$t], row: &[usize], n: usize, stride: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
-            axpy_windows(b, val, row, n, stride, m, w1, wb, w, no, y)
+        pub fn $axpy_windows(b: &[$t], val: &[$t], row: &[usize], n: usize, gap: usize, m: usize, w1: usize, wb: &[$t], w: &[$t], no: usize, y: &mut [$t]) {
+            axpy_windows(b, val, row, n, gap, m, w1, wb, w, no, y)
         }
         #[inline]
         pub fn $ger_window(g: &[$t], base: Option<($t, &mut [$t])>, v: &[$t], gw: &mut [$t]) {

@@ -93,7 +93,8 @@ impl<T: Real> Layer<T> {
         let task = |t: usize, slot: usize| {
             let r = par::part(ni, parts, t);
             // SAFETY: the input ranges of the tasks are disjoint, and so are their rows.
-            let (gw, gwb, g_aff) = unsafe { (gws.slice(r.start * nb * no..r.end * nb * no), gwbs.slice(r.start * no..r.end * no), gas.slice(4 * r.start * no..4 * r.end * no)) };
+            let (gw, gwb, g_aff) =
+                unsafe { (gws.slice(r.start * nb * no..r.end * nb * no), gwbs.slice(r.start * no..r.end * no), gas.slice(4 * r.start * no..4 * r.end * no)) };
             let out = Part { i0: r.start, gw, gwb, g_aff, gx: &gxs };
             self.accumulate_inputs(r, slot, x, p, gy, cr.get(), need_dx, w, wb, out, gr_at.as_ref(), all, ready);
         };
