@@ -55,7 +55,9 @@ for (const s of SHAPES) {
   results.push({ name, one, st: best.st, two: best[2], auto: best.auto });
   model.dispose();
 }
-const threadsNow = rawKernel().raw.kw_threads();
+const { raw } = rawKernel();
+raw.kw_set_threads(64);
+const threadsNow = raw.kw_threads();
 
 const fmt = (v) => (v >= 1e4 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(0));
 const rows = results.map((r) =>

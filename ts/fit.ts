@@ -143,8 +143,13 @@ export class Trainer {
     try {
       rep = k.scope((s) => {
         const out = s.alloc(8 * STEP_REPORT.length);
+        // the threads serve this step only: other calls (predict, other models' steps) ask for their own
         k.raw.kw_set_threads(this.#settings.threads === 0 ? hostCores() : this.#settings.threads);
-        k.check(op, k.raw.kw_fit_step(h, out));
+        try {
+          k.check(op, k.raw.kw_fit_step(h, out));
+        } finally {
+          k.raw.kw_set_threads(1);
+        }
         return s.take(out, STEP_REPORT.length, Float64Array);
       });
     } catch (e) {

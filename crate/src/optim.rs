@@ -15,8 +15,10 @@
 //! assert!((x[0] - 3.0).abs() < 1e-10);
 //! ```
 
+use crate::par;
 use crate::pool;
 use crate::real::Real;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// An objective: its value and gradient at a point.
 pub type Objective<'a, T> = dyn FnMut(&[T]) -> (T, Vec<T>) + 'a;
@@ -63,14 +65,29 @@ impl<T: Real> Adam<T> {
     #[inline(never)]
     pub fn step_into(&mut self, params: &[T], grad: &[T], out: &mut [T]) -> bool {
         let c = self.begin();
-        let mut finite = true;
-        // zipped slices (no index checks), so the loop vectorises
-        let rows = out.iter_mut().zip(params).zip(grad).zip(self.m.iter_mut().zip(self.v.iter_mut()));
-        for (((o, &p), &g), (m, v)) in rows {
-            *o = p - Self::delta(&c, m, v, g);
-            finite &= o.is_finite();
-        }
-        finite
+        let n = out.len().min(params.len()).min(grad.len()).min(self.m.len());
+        // each parameter on its own: parts of any size, on any thread, give the same bits
+        let parts = par::parts(n, 1 << 14);
+        let finite = AtomicBool::new(true);
+        let (os, ms, vs) = (par::Shared::new(&mut out[..n]), par::Shared::new(&mut self.m[..n]), par::Shared::new(&mut self.v[..n]));
+        let task = |t: usize, _slot: usize| {
+            let r = par::part(n, parts, t);
+            // SAFETY: the parts are disjoint.
+            let (out, m, v) = unsafe { (os.slice(r.clone()), ms.slice(r.clone()), vs.slice(r.clone())) };
+            let mut ok = true;
+            // zipped slices (no index checks), so the loop vectorises
+            let rows = out.iter_mut().zip(&params[r.clone()]).zip(&grad[r]).zip(m.iter_mut().zip(v.iter_mut()));
+            for (((o, &p), &g), (m, v)) in rows {
+                *o = p - Self::delta(&c, m, v, g);
+                ok &= o.is_finite();
+            }
+            if !ok {
+                finite.store(false, Ordering::Relaxed);
+            }
+        };
+        // SAFETY: each task writes its own part and allocates nothing.
+        unsafe { par::run(parts, usize::MAX, &task) };
+        finite.into_inner()
     }
 }
 

@@ -183,49 +183,105 @@ impl<T: Real> Layer<T> {
         let (ni, k, nt) = (self.n_in, self.k, self.nt());
         let n = x.rows;
         let w = k + 1;
-        // Entries are appended in (input, sample) order, so nothing is zero-filled first.
         let mut c = BasisCache {
             eff: None,
             keep: false,
             groups: Default::default(),
             n,
-            row: pool::take(n * ni),
-            moved: pool::take(n * ni),
-            val: pool::take(n * ni * w),
-            der: if with_der { pool::take(n * ni * w) } else { Vec::new() },
-            b: pool::take(n * ni),
-            db: pool::take(n * ni),
+            row: pool::zeros(n * ni),
+            moved: pool::zeros(n * ni),
+            val: pool::zeros(n * ni * w),
+            der: if with_der { pool::zeros(n * ni * w) } else { Vec::new() },
+            b: pool::zeros(n * ni),
+            db: pool::zeros(n * ni),
         };
-        let mut tp = Vec::new();
-        for i in 0..ni {
-            let t = self.knots_of(i);
-            debug_assert_eq!(t.len(), nt);
-            let xs = x.data[i..].iter().step_by(ni.max(1)).take(n).copied();
-            self.push_base(&mut c, xs.clone());
-            // cubic splines on uniform knots (no grid update yet) take a division-free path,
-            // 4 samples at a time
-            match bspline::uniform_step(t).filter(|_| k == 3).map(|h| T::ONE / h) {
-                Some(inv_h) => self.push_cubic(&mut c, i, xs, with_der, t[0], inv_h),
-                None => {
-                    bspline::pad_knots(t, k, &mut tp);
-                    let mut scratch = [T::ZERO; bspline::WIN];
-                    self.push_input(&mut c, i, xs, with_der, |xv, val, der| bspline::eval_padded(t, &tp, k, xv, val, der.unwrap_or(&mut scratch)))
+        // Inputs go in parts, one task each (see crate::par): an input's entries, and its
+        // moved entries (in a region of `moved` of its own, gathered in order below), depend
+        // on that input alone. Each thread pads knots into a buffer of its own.
+        let parts = par::parts(ni, 1);
+        let slots = par::width();
+        let mut tps: Vec<Vec<T>> = (0..slots).map(|_| Vec::with_capacity(nt + 2 * k)).collect();
+        let mut nmoved: Vec<usize> = pool::zeros(ni);
+        {
+            let BasisCache { row, moved, val, der, b, db, .. } = &mut c;
+            let sh = (par::Shared::new(row), par::Shared::new(moved), par::Shared::new(val), par::Shared::new(der), par::Shared::new(b), par::Shared::new(db));
+            let (tp_at, nm_at) = (par::Shared::new(&mut tps), par::Shared::new(&mut nmoved));
+            let task = |t: usize, slot: usize| {
+                // SAFETY: each thread has its own knot buffer
+                let tp = unsafe { &mut tp_at.slice(slot..slot + 1)[0] };
+                for i in par::part(ni, parts, t) {
+                    let (e, v) = (i * n..(i + 1) * n, i * n * w..(i + 1) * n * w);
+                    // SAFETY: the entries of input i belong to this task alone.
+                    let mut s = unsafe {
+                        Sink {
+                            row: sh.0.slice(e.clone()),
+                            moved: sh.1.slice(e.clone()),
+                            val: sh.2.slice(v.clone()),
+                            der: if with_der { sh.3.slice(v) } else { &mut [] },
+                            b: sh.4.slice(e.clone()),
+                            db: sh.5.slice(e),
+                            q0: i * n,
+                            at: 0,
+                            nmoved: 0,
+                        }
+                    };
+                    let t = self.knots_of(i);
+                    debug_assert_eq!(t.len(), nt);
+                    let xs = x.data[i..].iter().step_by(ni.max(1)).take(n).copied();
+                    self.push_base(&mut s, xs.clone());
+                    // cubic splines on uniform knots (no grid update yet) take a division-free
+                    // path, 4 samples at a time
+                    match bspline::uniform_step(t).filter(|_| k == 3).map(|h| T::ONE / h) {
+                        Some(inv_h) => self.push_cubic(&mut s, i, xs, with_der, t[0], inv_h),
+                        None => {
+                            bspline::pad_knots(t, k, tp);
+                            let mut scratch = [T::ZERO; bspline::WIN];
+                            let tp = &*tp;
+                            self.push_input(&mut s, i, xs, with_der, |xv, val, der| bspline::eval_padded(t, tp, k, xv, val, der.unwrap_or(&mut scratch)))
+                        }
+                    }
+                    // SAFETY: input i's count belongs to this task alone.
+                    unsafe { nm_at.slice(i..i + 1)[0] = s.nmoved };
                 }
-            }
+            };
+            // SAFETY: each task writes its own inputs' entries; the knot buffers have room.
+            unsafe { par::run(parts, slots, &task) };
         }
+        // the moved entries of every input, in order, to the front
+        let mut m = 0;
+        for (i, &cnt) in nmoved.iter().enumerate() {
+            c.moved.copy_within(i * n..i * n + cnt, m);
+            m += cnt;
+        }
+        c.moved.truncate(m);
+        pool::give(nmoved);
         c
     }
 }
 
+/// One input's part of a [`BasisCache`] being filled, entry by entry from `at` on (`q0` is
+/// the cache entry of its first sample), and its moved entries so far.
+struct Sink<'a, T> {
+    row: &'a mut [usize],
+    moved: &'a mut [usize],
+    val: &'a mut [T],
+    der: &'a mut [T],
+    b: &'a mut [T],
+    db: &'a mut [T],
+    q0: usize,
+    at: usize,
+    nmoved: usize,
+}
+
 impl<T: Real> Layer<T> {
-    /// Appends the base function and its derivative at the samples `xs` to `c.b` and `c.db`,
-    /// in a loop of its own over contiguous memory (in float32 it vectorises: see
+    /// Writes the base function and its derivative at the samples `xs` into `c.b` and
+    /// `c.db`, in a loop of its own over contiguous memory (in float32 it vectorises: see
     /// `Real::sigmoid`).
-    fn push_base(&self, c: &mut BasisCache<T>, xs: impl Iterator<Item = T>) {
-        let m0 = c.b.len();
-        c.b.extend(xs);
-        c.db.resize(c.b.len(), T::ZERO);
-        let (bs, dbs) = (&mut c.b[m0..], &mut c.db[m0..]);
+    fn push_base(&self, c: &mut Sink<'_, T>, xs: impl Iterator<Item = T>) {
+        for (b, x) in c.b.iter_mut().zip(xs) {
+            *b = x;
+        }
+        let (bs, dbs) = (&mut *c.b, &mut *c.db);
         match self.base {
             Base::Silu => {
                 for (b, db) in bs.iter_mut().zip(dbs.iter_mut()) {
@@ -243,7 +299,7 @@ impl<T: Real> Layer<T> {
     /// [`Self::push_input`] for cubic windows on uniform knots from `t0`, `1 / inv_h` apart:
     /// 4 samples at a time through [`Real::cubic4`], and one by one where it declines (a
     /// window not wholly inside the basis) and for the last `n % 4` samples.
-    fn push_cubic(&self, c: &mut BasisCache<T>, i: usize, mut xs: impl Iterator<Item = T>, with_der: bool, t0: T, inv_h: T) {
+    fn push_cubic(&self, c: &mut Sink<'_, T>, i: usize, mut xs: impl Iterator<Item = T>, with_der: bool, t0: T, inv_h: T) {
         let (nt, no) = (self.nt(), self.n_out);
         let rows0 = i * self.nb() * no;
         let (mut val, mut der) = ([T::ZERO; 16], [T::ZERO; 16]);
@@ -256,11 +312,15 @@ impl<T: Real> Layer<T> {
             }
             match T::cubic4(&x, t0, inv_h, nt, &mut val, with_der.then_some(&mut der)).filter(|_| m == 4) {
                 Some(first) => {
-                    c.row.extend(first.map(|j0| rows0 + j0 * no));
-                    c.val.extend_from_slice(&val);
-                    if with_der {
-                        c.der.extend_from_slice(&der);
+                    let at = c.at;
+                    for (r, j0) in c.row[at..at + 4].iter_mut().zip(first) {
+                        *r = rows0 + j0 * no;
                     }
+                    c.val[4 * at..4 * at + 16].copy_from_slice(&val);
+                    if with_der {
+                        c.der[4 * at..4 * at + 16].copy_from_slice(&der);
+                    }
+                    c.at += 4;
                 }
                 None => {
                     self.push_input(c, i, x.into_iter().take(m), with_der, |xv, val, der| bspline::eval_uniform_fixed::<T, 3, 4>(t0, inv_h, nt, xv, val, der))
@@ -272,13 +332,13 @@ impl<T: Real> Layer<T> {
         }
     }
 
-    /// Appends input `i`'s window entries for the samples `xs` to `c`; `eval(x, val, der)`
+    /// Writes input `i`'s window entries for the samples `xs` to `c`; `eval(x, val, der)`
     /// writes the window (and, given `der`, its derivatives) and returns its first basis,
     /// which may lie outside `0..nb` (`None`: no basis is non-zero).
     #[inline(always)]
     fn push_input(
         &self,
-        c: &mut BasisCache<T>,
+        c: &mut Sink<'_, T>,
         i: usize,
         xs: impl Iterator<Item = T>,
         with_der: bool,
@@ -296,7 +356,8 @@ impl<T: Real> Layer<T> {
                 Some(st) if (0..=top).contains(&st) => st,
                 // moved inside, keeping the bases that exist (none when x is outside)
                 st => {
-                    c.moved.push(c.row.len());
+                    c.moved[c.nmoved] = c.q0 + c.at;
+                    c.nmoved += 1;
                     let j0 = st.map_or(0, |st| st.clamp(0, top));
                     let (v0, d0) = (val, der);
                     for r in 0..w {
@@ -308,11 +369,13 @@ impl<T: Real> Layer<T> {
                     j0
                 }
             };
-            c.row.push(rows0 + j0 as usize * no);
-            c.val.extend_from_slice(&val[..w]);
+            let at = c.at;
+            c.row[at] = rows0 + j0 as usize * no;
+            c.val[w * at..w * (at + 1)].copy_from_slice(&val[..w]);
             if with_der {
-                c.der.extend_from_slice(&der[..w]);
+                c.der[w * at..w * (at + 1)].copy_from_slice(&der[..w]);
             }
+            c.at += 1;
         }
     }
 
