@@ -59,6 +59,24 @@ it("m / sqrt(1 - (v/c)^2): a power law times a function of one group, to 1e-9", 
   r.model.dispose();
 });
 
+it("two outputs: one model with an output each, each formula exact", async () => {
+  const two = ([a, b, c]) => [(a * b) / c, a * a + Math.sin(b)];
+  const data = createDataset(two, { nVar: 3, ranges: ratioRanges, trainNum: 200, testNum: 200, seed: 4 });
+  const r = await discover(data, { seed: 0, outputNames: ["p", "s"], budget: { steps: 1500 } });
+  expect(r.formula.length).toBe(2);
+  expect(r.formula[0]).toMatch(/^p = /);
+  expect(r.model.width.at(-1)).toBe(2);
+  for (const k of [0, 1]) {
+    const f = new Function(`return ${r.js[k]}`)();
+    expect(relErr(f, (x) => two(x)[k], 3, ratioRanges)).toBeLessThan(1e-9);
+  }
+  const p = r.model.predict([[1, 1.5, 2]]).data;
+  expect(p[0]).toBeCloseTo(0.75, 12);
+  expect(p[1]).toBeCloseTo(1 + Math.sin(1.5), 12);
+  expect(r.stages.some((s) => s.name.startsWith("s: "))).toBe(true);
+  r.model.dispose();
+});
+
 it("the same seed gives the same formula and errors", async () => {
   const data = createDataset(ratio, { nVar: 3, ranges: ratioRanges, trainNum: 100, testNum: 100, seed: 5 });
   const a = await discover(data, { seed: 1, budget: { steps: 150 } });
@@ -84,7 +102,7 @@ it("bad data and options give KanError naming the argument", async () => {
     [data, { signal: {} }, /signal/],
     [data, { colour: 1 }, /colour/],
     [{ trainInput: [[1, 2]] }, {}, /trainLabel/],
-    [{ trainInput: [[1], [2]], trainLabel: [[1, 2], [3, 4]] }, {}, /trainLabel has 2 columns; discover finds one/],
+    [data, { outputNames: ["a", "b"] }, /outputNames/],
     [{ trainInput: [[1], [2]], trainLabel: [[1], [2], [3]] }, {}, /trainLabel/],
     [{ trainInput: [[1], [NaN]], trainLabel: [1, 2] }, {}, /trainInput/],
   ];

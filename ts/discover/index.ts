@@ -21,6 +21,7 @@ import { requireSymbolicId } from "../symbolic-lib.js";
 import { Context, type Candidate, type DiscoverStage, type RmsePair } from "./context.js";
 import { column, type Samples } from "./data.js";
 import { scaling } from "./scaling.js";
+import { stack } from "./stack.js";
 import { additive, composed, product } from "./shapes.js";
 
 export type { DiscoverStage, RmsePair } from "./context.js";
@@ -29,7 +30,7 @@ export type { DiscoverStage, RmsePair } from "./context.js";
 export interface DiscoverOptions {
   /** Names of the inputs in the formulas. Default x1, x2, … */
   inputNames?: string[];
-  /** Name of the output in the formulas. Default y1. */
+  /** Names of the outputs in the formulas. Default y1, y2, … */
   outputNames?: string[];
   /** Library functions the edges may take. Default: powers (x … x^5, 1/x … 1/x^5, sqrt, x^1.5, 1/sqrt(x)),
    * exp, log, sin, cos, tan, tanh, arcsin, arctan and gaussian. */
@@ -65,7 +66,7 @@ export interface DiscoverResult {
   js: string[];
   /** RMSE of the model on the training and test samples. */
   rmse: RmsePair;
-  /** Every stage tried, in order. */
+  /** Every stage tried, in order (names prefixed with the output's name when there are several). */
   stages: DiscoverStage[];
 }
 
@@ -92,23 +93,20 @@ function budget(op: string, v: unknown): { steps: number; seconds: number } {
   return { steps, seconds: (s as number | undefined) ?? d.seconds };
 }
 
-/** Train and test rows of the one output; a seeded share of the training rows when there is no test set. */
-function samples(op: string, data: unknown, seed: number): Samples {
+/** Train and test rows of every output; a seeded share of the training rows when there is no test set. */
+function samples(op: string, data: unknown, seed: number): Samples[] {
   const probe = data !== null && typeof data === "object" ? (data as Partial<Dataset>).trainInput : undefined;
   if (probe === undefined) throw new KanError("INVALID_ARGUMENT", `${op}: data needs trainInput and trainLabel`);
   const nIn = toMatrix(probe, `${op}: trainInput`).cols;
   const labels = (data as Partial<Dataset>).trainLabel;
   const nOut = labels === undefined ? 1 : toLabels(labels, `${op}: trainLabel`).cols;
-  if (nOut !== 1) {
-    throw new KanError("SHAPE_MISMATCH",
-      `${op}: data.trainLabel has ${nOut} columns; discover finds one output at a time (give it one column)`);
-  }
-  const d = checkDataset(op, data, nIn, 1, false);
+  const d = checkDataset(op, data, nIn, nOut, false);
   const x = d.trainInput;
-  const y = column(d.trainLabel, 0);
+  const outputs = Array.from({ length: nOut }, (_, c) => c);
   if (d.testInput && d.testLabel) {
     if (x.rows < 2) throw new KanError("EMPTY_DATASET", `${op}: data.trainInput needs at least 2 rows`);
-    return { n: nIn, x, y, tx: d.testInput, ty: column(d.testLabel, 0) };
+    const tx = d.testInput;
+    return outputs.map((c) => ({ n: nIn, x, y: column(d.trainLabel, c), tx, ty: column(d.testLabel!, c) }));
   }
   const nTest = Math.round(x.rows * DISCOVER_DEFAULTS.testFraction);
   if (x.rows - nTest < 2 || nTest < 1) {
@@ -120,14 +118,17 @@ function samples(op: string, data: unknown, seed: number): Samples {
     const q = Math.floor(rnd() * (r + 1));
     [order[r], order[q]] = [order[q]!, order[r]!];
   }
-  const pick = (rows: number[]): [Matrix, Float64Array] => {
+  const pick = (rows: number[]): Matrix => {
     const m = new Float64Array(rows.length * nIn);
     rows.forEach((r, q) => m.set(x.data.subarray(r * nIn, (r + 1) * nIn), q * nIn));
-    return [{ rows: rows.length, cols: nIn, data: m }, Float64Array.from(rows, (r) => y[r]!)];
+    return { rows: rows.length, cols: nIn, data: m };
   };
-  const [tx, ty] = pick(order.slice(0, nTest));
-  const [trx, try_] = pick(order.slice(nTest));
-  return { n: nIn, x: trx, y: try_, tx, ty };
+  const [te, tr] = [order.slice(0, nTest), order.slice(nTest)];
+  const [tx, trx] = [pick(te), pick(tr)];
+  return outputs.map((c) => {
+    const y = column(d.trainLabel, c);
+    return { n: nIn, x: trx, y: Float64Array.from(tr, (r) => y[r]!), tx, ty: Float64Array.from(te, (r) => y[r]!) };
+  });
 }
 
 /** The candidate with the lowest test error, or the simplest within ten times of it. */
@@ -140,8 +141,9 @@ function choose(cands: Candidate[], scale: number): Candidate {
 }
 
 /**
- * Finds a formula for one output of `data` (a Dataset; without a test set, a seeded fifth of
- * the training rows is held out). See the module's comment for the method.
+ * Finds a formula for each output of `data` (a Dataset; without a test set, a seeded fifth of
+ * the training rows is held out), each output on its own with its own budget, the models
+ * joined side by side into one. See the module's comment for the method.
  */
 export async function discover(data: Dataset, options: DiscoverOptions = {}): Promise<DiscoverResult> {
   const op = "discover";
@@ -161,11 +163,56 @@ export async function discover(data: Dataset, options: DiscoverOptions = {}): Pr
   if (o.signal !== undefined && (o.signal === null || typeof o.signal !== "object" || !("aborted" in o.signal))) {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "signal" must be an AbortSignal, got ${describe(o.signal)}`);
   }
-  const s = samples(op, data, seed);
-  const inputNames = names(op, "inputNames", o.inputNames, s.n);
-  const outputNames = names(op, "outputNames", o.outputNames, 1);
-  const ctx = new Context(s, lib, seed, b.steps, b.seconds, o.signal, o.onStage);
-  ctx.inputNames = inputNames;
+  const outs = samples(op, data, seed);
+  const inputNames = names(op, "inputNames", o.inputNames, outs[0]!.n);
+  const outputNames = names(op, "outputNames", o.outputNames, outs.length);
+  const stages: DiscoverStage[] = [];
+  const picked: Candidate[] = [];
+  try {
+    for (const [c, s] of outs.entries()) {
+      const label = outs.length > 1 ? `${outputNames?.[c] ?? `y${c + 1}`}: ` : "";
+      const onStage = o.onStage;
+      const report = (st: DiscoverStage): void | Promise<void> => {
+        const named = { ...st, name: label + st.name };
+        stages.push(named);
+        return onStage?.(named);
+      };
+      const ctx = new Context(s, lib, seed, b.steps, b.seconds, o.signal, report);
+      ctx.inputNames = inputNames;
+      picked.push(await search(ctx, seed));
+    }
+    const model = picked.length === 1 ? picked[0]!.model : stack(picked.map((p) => p.model), seed);
+    const fo = { ...(inputNames ? { inputNames } : {}), ...(outputNames ? { outputNames } : {}) };
+    const rmse = picked.length === 1 ? { ...picked[0]!.stage.rmse } : rmseOf(model, outs);
+    if (picked.length > 1) for (const p of picked) p.model.dispose();
+    return {
+      model,
+      formula: model.symbolicFormula(fo),
+      latex: model.symbolicFormula({ ...fo, format: "latex" }),
+      js: model.symbolicFormula({ ...fo, format: "js" }),
+      rmse,
+      stages,
+    };
+  } catch (e) {
+    for (const p of picked) p.model.dispose();
+    throw e;
+  }
+}
+
+/** RMSE over every output, as fit reports it. */
+function rmseOf(model: KAN, outs: Samples[]): RmsePair {
+  const pair = (x: Matrix, ys: Float64Array[]): number => {
+    const p = model.predict(x).data;
+    const k = ys.length;
+    let se = 0;
+    ys.forEach((y, c) => y.forEach((v, r) => { se += (p[r * k + c]! - v) ** 2; }));
+    return Math.sqrt(se / (x.rows * k));
+  };
+  return { train: pair(outs[0]!.x, outs.map((s) => s.y)), test: pair(outs[0]!.tx, outs.map((s) => s.ty)) };
+}
+
+/** The shapes tried for one output, and the candidate chosen. */
+async function search(ctx: Context, seed: number): Promise<Candidate> {
   ctx.checkAbort();
   const cands: Candidate[] = [];
   const exact = (c: Candidate | null): boolean => !!c && c.stage.rmse.test / ctx.scale <= DISCOVER_DEFAULTS.exact;
@@ -187,17 +234,8 @@ export async function discover(data: Dataset, options: DiscoverOptions = {}): Pr
       if (c) cands.push(c);
     }
     const pick = choose(cands, ctx.scale);
-    const fo = { ...(inputNames ? { inputNames } : {}), ...(outputNames ? { outputNames } : {}) };
-    const res: DiscoverResult = {
-      model: pick.model,
-      formula: pick.model.symbolicFormula(fo),
-      latex: pick.model.symbolicFormula({ ...fo, format: "latex" }),
-      js: pick.model.symbolicFormula({ ...fo, format: "js" }),
-      rmse: { ...pick.stage.rmse },
-      stages: ctx.stages,
-    };
     for (const c of cands) if (c !== pick) c.model.dispose();
-    return res;
+    return pick;
   } catch (e) {
     for (const c of cands) c.model.dispose();
     throw e;
