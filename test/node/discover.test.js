@@ -129,3 +129,14 @@ it("a signal aborts it with KanError ABORTED; onStage reports each stage", async
   const err2 = await discover(data, { signal: pre.signal }).then(() => null, (e) => e);
   expect(err2.code).toBe("ABORTED");
 });
+
+it("a budget of seconds or steps ends it early, still with a formula", async () => {
+  const data = createDataset(([x, y]) => Math.sin(3 * x * y), { nVar: 2, trainNum: 100, testNum: 100 });
+  for (const budget of [{ seconds: 0.001 }, { steps: 5 }]) {
+    const r = await discover(data, { budget });
+    expect(r.stages.length).toBeGreaterThan(0);
+    expect(r.js[0]).toMatch(/=>/);
+    expect(Number.isFinite(r.rmse.test)).toBe(true);
+    r.model.dispose();
+  }
+});

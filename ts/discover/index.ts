@@ -222,7 +222,7 @@ async function search(ctx: Context, seed: number): Promise<Candidate> {
   ];
   try {
     for (const t of tries) {
-      if (!ctx.left && cands.length > 0) break;
+      if (!ctx.left) break;
       const c = await t();
       if (c) cands.push(c);
       if (exact(c)) break;
