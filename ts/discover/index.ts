@@ -1,9 +1,10 @@
 /**
  * discover: from data to a formula in one call. It tries formula shapes from the simplest up
  * (a sum of functions of each input; a product of functions of each input, found in
- * log-space; a function of such a sum), each through a small KAN fitted numerically, its edges
- * read as library functions and its constants refitted, and keeps the symbolic model with the
- * lowest test error, the simplest among those within ten times of it.
+ * log-space; a power law times a function of one group of inputs; a function of a sum), each
+ * through a small KAN fitted numerically, its edges read as library functions and its
+ * constants refitted, and keeps the symbolic model with the lowest test error, the simplest
+ * among those within ten times of it; several outputs are found one by one and joined.
  *
  * ```js
  * const data = createDataset(([a, b, c]) => a * b / c, { nVar: 3, ranges: [[0.5, 2], [0.5, 2], [1, 2]] });
