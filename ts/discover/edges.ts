@@ -3,6 +3,7 @@
  * simplest function winning among those as good as the best; and the powers x^p the
  * library has, for edges that are straight lines in log|x|.
  */
+import type { Suggestion } from "../interpret.js";
 import type { KAN } from "../kan.js";
 import type { Matrix } from "../matrix.js";
 import { symbolicById, symbolicId } from "../symbolic-lib.js";
@@ -26,7 +27,10 @@ export function chooseEdge(model: KAN, l: number, i: number, j: number, lib: str
   const best = Math.max(...ok.map((s) => s.r2));
   const bar = Math.max(slack * (1 - best), 1e-10);
   const good = ok.filter((s) => 1 - s.r2 <= bar);
-  good.sort((a, b) => a.complexity - b.complexity || b.r2 - a.r2);
+  // at equal complexity and fit, the smaller offset: cos(x) rather than sin(x + 1.5708)
+  const tie = (a: Suggestion, b: Suggestion): number =>
+    Math.abs(a.r2 - b.r2) <= 1e-9 ? Math.abs(a.params[1]) - Math.abs(b.params[1]) : b.r2 - a.r2;
+  good.sort((a, b) => a.complexity - b.complexity || tie(a, b));
   const g = good[0]!;
   return { name: g.name, params: [...g.params], r2: g.r2, complexity: g.complexity };
 }

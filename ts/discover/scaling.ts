@@ -182,7 +182,9 @@ async function fitG(ctx: Context, g: Group): Promise<[EdgeSpec & { err: number; 
       const cand = { name: s.name, params: [aff[0]!, aff[1]!, aff[2]!, aff[3]!] as EdgeSpec["params"], err,
         complexity: s.complexity };
       const good = (c: typeof best): boolean => c.err <= G_FIT;
-      if ((good(cand) && (!good(best) || cand.complexity < best.complexity)) || (!good(best) && err < best.err)) {
+      const simpler = cand.complexity < best.complexity ||
+        (cand.complexity === best.complexity && Math.abs(cand.params[1]) < Math.abs(best.params[1]));
+      if ((good(cand) && (!good(best) || simpler)) || (!good(best) && err < best.err)) {
         best = cand;
       }
     } finally {
