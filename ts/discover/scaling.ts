@@ -22,6 +22,8 @@ const P_INT = [-2, -1, 0, 1, 2];
 const Q = [-2, -1, 0, 1, 2];
 /** A (p, q) whose sample-to-sample change of y / M along w is below this share of its spread is kept. */
 const SMOOTH = 1e-3;
+/** The most inputs the exponent search takes. */
+const MAX_INPUTS = 3;
 /** How many groups w, and exponents of M for each, get a G fitted; how many of those a symbolic refit. */
 const FIT_Q = 3;
 const FIT_P = 3;
@@ -279,7 +281,8 @@ function expressionModel(ctx: Context, g: Group, G: EdgeSpec): [KAN, number] | n
 export async function scaling(ctx: Context): Promise<Candidate | null> {
   const t0 = Date.now();
   const d = ctx.data;
-  if (d.x.cols < 2) return null;
+  // the search grows as 7^n * 5^n exponent pairs: up to three inputs
+  if (d.x.cols < 2 || d.x.cols > MAX_INPUTS) return null;
   // per group w (the best few), the exponents of M from the smallest: they differ by powers of w
   const all = search(d.x, d.y);
   const key = (q: number[]): string => q.join(",");
