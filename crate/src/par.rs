@@ -116,9 +116,12 @@ pub fn set_threads(n: usize) {
 }
 
 /// The tasks for `n` items in parts of at least `min` items: about four per participant,
-/// so a thread slowed by the host's other work holds up little.
+/// so a thread slowed by the host's other work holds up little; one alone (the caller's
+/// loop over whole layers, as before threads, which keeps weights in cache longest).
 pub fn parts(n: usize, min: usize) -> usize {
-    n.div_ceil(min.max(1)).clamp(1, 4 * width()).min(n.max(1))
+    let w = width();
+    let most = if w > 1 { 4 * w } else { 1 };
+    n.div_ceil(min.max(1)).clamp(1, most).min(n.max(1))
 }
 
 /// Part `t` of `parts` nearly even parts of `0..n`.

@@ -133,6 +133,22 @@ pub fn zeros<T: Pooled>(len: usize) -> Vec<T> {
     v
 }
 
+/// `len` elements in a buffer from [`take`], holding whatever it held before: for a caller
+/// that writes every element before it reads any, and would pay for zeros in vain (a basis
+/// cache filled by several threads, each its own part).
+///
+/// # Safety
+/// Every element is written before it is read.
+#[inline(never)]
+pub unsafe fn unfilled<T: Pooled>(len: usize) -> Vec<T> {
+    let mut v = take::<T>(len);
+    assert!(v.capacity() >= len);
+    // SAFETY: room for `len` elements (asserted); each is written before it is read (the
+    // caller's contract)
+    unsafe { v.set_len(len) };
+    v
+}
+
 /// A copy of `s` in a buffer from [`take`].
 #[inline(never)]
 pub fn copy<T: Pooled>(s: &[T]) -> Vec<T> {

@@ -183,17 +183,22 @@ impl<T: Real> Layer<T> {
         let (ni, k, nt) = (self.n_in, self.k, self.nt());
         let n = x.rows;
         let w = k + 1;
-        let mut c = BasisCache {
-            eff: None,
-            keep: false,
-            groups: Default::default(),
-            n,
-            row: pool::zeros(n * ni),
-            moved: pool::zeros(n * ni),
-            val: pool::zeros(n * ni * w),
-            der: if with_der { pool::zeros(n * ni * w) } else { Vec::new() },
-            b: pool::zeros(n * ni),
-            db: pool::zeros(n * ni),
+        // SAFETY: the tasks below write every entry of row, val, der, b and db (each input
+        // all of its n), and the first nmoved[i] of input i's part of moved, which are all
+        // that is read of it.
+        let mut c = unsafe {
+            BasisCache {
+                eff: None,
+                keep: false,
+                groups: Default::default(),
+                n,
+                row: pool::unfilled(n * ni),
+                moved: pool::unfilled(n * ni),
+                val: pool::unfilled(n * ni * w),
+                der: if with_der { pool::unfilled(n * ni * w) } else { Vec::new() },
+                b: pool::unfilled(n * ni),
+                db: pool::unfilled(n * ni),
+            }
         };
         // Inputs go in parts, one task each (see crate::par): an input's entries, and its
         // moved entries (in a region of `moved` of its own, gathered in order below), depend
@@ -240,6 +245,7 @@ impl<T: Real> Layer<T> {
                             self.push_input(&mut s, i, xs, with_der, |xv, val, der| bspline::eval_padded(t, tp, k, xv, val, der.unwrap_or(&mut scratch)))
                         }
                     }
+                    debug_assert_eq!(s.at, n, "every entry of input {i} written");
                     // SAFETY: input i's count belongs to this task alone.
                     unsafe { nm_at.slice(i..i + 1)[0] = s.nmoved };
                 }
