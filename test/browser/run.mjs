@@ -19,6 +19,7 @@ try {
   results.push(...(await runPage(browser, `${server.url}/test/browser/index.html`)));
   results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=octet`)));
   results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=csp&csp=no-wasm`)));
+  results.push(...(await runPage(browser, `${server.url}/test/browser/init.html?scenario=threads&isolate=no`)));
   results.push(...(await svgScreenshots(browser, `${server.url}/test/browser/svg.html`)));
   results.push(...(await examplePage(browser, `${server.url}/examples/browser/index.html`)));
   const playground = await buildPlayground();

@@ -1,7 +1,8 @@
 // A static file server on 127.0.0.1 for the browser tests: .wasm as application/wasm, and
 // cross-origin isolation headers (COOP/COEP) as threaded builds will need.
 //   ?type=octet on any file sends application/octet-stream instead (to test the fallback);
-//   ?csp=no-wasm on a page sends a Content-Security-Policy without 'wasm-unsafe-eval'.
+//   ?csp=no-wasm on a page sends a Content-Security-Policy without 'wasm-unsafe-eval';
+//   ?isolate=no on a page leaves out COOP/COEP (a page that is not cross-origin isolated).
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
@@ -32,10 +33,12 @@ export function serve(root) {
         "content-type": url.searchParams.get("type") === "octet"
           ? "application/octet-stream"
           : (TYPES[extname(path)] ?? "application/octet-stream"),
-        "cross-origin-opener-policy": "same-origin",
-        "cross-origin-embedder-policy": "require-corp",
         "cache-control": "no-store",
       };
+      if (url.searchParams.get("isolate") !== "no") {
+        headers["cross-origin-opener-policy"] = "same-origin";
+        headers["cross-origin-embedder-policy"] = "require-corp";
+      }
       if (url.searchParams.get("csp") === "no-wasm") {
         headers["content-security-policy"] = "script-src 'self' 'unsafe-inline'";
       }
