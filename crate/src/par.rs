@@ -140,6 +140,36 @@ pub fn worker_loop(id: usize) {
 /// Workers at most.
 pub const MAX_WORKERS: usize = 63;
 
+/// A value only the calling thread uses (the core's tables, buffers and last error), read
+/// with `with` as a thread-local is. In the threaded build it is a plain static: workers
+/// never touch these, and a thread-local with a destructor would bring std's list of
+/// destructors, and with it a second copy of the allocator, into the module (about 5 KB).
+pub struct MainLocal<T>(pub T);
+
+// SAFETY: only the thread that calls the module's exports reaches a MainLocal (tasks of
+// `run` may not: see its contract).
+unsafe impl<T> Sync for MainLocal<T> {}
+
+impl<T> MainLocal<T> {
+    pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0)
+    }
+}
+
+/// `main_local! { static NAME: T = const { INIT }; }`: a [`MainLocal`] in the threaded
+/// build, a `thread_local!` elsewhere (native tests run on several threads).
+#[macro_export]
+macro_rules! main_local {
+    (static $name:ident: $t:ty = const { $init:expr };) => {
+        #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+        static $name: $crate::par::MainLocal<$t> = $crate::par::MainLocal($init);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "atomics")))]
+        thread_local! {
+            static $name: $t = const { $init };
+        }
+    };
+}
+
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 mod pool {
     use super::MAX_WORKERS;

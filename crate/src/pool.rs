@@ -42,7 +42,7 @@ struct Shelf {
     bytes: usize,
 }
 
-thread_local! {
+crate::main_local! {
     static SHELVES: RefCell<[Shelf; 2]> = const { RefCell::new([Shelf { kept: Vec::new(), bytes: 0 }, Shelf { kept: Vec::new(), bytes: 0 }]) };
 }
 

@@ -88,7 +88,7 @@ extern "C" {
 type UserFn = fn(f64) -> f64;
 
 #[cfg(not(target_arch = "wasm32"))]
-thread_local! {
+crate::main_local! {
     static USER: std::cell::RefCell<Vec<UserFn>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 

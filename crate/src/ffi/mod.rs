@@ -31,7 +31,7 @@ mod pde;
 mod rescue;
 mod threads;
 
-thread_local! {
+crate::main_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 

@@ -25,7 +25,7 @@ pub(super) struct Slot {
     busy: bool,
 }
 
-thread_local! {
+crate::main_local! {
     static MODELS: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
 }
 

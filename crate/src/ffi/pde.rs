@@ -50,7 +50,7 @@ use crate::pde::program::Program;
 use crate::pde::{PdeConfig, PdeFit, Term};
 use std::cell::RefCell;
 
-thread_local! {
+crate::main_local! {
     static FITS: RefCell<Vec<Option<PdeFit>>> = const { RefCell::new(Vec::new()) };
 }
 

@@ -12,7 +12,7 @@ use crate::layer::Layer;
 use crate::real::Real;
 use std::cell::Cell;
 
-thread_local! {
+crate::main_local! {
     static VIEW_LEN: Cell<usize> = const { Cell::new(0) };
 }
 
