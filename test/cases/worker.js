@@ -252,4 +252,117 @@ export const cases = [
       }
     },
   },
+  {
+    name: "derivatives, separability, tree, featureInteraction, swap, autoSwap, checkpoints in the worker: as KAN",
+    fn: async () => {
+      await init();
+      const d = data();
+      const opts = { width: [2, [2, 1], 1], grid: 3, seed: 4 };
+      const m = new KAN(opts);
+      const w = await WorkerKAN.create(opts);
+      try {
+        await m.fit(d, { steps: 3 });
+        await w.fit(d, { steps: 3 });
+        const pts = [[0.1, 0.2], [0.3, -0.4], [-0.7, 0.5]];
+        const json = (v) => JSON.stringify(v, (_, x) => (ArrayBuffer.isView(x) ? Array.from(x) : x));
+        for (const [name, call] of [
+          ["derivatives", (x) => x.derivatives(pts, { order: 2 })],
+          ["separability", (x) => x.separability(pts)],
+          ["tree", (x) => x.tree(pts)],
+          ["featureInteraction", (x) => x.featureInteraction(pts)],
+          ["checkpoint", (x) => x.checkpoint("fitted")],
+          ["swap", (x) => x.swap(1, 0, 1)],
+          ["autoSwap", (x) => x.autoSwap()],
+          ["checkpoints", (x) => x.checkpoints()],
+        ]) {
+          const [a, b] = [await call(w), await call(m)];
+          equal(json(a), json(b), name);
+        }
+        ok((await w.derivatives(pts, { order: 2 })).hessian instanceof Float64Array, "the Hessian arrives as a Float64Array");
+        sameBytes(await w.save(), m.save(), "after swap and autoSwap");
+        const [first] = await w.checkpoints();
+        await w.rewind(first.id);
+        m.rewind(first.id);
+        sameBytes(await w.save(), m.save(), "rewound");
+      } finally {
+        await w.dispose();
+        m.dispose();
+      }
+    },
+  },
+  {
+    name: "fitPDE, pdeLoss and a PDE trainer in the worker: as KAN, with onStep events and an abort",
+    fn: async () => {
+      await init();
+      const opts = { width: [2, 3, 1], grid: 3, seed: 2 };
+      const pts = Array.from({ length: 12 }, (_, q) => [Math.cos(q), Math.sin(1.7 * q)]);
+      const problem = { inputNames: ["x", "y"], terms: [
+        { points: pts, equation: "u_xx + u_yy = -2*pi^2*sin(pi*x)*sin(pi*y)" },
+        { points: pts.slice(0, 4), equation: "u = sin(pi*x)*sin(pi*y)", weight: 10 },
+      ] };
+      const m = new KAN(opts);
+      const w = await WorkerKAN.create(opts);
+      try {
+        const steps = [];
+        const hw = await w.fitPDE(problem, { steps: 3, onStep: (s) => steps.push(s.step) });
+        const hm = await m.fitPDE(problem, { steps: 3 });
+        equal(JSON.stringify(hw), JSON.stringify(hm), "history");
+        equal(steps.join(), "0,1,2", "onStep events");
+        sameBytes(await w.save(), m.save(), "after fitPDE");
+        equal(JSON.stringify(await w.pdeLoss(problem)), JSON.stringify(m.pdeLoss(problem)), "pdeLoss");
+        const t = await w.trainer(problem, { steps: 2, opt: "adam" });
+        const info = await t.step();
+        await t.close();
+        ok(Number.isFinite(info.loss), "a PDE trainer steps in the worker");
+        const ctl = new AbortController();
+        const e = await kanError(() => w.fitPDE(problem, {
+          steps: 10_000, signal: ctl.signal, onStep: ({ step }) => step === 1 && ctl.abort(),
+        }));
+        equal(e.code, "ABORTED", "code");
+        const done = e.pdeHistory?.loss.length;
+        ok(done >= 2 && done < 10_000 && e.pdeHistory.terms.length === 2, `the error's pdeHistory: ${done} steps`);
+      } finally {
+        await w.dispose();
+        m.dispose();
+      }
+    },
+  },
+  {
+    name: "the statics of KAN that make a model are statics of WorkerKAN: load (pykan config too), fromJSON, fromExpression",
+    fn: async () => {
+      await init();
+      const statics = Object.getOwnPropertyNames(KAN).filter((n) => typeof KAN[n] === "function");
+      const missing = statics.filter((n) => typeof WorkerKAN[n] !== "function");
+      equal(missing.join(), "", "statics of KAN missing from WorkerKAN");
+      const text = "exp(sin(pi*x1) + x2^2)";
+      const e = KAN.fromExpression(text, { grid: 4 });
+      const m = new KAN({ width: [2, 3, 1], grid: 4, seed: 5 });
+      await m.fit(data(), { steps: 2 });
+      // a file with tensors only, as pykan writes: its configuration comes from the caller
+      const p = KAN.load(m.save(), { config: { width: [2, 3, 1] } });
+      const made = [
+        ["fromExpression", await WorkerKAN.fromExpression(text, { grid: 4 }), e],
+        ["fromJSON", await WorkerKAN.fromJSON(m.toJSON()), m],
+        ["load with a pykan config", await WorkerKAN.load(m.save(), { config: { width: [2, 3, 1] } }), p],
+      ];
+      try {
+        for (const [name, w, here] of made) {
+          equal(JSON.stringify(w.config), JSON.stringify(here.config), `${name}: config`);
+          equal(Array.from((await w.predict([[0.3, -0.2]])).data).join(), Array.from(here.predict([[0.3, -0.2]]).data).join(),
+            `${name}: the same prediction`);
+        }
+        equal((await made[0][1].symbolicFormula()).join(), e.symbolicFormula().join(), "formula");
+        const bad = await kanError(() => WorkerKAN.load(m.save(), { confg: {} }));
+        equal(bad.code, "UNKNOWN_OPTION", "an unknown option of load");
+        ok(bad.message.includes('"config"'), bad.message);
+        equal((await kanError(() => WorkerKAN.fromExpression("sin(", {}))).code,
+          (await kanError(() => KAN.fromExpression("sin(", {}))).code, "a bad expression");
+      } finally {
+        for (const [, w] of made) await w.dispose();
+        e.dispose();
+        m.dispose();
+        p.dispose();
+      }
+    },
+  },
 ];

@@ -132,9 +132,12 @@ async function handle(req: Request, p: Port): Promise<unknown> {
     case "create":
       await (ready ??= init());
       return modelInfo(new KAN(req.options as KANOptions));
-    case "load":
+    case "make": {
       await (ready ??= init());
-      return modelInfo(KAN.load(req.bytes));
+      const make = { load: KAN.load, fromJSON: KAN.fromJSON, fromExpression: KAN.fromExpression }[req.method];
+      if (make === undefined) throw new KanError("INVALID_ARGUMENT", `worker: ${req.method} does not make a model`);
+      return modelInfo((make as (...a: unknown[]) => KAN).apply(KAN, req.args));
+    }
     case "dispose": {
       const o = objects.get(req.target);
       objects.delete(req.target);

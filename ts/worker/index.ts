@@ -16,9 +16,12 @@
  * await w.dispose(); await pruned.dispose(); // the worker ends with its last model
  * ```
  */
-import { KAN, KanError, init, type KANConfig, type KANOptions, type WasmSource } from "../index.js";
+import {
+  KAN, KanError, init, type ExpressionOptions, type KANConfig, type KANJson, type KANOptions, type PykanConfig,
+  type WasmSource,
+} from "../index.js";
 import { Connection } from "./connection.js";
-import { MODEL, REMOTE, STATE, isPlainObject, type ModelInfo, type RemoteInfo } from "./protocol.js";
+import { MODEL, REMOTE, STATE, isPlainObject, type MakeMethod, type ModelInfo, type RemoteInfo } from "./protocol.js";
 import { spawn, wrap, type WorkerLike } from "./spawn.js";
 
 export type { WorkerLike } from "./spawn.js";
@@ -93,22 +96,51 @@ export class WorkerKAN {
   static async from(model: KAN, host: WorkerOptions = {}): Promise<WorkerKAN> {
     if (!(model instanceof KAN)) throw new KanError("INVALID_ARGUMENT", "WorkerKAN.from: expected a KAN");
     const bytes = model.save();
-    return WorkerKAN.#open(host, (c) => c.request({ kind: "load", bytes }, [bytes.buffer as ArrayBuffer]));
+    return WorkerKAN.#open(host, WorkerKAN.#make("load", [bytes], [bytes.buffer as ArrayBuffer]));
   }
 
-  /** A model from `save()`'s bytes (a copy is sent; `bytes` stays usable) in a new worker. */
-  static async load(bytes: Uint8Array, host: WorkerOptions = {}): Promise<WorkerKAN> {
+  /**
+   * `KAN.load(bytes, { config })` in a new worker: a model from `save()`'s bytes, or from a
+   * pykan state_dict with its `config` (a copy is sent; `bytes` stays usable). The host options
+   * go in the same object.
+   */
+  static async load(bytes: Uint8Array, opts: WorkerOptions & {
+    /** The configuration of a pykan model, whose file holds only its tensors. Default: none (a kanwasm file). */
+    config?: PykanConfig;
+  } = {}): Promise<WorkerKAN> {
     if (!(bytes instanceof Uint8Array)) throw new KanError("INVALID_ARGUMENT", "WorkerKAN.load: expected a Uint8Array");
-    return WorkerKAN.#open(host, (c) => c.request({ kind: "load", bytes }));
+    if (opts === null || typeof opts !== "object") {
+      throw new KanError("INVALID_ARGUMENT", "WorkerKAN.load: options must be an object");
+    }
+    const { config, ...host } = opts;
+    const args = config === undefined ? [bytes] : [bytes, { config }];
+    return WorkerKAN.#open(host, WorkerKAN.#make("load", args), ["config"]);
   }
 
-  static async #open(host: WorkerOptions, make: (c: Connection) => Promise<unknown>): Promise<WorkerKAN> {
+  /** `KAN.fromJSON(obj)` in a new worker: a model from `toJSON()`'s object (a copy is sent). */
+  static async fromJSON(obj: KANJson, host: WorkerOptions = {}): Promise<WorkerKAN> {
+    return WorkerKAN.#open(host, WorkerKAN.#make("fromJSON", [obj]));
+  }
+
+  /** `KAN.fromExpression(text, options)` in a new worker: a symbolic model of the formula. */
+  static async fromExpression(text: string | string[], opts?: ExpressionOptions,
+    host: WorkerOptions = {}): Promise<WorkerKAN> {
+    return WorkerKAN.#open(host, WorkerKAN.#make("fromExpression", opts === undefined ? [text] : [text, opts]));
+  }
+
+  static #make(method: MakeMethod, args: unknown[], transfer?: ArrayBuffer[]): (c: Connection) => Promise<unknown> {
+    return (c) => c.request({ kind: "make", method, args }, transfer);
+  }
+
+  static async #open(host: WorkerOptions, make: (c: Connection) => Promise<unknown>,
+    also: string[] = []): Promise<WorkerKAN> {
     if (host === null || typeof host !== "object") {
       throw new KanError("INVALID_ARGUMENT", "WorkerKAN: host options must be an object");
     }
     for (const key of Object.keys(host)) {
       if (key !== "wasm" && key !== "worker") {
-        throw new KanError("UNKNOWN_OPTION", `WorkerKAN: unknown option "${key}"; the options are "wasm", "worker"`);
+        const names = [...also, "wasm", "worker"].map((n) => `"${n}"`).join(", ");
+        throw new KanError("UNKNOWN_OPTION", `WorkerKAN: unknown option "${key}"; the options are ${names}`);
       }
     }
     const spawned = host.worker !== undefined ? { channel: wrap(host.worker), wasm: undefined } : await spawn();

@@ -4,7 +4,8 @@
  * becomes an "abort" message, errors become plain records, models stay in the worker behind ids.
  *
  * ```
- * caller → worker  { kind: "init", id, wasm? } | { kind: "create", id, options } | { kind: "load", id, bytes }
+ * caller → worker  { kind: "init", id, wasm? } | { kind: "create", id, options }
+ *                  { kind: "make", id, method, args }           (KAN.load / fromJSON / fromExpression)
  *                  { kind: "call", id, target, method, args } | { kind: "dispose", id, target }
  *                  { kind: "abort", id }                          (stops request `id`)
  * worker → caller  { kind: "done", id, value } | { kind: "fail", id, error }
@@ -40,10 +41,13 @@ export interface RemoteInfo {
   state: Record<string, unknown>;
 }
 
+/** The static methods of KAN that make a model, which the worker runs for WorkerKAN's statics. */
+export type MakeMethod = "load" | "fromJSON" | "fromExpression";
+
 export type Request =
   | { kind: "init"; id: number; wasm?: unknown }
   | { kind: "create"; id: number; options: unknown }
-  | { kind: "load"; id: number; bytes: Uint8Array }
+  | { kind: "make"; id: number; method: MakeMethod; args: unknown[] }
   | { kind: "call"; id: number; target: number; method: string; args: unknown[] }
   | { kind: "dispose"; id: number; target: number }
   | { kind: "abort"; id: number };
@@ -59,6 +63,8 @@ export interface ErrorRecord {
   code?: KanErrorCode;
   history?: History;
   fixed?: KanError["fixed"];
+  /** fitPDE's steps done (an ABORTED or NUMERIC error of a physics-informed fit). */
+  pdeHistory?: unknown;
 }
 
 export function errorRecord(e: unknown): ErrorRecord {
@@ -66,6 +72,8 @@ export function errorRecord(e: unknown): ErrorRecord {
     const rec: ErrorRecord = { name: e.name, message: e.message, code: e.code };
     if (e.history !== undefined) rec.history = e.history;
     if (e.fixed !== undefined) rec.fixed = e.fixed;
+    const pde = (e as { pdeHistory?: unknown }).pdeHistory;
+    if (pde !== undefined) rec.pdeHistory = pde;
     return rec;
   }
   if (e instanceof Error) return { name: e.name, message: e.message };
@@ -78,6 +86,7 @@ export function fromRecord(rec: ErrorRecord): Error {
     const e = new KanError(rec.code, rec.message);
     if (rec.history !== undefined) e.history = rec.history;
     if (rec.fixed !== undefined) e.fixed = rec.fixed;
+    if (rec.pdeHistory !== undefined) (e as { pdeHistory?: unknown }).pdeHistory = rec.pdeHistory;
     return e;
   }
   const e = new Error(rec.message);
