@@ -122,6 +122,17 @@ export interface FitOptions {
   threads?: number | "auto";
 }
 
+/** Options of `predict`. */
+export interface PredictOptions {
+  /**
+   * Threads the forward pass runs on, each taking fixed parts of the rows: an integer from 1
+   * to 64, or "auto" for the host's logical cores. Default 1. The outputs have the same bits
+   * for any number. `predict` is synchronous, so it cannot start threads: it uses those a fit
+   * with `threads` has started, at most this many, and runs on one thread before that.
+   */
+  threads?: number | "auto";
+}
+
 /** Every default of KANOptions, except width (required). @internal */
 export const MODEL_DEFAULTS = {
   grid: 3,
@@ -152,6 +163,11 @@ export const FIT_DEFAULTS = {
   gridUpdateNum: 10,
   stopGridUpdateStep: 50,
   loss: "mse",
+  threads: 1 as number | "auto",
+} as const;
+
+/** Every default of PredictOptions. @internal */
+export const PREDICT_DEFAULTS = {
   threads: 1 as number | "auto",
 } as const;
 
@@ -264,6 +280,12 @@ export function threadsOption(op: string, v: unknown): number {
     );
   }
   return v;
+}
+
+/** Validates predict options; returns the threads asked for (0: the host's cores). @internal */
+export function normalisePredict(op: string, opts: unknown): number {
+  const o = checkOptions(op, opts, Object.keys(PREDICT_DEFAULTS)) as PredictOptions;
+  return threadsOption(op, o.threads ?? PREDICT_DEFAULTS.threads);
 }
 
 /** FitOptions validated, with every default filled in. @internal */

@@ -33,7 +33,7 @@ import type { History, StepInfo } from "./history.js";
 import type { ModelHandle } from "./model.js";
 import { STEP_REPORT } from "./raw/exports.js";
 import { rawKernel } from "./raw/loader.js";
-import { hostCores, prepareThreads } from "./threads.js";
+import { onThreads, prepareThreads } from "./threads.js";
 
 /** How long a run of steps may hold the thread before yielding to the event loop (ms). */
 const YIELD_EVERY = 8;
@@ -144,12 +144,7 @@ export class Trainer {
       rep = k.scope((s) => {
         const out = s.alloc(8 * STEP_REPORT.length);
         // the threads serve this step only: other calls (predict, other models' steps) ask for their own
-        k.raw.kw_set_threads(this.#settings.threads === 0 ? hostCores() : this.#settings.threads);
-        try {
-          k.check(op, k.raw.kw_fit_step(h, out));
-        } finally {
-          k.raw.kw_set_threads(1);
-        }
+        onThreads(k, this.#settings.threads, () => k.check(op, k.raw.kw_fit_step(h, out)));
         return s.take(out, STEP_REPORT.length, Float64Array);
       });
     } catch (e) {

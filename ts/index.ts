@@ -17,7 +17,7 @@ export { bsplineBasis, bsplineKnots } from "./bspline.js";
 export type { GridBasisOptions, KnotBasisOptions, KnotOptions } from "./bspline.js";
 export { KAN } from "./kan.js";
 export type { Evaluation } from "./kan.js";
-export type { KANOptions, KANConfig, FitOptions, BaseFun } from "./config.js";
+export type { KANOptions, KANConfig, FitOptions, PredictOptions, BaseFun } from "./config.js";
 export type { StepInfo, History } from "./history.js";
 export { Trainer } from "./fit.js";
 export type { KANJson } from "./persist.js";

@@ -18,7 +18,9 @@
  * `width = [n0, ..., nL]`; layer l has `n_l x n_{l+1}` edges, each with `grid_l + k_l`
  * spline coefficients. Inputs are `(batch, n0)`, outputs `(batch, nL)`.
  */
-import { normaliseConfig, type FitOptions, type KANConfig, type KANOptions } from "./config.js";
+import {
+  normaliseConfig, normalisePredict, type FitOptions, type KANConfig, type KANOptions, type PredictOptions,
+} from "./config.js";
 import { checkDataset, isClassLabels, type Dataset } from "./dataset.js";
 import { disposeKey } from "./dispose.js";
 import { KanError } from "./errors.js";
@@ -38,6 +40,7 @@ import type { RawKernel } from "./raw/kernel.js";
 import { rawKernel } from "./raw/loader.js";
 import { autoSymbolicAsync, type AutoSymbolicAsyncOptions, type FixedEdge } from "./symbolic-async.js";
 import { toSVG, type SVGOptions } from "./svg.js";
+import { onThreads } from "./threads.js";
 import { derivatives, type DerivativeOptions, type Derivatives } from "./derivatives.js";
 import { checkpoint, checkpoints, rewind, type CheckpointInfo } from "./checkpoint.js";
 import { autoSwap, swap } from "./swap.js";
@@ -136,16 +139,20 @@ export class KAN {
     return m;
   }
 
-  /** Outputs for each row of `input`. Shapes: (n, inDim) -> (n, outDim), in the model's dtype. */
-  predict(input: MatrixLike): Matrix {
+  /**
+   * Outputs for each row of `input`. Shapes: (n, inDim) -> (n, outDim), in the model's dtype.
+   * `threads` splits the rows among the threads a threaded fit has started (same bits).
+   */
+  predict(input: MatrixLike, opts?: PredictOptions): Matrix {
     const op = "predict";
+    const threads = normalisePredict(op, opts);
     const h = this.#m.handle(op);
     const x = this.#input(input, op);
     const k = rawKernel(op);
     const out = k.scope((s) => {
       const px = s.put(x.data);
       const po = s.alloc(8 * x.rows * this.outDim);
-      k.check(op, k.raw.kw_model_predict(h, px, x.rows, po));
+      onThreads(k, threads, () => k.check(op, k.raw.kw_model_predict(h, px, x.rows, po)));
       return s.take(po, x.rows * this.outDim, Float64Array);
     });
     return { rows: x.rows, cols: this.outDim, data: this.dtype === "float32" ? Float32Array.from(out) : out };

@@ -66,6 +66,20 @@ export function hostCores(): number {
   return Math.min(MAX_THREADS, Math.max(1, typeof n === "number" && Number.isFinite(n) ? Math.floor(n) : 1));
 }
 
+/**
+ * Runs `f` (one call into the core) on at most `threads` of the threads already started
+ * (0: the host's cores), then hands the core back to one thread, so that other calls ask
+ * for their own. @internal
+ */
+export function onThreads<T>(k: RawKernel, threads: number, f: () => T): T {
+  k.raw.kw_set_threads(threads === 0 ? hostCores() : threads);
+  try {
+    return f();
+  } finally {
+    k.raw.kw_set_threads(1);
+  }
+}
+
 /** Why threads cannot run here, or undefined when they can. */
 function missing(): string | undefined {
   const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };

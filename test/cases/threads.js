@@ -88,6 +88,34 @@ export const cases = [
     },
   },
   {
+    name: "predict gives the same bits on threads 1, 2 and auto; a bad value throws before anything runs",
+    fn: async () => {
+      const d = data(8);
+      const big = createDataset((x) => [x[0], x[1], x[2]], { nVar: 6, trainNum: 5000, testNum: 1, seed: 10 });
+      for (const dtype of ["float32", "float64"]) {
+        const m = new KAN({ width: [6, 12, 3], grid: 5, seed: 11, dtype });
+        await m.fit(d, { ...RUNS[0].opts, threads: 2 });
+        if (isolated) ok(ready() >= 2, `${dtype}: threads ready: ${ready()}`);
+        const one = m.predict(big.trainInput, { threads: 1 }).data;
+        ok(one.every(Number.isFinite) && one.length === 5000 * 3, `${dtype}: predictions`);
+        for (const threads of [2, "auto", undefined]) {
+          const p = m.predict(big.trainInput, threads === undefined ? undefined : { threads }).data;
+          ok(p.every((v, i) => Object.is(v, one[i])), `${dtype}: predictions of threads ${threads} differ`);
+        }
+        equal(rawKernel().raw.kw_threads(), 1, "the core is handed back to one thread");
+        for (const v of [0, 65, 2.5, "all", false]) {
+          const e = await throwsKan(() => m.predict(big.trainInput, { threads: v }), "INVALID_ARGUMENT", `threads ${v}`);
+          ok(/predict: option "threads"/.test(e.message), e.message);
+        }
+        await throwsKan(() => m.predict(big.trainInput, { thread: 2 }), "UNKNOWN_OPTION", "a misspelt option");
+        // a single row (one part) and the rows of the test set agree with threads 1
+        const row = m.predict([Array.from(big.trainInput.data.slice(0, 6))], { threads: 2 }).data;
+        ok(row.every((v, i) => Object.is(v, one[i])), `${dtype}: one row on 2 threads differs`);
+        m.dispose();
+      }
+    },
+  },
+  {
     name: "running out of memory in a threaded fit throws OUT_OF_MEMORY; the models and the threads go on",
     fn: async () => {
       if (!isolated || !isNode) {
