@@ -15,13 +15,15 @@
  * rounds to 0 are dropped, constants are folded into one in every format, `1*u` reads `u`, and
  * a scale inside a power is pulled out: `c*(a*u)^2` reads `(c*a^2)*u^2`. Logarithms and roots
  * print as the core computes them (log|u|, sqrt(max(u, 0))) unless the sign of u over the
- * data, read from the grid of the edge's input, makes the plain form exact. The "js" format
+ * data, read from the grid of the edge's input, makes the plain form exact (a grid not yet
+ * fitted to data tells it only as a gridRange stated for the inputs). The "js" format
  * keeps every number exact (unless `digits` is given) and evaluates the core's guarded
  * functions, so it computes what the model computes.
  *
  * # Shapes
  * One string per output (`model.outDim`); inputs are x1..xn (1-based, as pykan names them).
  */
+import { MODEL_DEFAULTS } from "./config.js";
 import { KanError, describe } from "./errors.js";
 import type { Matrix } from "./matrix.js";
 import { checkOptions, enumOption, intOption } from "./options.js";
@@ -43,6 +45,8 @@ export interface FormulaModel {
     baseFun: string;
     /** "float32" or "float64". */
     dtype: string;
+    /** The range the grids were made over (a user's statement of the inputs' range unless the default). */
+    gridRange?: [number, number];
   };
   /** Layer l's [inputs, outputs, grid intervals, spline order]. */
   layerDims(l: number): [number, number, number, number];
@@ -212,7 +216,8 @@ class Ctx {
    * knots of its input). The range decides how logarithms and roots print: the core computes
    * log|u| and sqrt(max(u, 0)), which read log(u) and sqrt(u) only where u > 0 (u >= 0).
    */
-  edge(x: Lin, f: SymbolicFunction, a: number, b: number, c: number, d: number, range?: [number, number]): Lin {
+  edge(x: Lin, f: SymbolicFunction, a: number, b: number, c: number, d: number, range?: [number, number],
+    known = true): Lin {
     let inner = this.sum([this.scale(x, a), constant(b)]);
     let r = range ? sorted(a * range[0] + b, a * range[1] + b) : undefined;
     if (f.power === 1) return this.sum([this.scale(inner, c), constant(d)]);
@@ -235,17 +240,19 @@ class Ctx {
         r = r && sorted(r[0] / alpha, r[1] / alpha);
       }
     }
-    if (f.name === "log" && r && r[1] < 0) {
+    // the sign of the argument picks the printed form only where the range is the data's
+    if (f.name === "log" && known && r && r[1] < 0) {
       inner = this.scale(inner, -1);
       r = [-r[1], -r[0]];
     }
     // js needs no care: its helpers compute the core's log|u| and sqrt(max(u, 0)) themselves
     if (this.format !== "js") {
-      if (f.name === "log" && !(r && r[0] > 0)) inner = this.wrap(ABS, inner, r && [0, Math.max(-r[0], r[1])]);
+      const pos = known && r && r[0] > 0;
+      if (f.name === "log" && !pos) inner = this.wrap(ABS, inner, r && [0, Math.max(-r[0], r[1])]);
       else if (p !== undefined && !Number.isInteger(p)) {
         // a root of an argument negative over all the data is the core's constant f(0)
-        if (r && r[1] <= 0) return constant(c * f.fn(0) + d);
-        if (!(r && r[0] >= 0)) inner = this.wrap(MAX0, inner, r && [0, Math.max(r[1], 0)]);
+        if (known && r && r[1] <= 0) return constant(c * f.fn(0) + d);
+        if (!(known && r && r[0] >= 0)) inner = this.wrap(MAX0, inner, r && [0, Math.max(r[1], 0)]);
       }
     }
     if (f.name === "exp" && !this.zero(inner.c)) {
@@ -406,6 +413,9 @@ function magnitude(f: SymbolicFunction, r: [number, number]): number {
   return Number.isFinite(m) ? m : 1;
 }
 const sorted = (u: number, v: number): [number, number] => (u <= v ? [u, v] : [v, u]);
+/** Whether `t` are still the uniform knots of grid g, order k over [lo, hi] (float32 rounding allowed). */
+const asMade = (t: Float64Array, g: number, k: number, lo: number, hi: number): boolean =>
+  t.every((v, q) => Math.abs(v - (lo + ((hi - lo) / g) * (q - k))) <= 1e-6 * (hi - lo));
 /** |u|, the library's abs. */
 const ABS = symbolicById(18)!;
 /** max(u, 0): the core's clamp of a root's argument, printed where the argument changes sign. */
@@ -522,6 +532,10 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
     // node i spans its interior knots, [t_k, t_{G+k}], over the data the grid was fitted to
     const stride = g + 2 * k + 1;
     const range = (i: number): [number, number] => [knots[i * stride + k]!, knots[i * stride + g + k]!];
+    // a grid still as made, over the default range or in a hidden layer, says nothing of the data
+    const [lo, hi] = cfg.gridRange ?? MODEL_DEFAULTS.gridRange;
+    const stated = l === 0 && (lo !== MODEL_DEFAULTS.gridRange[0] || hi !== MODEL_DEFAULTS.gridRange[1]);
+    const known = (i: number): boolean => stated || !asMade(knots.subarray(i * stride, (i + 1) * stride), g, k, lo, hi);
     const hasBase = cfg.baseFun !== "zero";
     const parts: Lin[][] = Array.from({ length: no }, () => []);
     for (let i = 0; i < ni; i++) {
@@ -539,26 +553,21 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
         }
         if (numeric) {
           if (js) {
-            throw new KanError(
-              "INVALID_ARGUMENT",
-              `${op}: edge (l=${l}, i=${i}, j=${j}) is still a numeric spline, which format "js" cannot write; ` +
-                `make it symbolic first with autoSymbolic() or fixSymbolic(${l}, ${i}, ${j}, name), ` +
-                `or use format "text"`,
-            );
+            throw new KanError("INVALID_ARGUMENT", `${op}: edge (l=${l}, i=${i}, j=${j}) is still a numeric spline, ` +
+              `which format "js" cannot write; make it symbolic first with autoSymbolic() or ` +
+              `fixSymbolic(${l}, ${i}, ${j}, name), or use format "text"`);
           }
           parts[j]!.push({ t: [ctx.term(1, { k: "phi", l, i, j, arg: x })], c: 0 });
         }
         if (id !== 0) {
           const f = symbolicById(id);
           if (!f) {
-            throw new KanError(
-              "UNKNOWN_SYMBOLIC",
-              `${op}: edge (l=${l}, i=${i}, j=${j}) uses symbolic function id ${id}, which is not registered; call ` +
-                `addSymbolic with the same functions, in the same order, before using this model`,
-            );
+            throw new KanError("UNKNOWN_SYMBOLIC", `${op}: edge (l=${l}, i=${i}, j=${j}) uses symbolic function ` +
+              `id ${id}, which is not registered; call addSymbolic with the same functions, in the same order, ` +
+              `before using this model`);
           }
           const [a, b, c, d] = [aff[4 * e]!, aff[4 * e + 1]!, aff[4 * e + 2]!, aff[4 * e + 3]!];
-          parts[j]!.push(ctx.edge(x, f, a, b, c, d, range(i)));
+          parts[j]!.push(ctx.edge(x, f, a, b, c, d, range(i), known(i)));
         }
       }
     }

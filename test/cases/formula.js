@@ -240,6 +240,39 @@ export const cases = [
     },
   },
   {
+    name: "a grid not yet fitted to data does not decide how a root or a logarithm prints (fromExpression's sqrt(w - 1))",
+    fn: () => {
+      // the data, w in [1, 3], lies outside the grid as made ([-1, 1]), where w - 1 <= 0 would read the constant 0
+      const xs = Array.from({ length: 40 }, (_, q) => [1 + (2 * (q + 0.5)) / 40]);
+      const asMath = (m, text, name) => {
+        const p = m.predict(xs).data;
+        const f = new Function(name, `const { log, sqrt, abs, max } = Math; return ${text.replace(/\^/g, "**")};`);
+        xs.forEach(([w], q) => close([f(w)], [p[q]], { rel: 1e-12, abs: 1e-12 }, `${text} at ${w}`));
+      };
+      const e = KAN.fromExpression("sqrt(w - 1)", { inputNames: ["w"] });
+      const [text] = formula(e, { inputNames: ["w"] });
+      equal(text, "sqrt(max(w - 1, 0))", "text");
+      equal(formula(e, { inputNames: ["w"], format: "latex" })[0], "\\sqrt{\\max\\left(w - 1, 0\\right)}", "latex");
+      asMath(e, text, "w");
+      e.dispose();
+      const cases = [
+        [["sqrt", 1, -1, 1, 0], "sqrt(max(x1 - 1, 0))", "sqrt(x1 - 1)"],
+        [["log", 1, -0.5, 1, 0], "log(abs(x1 - 0.5))", "log(x1 - 0.5)"],
+        [["log", -1, 0.5, 1, 0], "log(abs(x1 - 0.5))", "log(x1 - 0.5)"],
+      ];
+      for (const [edge, unknown, fitted] of cases) {
+        const m = build([1, 1], [[edge]]);
+        equal(formula(m)[0], unknown, `text of ${JSON.stringify(edge)} on a grid as made`);
+        asMath(m, unknown, "x1");
+        // once the grid is fitted to the data, it tells the argument's sign
+        m.updateGrid(xs);
+        equal(formula(m)[0], fitted, `text of ${JSON.stringify(edge)} on a grid fitted to [1, 3]`);
+        asMath(m, fitted, "x1");
+        m.dispose();
+      }
+    },
+  },
+  {
     name: "multiplication nodes read as products",
     fn: () => {
       // subnodes 0 and 1 of layer 1 feed the one mult node: (2 x1) * (3 x2), then sin
