@@ -126,10 +126,59 @@ describe("kanwasm command", () => {
     expect(p.code).toBe(2);
   });
 
+  it("discover recovers y = x1*x2 from a CSV: stages on stderr, formula and RMSE on stdout, the model saved", () => {
+    const rows = ["x1,x2,y"];
+    for (let i = 0; i < 100; i++) {
+      const a = 0.5 + ((i * 0.618034) % 1) * 1.5;
+      const b = 0.5 + ((i * 0.414214) % 1) * 1.5;
+      rows.push(`${a},${b},${a * b}`);
+    }
+    writeFileSync(join(dir, "prod.csv"), rows.join("\n") + "\n");
+    const r = kanwasm(["discover", "prod.csv", "--target", "y", "--seed", "1", "--out", "prod.safetensors"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/80 train rows, 20 test rows; inputs x1, x2; output y/);
+    expect(r.stderr).toMatch(/^additive \[2,1\]/m);
+    expect(r.stderr).toMatch(/^product .*: train RMSE \d\.\d{3}e[-+]\d+  test RMSE \d\.\d{3}e[-+]\d+ \(\d+ steps/m);
+    expect(r.stderr).toMatch(/wrote prod\.safetensors/);
+    const m = r.stdout.match(/^train RMSE (\S+)  test RMSE (\S+)$/m);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m[2])).toBeLessThan(1e-8);
+    const model = KAN.load(new Uint8Array(readFileSync(join(dir, "prod.safetensors"))));
+    const [formula] = model.symbolicFormula({ inputNames: ["x1", "x2"], outputNames: ["y"] });
+    expect(r.stdout).toContain(`\n${formula}\n`);
+    // the js form, evaluated, is the product itself
+    const js = kanwasm(["discover", "prod.csv", "--target", "y", "--seed", "1", "--js"]);
+    expect(js.code, js.stderr).toBe(0);
+    const src = js.stdout.match(/^function y[\s\S]*?^}$/m);
+    expect(src, js.stdout).not.toBeNull();
+    const f = new Function(`return ${src[0]}`)();
+    for (const [a, b] of [[0.7, 1.9], [1.3, 0.6], [2, 2]]) expect(f(a, b)).toBeCloseTo(a * b, 9);
+    const latex = kanwasm(["discover", "prod.csv", "--target", "y", "--seed", "1", "--latex", "--budget-steps", "200"]);
+    expect(latex.code, latex.stderr).toBe(0);
+    expect(latex.stdout).toMatch(/^y = .*x_\{1\}/m);
+  });
+
+  it("discover: bad usage and bad data exit 2, naming the problem", () => {
+    const cases = [
+      [["discover", "data.csv"], /--target COL is required/],
+      [["discover", "data.csv", "--target", "z", "--budget-steps", "0"], /--budget-steps: expected an integer >= 1/],
+      [["discover", "data.csv", "--target", "z", "--budget-seconds=0"], /--budget-seconds: expected a number > 0, got 0/],
+      [["discover", "data.csv", "--target", "z", "--latex", "--js"], /--latex and --js/],
+      [["discover", "data.csv", "--target", "z", "--lib", "x,cosh"], /--lib: "cosh" is not a symbolic function/],
+      [["discover", "data.csv", "--target", "nope"], /no column "nope" \(--target\)/],
+      [["discover", "bad.csv", "--target", "y"], /bad\.csv, line 3, column 2 \("b"\): "oops" is not a number/],
+    ];
+    for (const [args, message] of cases) {
+      const r = kanwasm(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout + r.stderr, args.join(" ")).toMatch(message);
+    }
+  });
+
   it("--help works for the command and every subcommand", () => {
     const top = kanwasm(["--help"]);
     expect(top.code).toBe(0);
-    for (const cmd of ["fit", "predict", "formula", "info", "svg"]) {
+    for (const cmd of ["fit", "discover", "predict", "formula", "info", "svg"]) {
       expect(top.stdout).toMatch(new RegExp(`^  ${cmd} `, "m"));
       const r = kanwasm([cmd, "--help"]);
       expect(r.code, cmd).toBe(0);

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `kanwasm` command: fit a KAN to a CSV file, then predict, print its formula, describe it
- * or draw it. Exit codes: 0 success, 2 bad usage or bad data, 1 any other failure.
+ * The `kanwasm` command: fit a KAN to a CSV file or discover its formula, then predict, print
+ * its formula, describe it or draw it. Exit codes: 0 success, 2 bad usage or bad data, 1 any other failure.
  */
 import process from "node:process";
 import { helpText, parseCommand, type Command } from "./args.js";
+import { discoverCommand } from "./discover.js";
 import { describeFailure, UsageError } from "./errors.js";
 import { fitCommand } from "./fit.js";
 import { formulaCommand } from "./formula.js";
@@ -12,7 +13,7 @@ import { infoCommand } from "./info.js";
 import { predictCommand } from "./predict.js";
 import { svgCommand } from "./svg.js";
 
-const commands: Command[] = [fitCommand, predictCommand, formulaCommand, infoCommand, svgCommand];
+const commands: Command[] = [fitCommand, discoverCommand, predictCommand, formulaCommand, infoCommand, svgCommand];
 
 const usage = `usage: kanwasm <command> [arguments] [options]
 
