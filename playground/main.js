@@ -1,6 +1,6 @@
 // The playground page: a KAN trained in a WorkerKAN (so the page never blocks), its loss curves
 // and network drawn live, and the buttons of the paper's workflow: prune, refine the grid,
-// auto-symbolic, and the formula it gives.
+// auto-symbolic, and the formula it gives; or Discover, the whole search in one call.
 import katex from "katex";
 import "katex/dist/katex.min.css";
 import { WorkerKAN } from "kanwasm/worker";
@@ -18,7 +18,7 @@ const state = {
   drawnAt: 0,
   js: [],
 };
-const BUTTONS = ["train", "reset", "prune", "refine", "symbolic", "save", "preset", "csv", "load"];
+const BUTTONS = ["train", "reset", "prune", "refine", "symbolic", "discover", "save", "preset", "csv", "load"];
 
 function setBusy(busy) {
   document.body.dataset.busy = String(busy);
@@ -153,16 +153,59 @@ function clearFormula() {
   $("copy").disabled = true;
 }
 
+function renderFormula(text, latex, js) {
+  $("formula").textContent = text.join("\n");
+  $("latex").innerHTML = latex.map((l) => katex.renderToString(l, { displayMode: true, throwOnError: false })).join("");
+  state.js = js;
+  $("copy").disabled = false;
+}
+
 async function showFormula() {
   const m = state.model;
   const { inputNames, outputNames } = state.task;
   const names = m.inDim === inputNames.length && m.outDim === outputNames.length ? { inputNames, outputNames } : {};
   const [text, latex, js] = await Promise.all(
     ["text", "latex", "js"].map((format) => m.symbolicFormula({ ...names, format })));
-  $("formula").textContent = text.join("\n");
-  $("latex").innerHTML = latex.map((l) => katex.renderToString(l, { displayMode: true, throwOnError: false })).join("");
-  state.js = js;
-  $("copy").disabled = false;
+  renderFormula(text, latex, js);
+}
+
+/**
+ * discover() on the task's data in a worker of its own (discover-worker.js); each stage is
+ * listed as it ends. Stop ends the worker. The model found becomes the page's model.
+ */
+async function discoverFormula() {
+  const { data, inputNames, outputNames, classes, problem } = state.task;
+  if (classes || problem) throw new Error("it searches for a formula of regression data, not classes or a PDE");
+  const worker = new Worker(new URL("./discover-worker.js", import.meta.url), { type: "module" });
+  const lines = [];
+  clearFormula();
+  $("formula").textContent = "Searching…";
+  const sci = (v) => (Number.isFinite(v) ? v.toExponential(2) : "–");
+  const found = await new Promise((resolve, reject) => {
+    state.abort = {
+      abort: () => {
+        worker.terminate();
+        reject(Object.assign(new Error("stopped"), { code: "ABORTED" }));
+      },
+    };
+    $("stop").disabled = false;
+    worker.onerror = (e) => reject(new Error(e.message || "the discover worker failed"));
+    worker.onmessage = ({ data: msg }) => {
+      if (msg.type === "stage") {
+        const s = msg.stage;
+        lines.push(`${s.name}: test RMSE ${sci(s.rmse.test)}${s.formula ? `  ${s.formula}` : ""}`);
+        $("formula").textContent = lines.join("\n");
+        status(`Discover: ${lines.length} shape${lines.length > 1 ? "s" : ""} tried, the last ${s.name} ` +
+          `(${s.seconds.toFixed(1)} s)…`);
+      } else if (msg.type === "done") resolve(msg);
+      else reject(Object.assign(new Error(msg.message), { code: msg.code }));
+    };
+    // a time budget keeps the page's wait bounded on data without a simple formula
+    worker.postMessage({ data, options: { inputNames, outputNames, budget: { seconds: num("discoverSeconds") } } });
+  }).finally(() => worker.terminate());
+  await adopt(await WorkerKAN.load(found.bytes), "discover");
+  renderFormula(found.formula, found.latex, found.js);
+  return `Discover: ${found.formula.join("; ")} (test RMSE ${sci(found.rmse.test)}, ${lines.length} shapes tried)`;
 }
 
 function useTask(task, settings) {
@@ -258,6 +301,15 @@ $("symbolic").addEventListener("click", () => run("Auto-symbolic", async () => {
   await fit(20, { lamb: 0 });
   await showFormula();
   return `Auto-symbolic: ${fixed.map((e) => e.name).join(", ") || "no edge"} fixed`;
+}));
+$("discover").addEventListener("click", () => run("Discover", async () => {
+  try {
+    return await discoverFormula();
+  } catch (e) {
+    if (e?.code !== "ABORTED") throw e;
+    $("formula").textContent += "\n(stopped)";
+    return "Discover: stopped; the model is unchanged";
+  }
 }));
 $("copy").addEventListener("click", async () => {
   const text = state.js.join("\n");

@@ -1,6 +1,7 @@
 // The playground in Chromium: its production build (vite build, base "./") served from a
 // sub-path, the hellokan preset selected on open, trained, pruned and made symbolic through
-// the page's buttons, with a formula holding exp and sin at the end. A `longtask`
+// the page's buttons, with a formula holding exp and sin at the end, then through Discover
+// (stopped, then run to its formula). A `longtask`
 // PerformanceObserver, installed before the page's scripts, records every main-thread task
 // over 50 ms; none may pass 200 ms while the model trains in its worker.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -87,6 +88,34 @@ export async function playgroundTest(browser, url, timeout = 240_000) {
     const again = await testid("formula").textContent();
     check("save downloads a model file that load reads back to the same formula", again === formula,
       `saved ${download.suggestedFilename()}, formula after loading ${JSON.stringify(again)}`);
+    // Discover: stopped at once it leaves the model as it was; run to the end, it lists the shapes
+    // it tried as they end and finds exp(sin(πx))·exp(y²), the hellokan function itself
+    const before = await testid("formula").textContent();
+    const net = await testid("network").innerHTML();
+    await testid("discover").click();
+    await page.click("#stop");
+    await idle();
+    const stopped = await page.locator("#status").textContent();
+    check("discover stops at once on Stop, the model unchanged",
+      /Discover: stopped/.test(stopped) && !(await page.locator("#status.error").count()) &&
+        (await testid("network").innerHTML()) === net, `status ${stopped}`);
+    const discoverStart = await page.evaluate(() => performance.now());
+    await testid("discover").click();
+    await page.waitForFunction(() => /^Discover: \d+ shape/.test(document.querySelector("#status").textContent),
+      null, { timeout });
+    const progress = await page.locator("#status").textContent();
+    await idle();
+    const discoverEnd = await page.evaluate(() => performance.now());
+    const found = await testid("formula").textContent();
+    const done = await page.locator("#status").textContent();
+    check("discover shows each shape as it ends, then a formula with exp and sin of the data's error ~0",
+      found !== before && /exp\(sin\(3\.1416\*x\)\)/.test(found) && /exp\(y\^2\)/.test(found) &&
+        /test RMSE \d\.\d+e-(1\d|[5-9])/.test(done) && (await page.locator("#latex .katex").count()) === 1,
+      `while running ${JSON.stringify(progress)}; formula ${JSON.stringify(found)}; ${JSON.stringify(done)}`);
+    const discoverLong = await page.evaluate(inTraining, [discoverStart, discoverEnd]);
+    const discoverWorst = Math.max(0, ...discoverLong.map((t) => t.duration));
+    check("no main-thread task over 200 ms while discover searches", discoverWorst <= 200,
+      `the longest of ${discoverLong.length} long tasks: ${discoverWorst.toFixed(0)} ms`);
     // the Poisson preset, where the model has fitPDE: a short physics-informed fit
     if (await page.locator('#preset option[value="poisson"]').count()) {
       await testid("preset").selectOption("poisson");
@@ -104,7 +133,7 @@ export async function playgroundTest(browser, url, timeout = 240_000) {
       [...errors, status].join("\n"));
     const secs = (ms) => (ms / 1000).toFixed(1);
     console.log(`playground: the workflow took ${secs(Date.now() - t0)} s ` +
-      `(training ${secs(trainEnd - trainStart)} s, ` +
+      `(training ${secs(trainEnd - trainStart)} s, discover ${secs(discoverEnd - discoverStart)} s, ` +
       `worst task ${worst.toFixed(0)} ms)`);
   } catch (e) {
     check("workflow", false, [e.message, ...errors].join("\n"));
