@@ -1,6 +1,6 @@
 // The `kanwasm` command, run as a user runs it: the built dist/cli/main.js in a child process
 // (Node, and once in Deno), on small CSV files written here.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,7 +158,30 @@ describe("kanwasm command", () => {
     expect(latex.stdout).toMatch(/^y = .*x_\{1\}/m);
   });
 
+  it("discover: Ctrl-C (SIGINT) stops the search after its first stage, exit 1, no model written", async () => {
+    const rows = ["a,b,c,y"];
+    for (let i = 0; i < 300; i++) {
+      const [a, b, c] = [Math.sin(i * 1.3), Math.cos(i * 0.7), Math.sin(i * 2.1)];
+      rows.push(`${a},${b},${c},${Math.tanh(a * b + c * c * a) + Math.sin(b * c)}`);
+    }
+    writeFileSync(join(dir, "hard.csv"), rows.join("\n") + "\n");
+    const child = spawn(process.execPath, [main, "discover", "hard.csv", "--target", "y", "--budget-steps", "100000",
+      "--out", "hard.safetensors"], { cwd: dir });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      // the first stage has ended: the search is under way
+      if (/\(\d+ steps/.test(stderr) && !child.killed) child.kill("SIGINT");
+    });
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/interrupted: stopping the search/);
+    expect(stderr).toMatch(/aborted by its signal \[ABORTED\]/);
+    expect(existsSync(join(dir, "hard.safetensors"))).toBe(false);
+  });
+
   it("discover: bad usage and bad data exit 2, naming the problem", () => {
+    writeFileSync(join(dir, "bad.csv"), "a,b,y\n1,2,3\n4,oops,6\n7,8,9\n");
     const cases = [
       [["discover", "data.csv"], /--target COL is required/],
       [["discover", "data.csv", "--target", "z", "--budget-steps", "0"], /--budget-steps: expected an integer >= 1/],
