@@ -1,7 +1,7 @@
 //! The basis windows of a batch, computed once and shared by a layer's forward, backward
 //! and regulariser.
 
-use super::{Base, Layer};
+use super::{Base, Gram, Layer};
 use crate::autodiff::{silu_both, Tensor};
 use crate::bspline;
 use crate::par;
@@ -36,6 +36,8 @@ pub struct BasisCache<T: Pooled> {
     /// keeps them there; otherwise `groups` holds one input's at a time.
     pub keep: bool,
     pub(super) groups: RefCell<Option<Groups<T>>>,
+    /// The regulariser's sums over the batch (see [`Gram`]), made by its first use.
+    pub(super) gram: RefCell<Option<Gram>>,
 }
 
 impl<T: Pooled> Drop for BasisCache<T> {
@@ -191,6 +193,7 @@ impl<T: Real> Layer<T> {
                 eff: None,
                 keep: false,
                 groups: Default::default(),
+                gram: Default::default(),
                 n,
                 row: pool::unfilled(n * ni),
                 moved: pool::unfilled(n * ni),

@@ -35,11 +35,13 @@ use crate::symbolic;
 
 mod backward;
 mod cache;
+mod gram;
 mod ops;
 #[cfg(test)]
 mod tests;
 
 pub use cache::BasisCache;
+use gram::Gram;
 pub use ops::{EdgeScaleOp, KanOp, SharedCache};
 
 /// The residual (base) function `b`.

@@ -87,69 +87,27 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
 
 /// The regularisation's edge scales as a fused op, as pykan computes them:
 /// `a_oi = std_s(numeric edge output) / (std_s(x_i) + 0.1)` (unbiased std over the batch).
-/// Inputs `[x (n, in)]`, output `(out, in)`. Edge outputs are recomputed from the basis
-/// cache rather than stored (`n * in * out` values would not fit for wide layers).
+/// Inputs `[x (n, in)]`, output `(out, in)`. The edge outputs' moments and their gradients
+/// come from each input's sums over the batch ([`super::gram`]), kept in the basis cache.
 pub struct EdgeScaleOp<'a, T: Pooled> {
     pub layer: &'a Layer<T>,
     pub cache: SharedCache<T>,
+    /// Whether the backward computes the gradient of the input (not for the data).
+    pub need_dx: bool,
     /// Per-edge mean and std of the outputs from the forward, `(in, out)` each.
-    moments: RefCell<Option<(Vec<T>, Vec<T>)>>,
+    moments: RefCell<Option<(Vec<f64>, Vec<f64>)>>,
 }
 
 impl<'a, T: Real> EdgeScaleOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn new(layer: &'a Layer<T>, cache: SharedCache<T>) -> Self {
-        EdgeScaleOp { layer, cache, moments: RefCell::new(None) }
+    pub fn new(layer: &'a Layer<T>, cache: SharedCache<T>, need_dx: bool) -> Self {
+        EdgeScaleOp { layer, cache, need_dx, moments: RefCell::new(None) }
     }
 
-    /// Calls `f(s, i, y)` with the numeric edge outputs `y (out)` of every (sample, input),
-    /// input by input.
-    fn for_each_edge(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T], mut f: impl FnMut(usize, usize, &[T])) {
-        let l = self.layer;
-        let (ni, no) = (l.n_in, l.n_out);
-        let n = x.rows;
-        let mut y = pool::zeros(no);
-        for i in 0..ni {
-            for s in 0..n {
-                y.iter_mut().for_each(|e| *e = T::ZERO);
-                l.add_edge_rows(c, i * n + s, i, w, wb, &mut y);
-                f(s, i, &y);
-            }
-        }
-        pool::give(y);
-    }
-
-    fn moments(&self, x: &Tensor<T>, c: &BasisCache<T>, w: &[T], wb: &[T]) -> (Vec<T>, Vec<T>) {
-        let (ni, no) = (self.layer.n_in, self.layer.n_out);
-        let n = x.rows;
-        // shifted sums (shift = the first sample's outputs) keep the variance accurate
-        let mut shift: Vec<T> = pool::zeros(ni * no);
-        let mut s1: Vec<T> = pool::zeros(ni * no);
-        let mut s2: Vec<T> = pool::zeros(ni * no);
-        self.for_each_edge(x, c, w, wb, |s, i, y| {
-            let e = &mut shift[i * no..(i + 1) * no];
-            if s == 0 {
-                e.copy_from_slice(y);
-            }
-            for o in 0..no {
-                let d = y[o] - e[o];
-                s1[i * no + o] += d;
-                s2[i * no + o] += d * d;
-            }
-        });
-        let nf = T::from_usize(n.max(1));
-        let dn = T::from_usize(n.saturating_sub(1).max(1));
-        let mut mean: Vec<T> = pool::zeros(ni * no);
-        let mut std: Vec<T> = pool::zeros(ni * no);
-        for e in 0..ni * no {
-            let m = s1[e] / nf;
-            mean[e] = shift[e] + m;
-            std[e] = ((s2[e] - s1[e] * m).max(T::ZERO) / dn).sqrt();
-        }
-        for v in [shift, s1, s2] {
-            pool::give(v);
-        }
-        (mean, std)
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn moments(&self, c: &BasisCache<T>, w: &[f64], wb: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let mut g = c.gram.borrow_mut();
+        self.layer.shape().moments(g.get_or_insert_with(|| self.layer.gram(c)), w, wb)
     }
 }
 
@@ -157,35 +115,39 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
     fn name(&self) -> &'static str {
         "edge_scale"
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
         let x = ins[0];
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
         let c = cached(&self.cache, self.layer, x, p, false, false);
-        let (w, wb) = self.layer.eff(&c, p);
-        let (mean, sy) = self.moments(x, &c, &w, &wb);
+        let (w, wb) = f64_eff(self.layer, &c, p);
+        let (mean, sy) = self.moments(&c, &w, &wb);
         let sx = std_rows(x);
         let mut out = Tensor::zeros(no, ni);
         for i in 0..ni {
             for o in 0..no {
-                out.data[o * ni + i] = sy[i * no + o] / (sx.data[i] + T::from_f64(0.1));
+                out.data[o * ni + i] = T::from_f64(sy[i * no + o]) / (sx.data[i] + T::from_f64(0.1));
             }
         }
         *self.moments.borrow_mut() = Some((mean, sy));
+        pool::give(w);
+        pool::give(wb);
         out
     }
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, ga: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
         let x = ins[0];
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
-        let c = cached(&self.cache, l, x, p, true, false);
-        let (w, wb) = l.eff(&c, p);
+        let c = cached(&self.cache, l, x, p, self.need_dx, false);
+        let (w, wb) = f64_eff(l, &c, p);
         let (mean, sy) = match self.moments.borrow_mut().take() {
             Some(m) => m,
-            None => self.moments(x, &c, &w, &wb),
+            None => self.moments(&c, &w, &wb),
         };
         let sx = std_rows(x);
         let eps = T::from_f64(0.1);
-        let dn = T::from_usize(x.rows.saturating_sub(1).max(1));
+        let dn = x.rows.saturating_sub(1).max(1) as f64;
         // d a_oi / d y_sio = gcoef_io * (y_sio - mean_io)
         let mut gcoef = pool::zeros(ni * no);
         let mut g_sx = pool::zeros(ni);
@@ -194,33 +156,47 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
             for o in 0..no {
                 let g = ga.data[o * ni + i];
                 let e = i * no + o;
-                if sy[e] > T::ZERO {
-                    gcoef[e] = g / den / (dn * sy[e]);
+                if sy[e] > 0.0 {
+                    gcoef[e] = g.to_f64() / den.to_f64() / (dn * sy[e]);
                 }
-                g_sx[i] -= g * sy[e] / (den * den);
+                g_sx[i] -= g * T::from_f64(sy[e]) / (den * den);
             }
         }
         std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
-        let mut gw = pool::zeros(w.len());
-        let mut gwb = pool::zeros(wb.len());
-        let mut gy = pool::zeros(no);
-        let mut gx = pool::zeros(x.rows * ni);
-        let n = x.rows;
-        self.for_each_edge(x, &c, &w, &wb, |s, i, y| {
-            for o in 0..no {
-                let e = i * no + o;
-                gy[o] = gcoef[e] * (y[o] - mean[e]);
-            }
-            let q = i * n + s;
-            gx[s * ni + i] += l.edge_grads(q, i, &gy, &c, &w, &wb, &mut gw[c.row[q]..], &mut gwb[i * no..(i + 1) * no]);
-        });
-        for (a, b) in gs[0].data.iter_mut().zip(&gx) {
-            *a += *b;
+        let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
+        let gram = c.gram.borrow();
+        l.shape().weight_grads(gram.as_ref().expect("the forward made the sums"), &w, &wb, &gcoef, &mean, &mut gw, &mut gwb);
+        if self.need_dx {
+            l.gram_input_grads(&c, &w, &wb, &gcoef, &mean, &mut gs[0].data);
         }
+        let (tw, twb) = (f64_to(&gw), f64_to(&gwb));
         let (g_coef, g_sb, g_sp, _) = l.grad_blocks(pg);
-        l.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
-        for v in [gw, gwb, gy, gx, gcoef, g_sx, mean, sy] {
+        l.chain_effective(p, Some((&tw, &twb)), g_coef, g_sb, g_sp);
+        pool::give(g_sx);
+        pool::give(tw);
+        pool::give(twb);
+        for v in [gw, gwb, w, wb, gcoef, mean, sy] {
             pool::give(v);
         }
     }
+}
+
+/// The effective weights in f64, as the edge statistics take them.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn f64_eff<T: Real>(l: &Layer<T>, c: &BasisCache<T>, p: &[T]) -> (Vec<f64>, Vec<f64>) {
+    let (w, wb) = l.eff(c, p);
+    let f = |v: &[T]| {
+        let mut o = pool::take(v.len());
+        o.extend(v.iter().map(|x| x.to_f64()));
+        o
+    };
+    (f(&w), f(&wb))
+}
+
+/// `v` in the model's type, in a pool buffer.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn f64_to<T: Real>(v: &[f64]) -> Vec<T> {
+    let mut o = pool::take(v.len());
+    o.extend(v.iter().map(|&x| T::from_f64(x)));
+    o
 }

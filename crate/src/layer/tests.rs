@@ -120,7 +120,7 @@ fn gradcheck_layer_and_edge_scale() {
                 let y = t.fused(Box::new(op), vec![x]);
                 let sq = t.square(y);
                 let a = t.sum(sq, Axis::All);
-                let e = t.fused(Box::new(EdgeScaleOp::new(&l, cache)), vec![x]);
+                let e = t.fused(Box::new(EdgeScaleOp::new(&l, cache, true)), vec![x]);
                 let es = t.sum(e, Axis::All);
                 t.add(a, es)
             },

@@ -351,8 +351,9 @@ impl<T: Real> Model<T> {
             };
             // the first layer's input is the data: no gradient needed there
             op.need_dx = l > 0;
-            // basis derivatives only where an input gradient or the regulariser needs them
-            op.need_der = op.need_dx || with_reg;
+            // basis derivatives only where an input gradient needs them (the regulariser's
+            // too, which shares the cache)
+            op.need_der = op.need_dx;
             op.exclusive = !with_reg;
             ins.push((h, op.cache.clone()));
             h = t.fused(Box::new(op), vec![h]);
@@ -370,7 +371,7 @@ impl<T: Real> Model<T> {
         let mut total: Option<Id> = None;
         let inv_ln2 = T::from_f64(1.0 / core::f64::consts::LN_2);
         for (l, layer) in self.layers.iter().enumerate() {
-            let a = t.fused(Box::new(EdgeScaleOp::new(layer, ins[l].1.clone())), vec![ins[l].0]);
+            let a = t.fused(Box::new(EdgeScaleOp::new(layer, ins[l].1.clone(), l > 0)), vec![ins[l].0]);
             let s = t.sum(a, Axis::All);
             let mut r = t.scale(s, T::from_f64(l1));
             for axis in [Axis::Cols, Axis::Rows] {
