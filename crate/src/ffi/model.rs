@@ -252,7 +252,7 @@ pub extern "C" fn kw_model_layer_dims(h: u32, l: u32, out: *mut u32) -> i32 {
 
 /// The arrays of a layer, by `what`: 0 knots `(in, G+2k+1)`, 1 coef `(in, G+k, out)`,
 /// 2 scale_base `(in, out)`, 3 scale_sp `(in, out)`, 4 affine `(in, out, 4)`,
-/// 5 mask `(in, out)`, 6 symbolic function ids `(in, out)`.
+/// 5 mask `(in, out)`, 6 symbolic function ids `(in, out)`, 7 bias `(out)`.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub(super) fn layer_range<T: Real>(ly: &Layer<T>, what: u32) -> Res<(usize, usize)> {
     Ok(match what {
@@ -269,6 +269,7 @@ pub(super) fn layer_len<T: Real>(ly: &Layer<T>, what: u32) -> Res<usize> {
     Ok(match what {
         0 => ly.knots.len(),
         5 | 6 => ly.n_in * ly.n_out,
+        7 => ly.n_out,
         _ => {
             let (a, b) = layer_range(ly, what)?;
             b - a
@@ -289,6 +290,7 @@ pub extern "C" fn kw_model_get(h: u32, l: u32, what: u32, out: *mut f64, len: us
             match what {
                 0 => write_out(&ly.knots, out),
                 5 => write_out(&ly.mask, out),
+                7 => write_out(&ly.bias, out),
                 6 => {
                     let ids: Vec<f64> = ly.sym.iter().map(|&s| s as f64).collect();
                     write_out(&ids, out)
@@ -340,6 +342,7 @@ pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: 
                     }
                     m.layers[li].sym = s.iter().map(|&v| v as u16).collect();
                 }
+                7 => m.layers[li].bias = s.iter().map(|&v| Real::from_f64(v)).collect(),
                 _ => {
                     let (a, b) = layer_range(ly, what)?;
                     for (d, &v) in m.params[a..b].iter_mut().zip(s) {

@@ -1,7 +1,7 @@
 //! A KAN layer: one learnable 1-D function per edge, summed per output node.
 //!
 //! `out_o = sum_i mask_io * (scale_base_io * b(x_i) + scale_sp_io * spline_io(x_i))
-//!        + sum_i [sym_io != 0] * (c * f(a * x_i + b') + d)`
+//!        + sum_i [sym_io != 0] * (c * f(a * x_i + b') + d) + bias_o`
 //!
 //! The spline part evaluates the `k+1` non-zero basis functions of each input once and
 //! reuses them for every output: per sample and input that is `k+2` SIMD `axpy`s over
@@ -10,7 +10,8 @@
 //! # Shapes (in the model's flat parameter vector, from `off`)
 //! `coef (in, coeff, out)` with `coeff = G + k`, then `scale_base (in, out)`,
 //! `scale_sp (in, out)`, `affine (in, out, 4)` = `(a, b, c, d)` of symbolic edges.
-//! Not trained: `knots (in, G + 2k + 1)`, `mask (in, out)`, `sym (in, out)` function ids.
+//! Not trained: `knots (in, G + 2k + 1)`, `mask (in, out)`, `sym (in, out)` function ids,
+//! `bias (out)` (pykan's subnode_bias: where pruning leaves the constants of what it removes).
 //!
 //! ```
 //! use kanwasm_core::layer::{Layer, Base};
@@ -84,6 +85,8 @@ pub struct Layer<T> {
     pub mask: Vec<T>,
     /// `(in, out)`: 0 for a numeric edge, else the symbolic function id.
     pub sym: Vec<u16>,
+    /// `(out)`: a constant added to each output.
+    pub bias: Vec<T>,
     pub base: Base,
     /// Offset of this layer's parameters in the model's vector.
     pub off: usize,
@@ -108,7 +111,7 @@ impl<T: Real> Layer<T> {
         for _ in 0..n_in {
             knots.extend_from_slice(&t);
         }
-        Layer { n_in, n_out, g, k, knots, mask: vec![T::ONE; n_in * n_out], sym: vec![0; n_in * n_out], base, off }
+        Layer { n_in, n_out, g, k, knots, mask: vec![T::ONE; n_in * n_out], sym: vec![0; n_in * n_out], bias: vec![T::ZERO; n_out], base, off }
     }
 
     pub fn nb(&self) -> usize {
@@ -229,6 +232,11 @@ impl<T: Real> Layer<T> {
                         }
                     }
                 }
+            }
+        }
+        if self.bias.iter().any(|&b| b != T::ZERO) {
+            for orow in out.data.chunks_exact_mut(no) {
+                orow.iter_mut().zip(&self.bias).for_each(|(o, &b)| *o += b);
             }
         }
         out

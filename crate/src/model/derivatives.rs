@@ -195,6 +195,9 @@ impl JetNet {
             let (ni, no) = (ly.n_in, ly.n_out);
             let sub = &mut w.subs[l];
             sub.iter_mut().for_each(|v| *v = 0.0);
+            for (o, &b) in ly.bias.iter().enumerate() {
+                sub[o * j] = b;
+            }
             for i in 0..ni {
                 let xj = &w.acts[l][i * j..(i + 1) * j];
                 // one derivative more than the jets need: the backward pass takes it from here

@@ -4,6 +4,7 @@
 use super::{Model, SymbolicFix};
 use crate::autodiff::Tensor;
 use crate::error::{Failure, Res};
+use crate::layer::Layer;
 use crate::real::Real;
 
 pub use crate::symsearch::Suggestion;
@@ -124,6 +125,7 @@ impl<T: Real> Model<T> {
             debug_assert_eq!(ly.knots.len(), ni * nt);
             ly.mask = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.mask[i * src.n_out + o])).collect();
             ly.sym = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.sym[i * src.n_out + o])).collect();
+            ly.bias = outs.iter().map(|&o| src.bias[o]).collect();
             let p = &self.params;
             let mut block = vec![T::ZERO; ly.n_params()];
             for (ii, &i) in ins.iter().enumerate() {
@@ -160,8 +162,31 @@ impl<T: Real> Model<T> {
         Ok(Model { cfg, layers, params, cache, fit: None, undo: None })
     }
 
+    /// A model with only the nodes `keep[l]` ([`Model::subset`]) whose outputs on the samples
+    /// `x` keep their mean: the mean over `x` of every edge leaving a removed node moves into
+    /// the bias of the output it fed, so what is lost is only the removed parts' spread.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn subset_folded(&self, keep: &[Vec<usize>], x: &Tensor<T>) -> Res<Model<T>> {
+        let mut m = self.subset(keep)?;
+        let acts = self.activations(x);
+        for l in 0..self.layers.len() {
+            let src = &self.layers[l];
+            let (sum, _) = self.cfg.width[l + 1];
+            let outs: Vec<usize> = keep[l + 1].iter().flat_map(|&q| if q < sum { vec![q] } else { vec![sum + 2 * (q - sum), sum + 2 * (q - sum) + 1] }).collect();
+            let gone: Vec<usize> = (0..src.n_in).filter(|i| !keep[l].contains(i)).collect();
+            let mean = edge_means(src, &self.params, &acts[l], &gone, true);
+            for (oo, &o) in outs.iter().enumerate() {
+                let add: f64 = gone.iter().map(|&i| mean[i * src.n_out + o]).sum();
+                m.layers[l].bias[oo] += T::from_f64(add);
+            }
+        }
+        Ok(m)
+    }
+
     /// pykan's prune: drop hidden nodes scoring at most `node_th` (keeping at least the best
     /// one per layer), then mask numeric edges of the smaller model scoring at most `edge_th`.
+    /// The means over `x` of what goes move into the biases ([`Model::subset_folded`]).
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn prune(&self, node_th: f64, edge_th: f64, x: &Tensor<T>) -> Res<Model<T>> {
@@ -181,22 +206,30 @@ impl<T: Real> Model<T> {
             }
             keep.push(k);
         }
-        let mut m = self.subset(&keep)?;
-        let sc2 = m.attribute(&x.clone());
-        for (l, layer) in m.layers.iter_mut().enumerate() {
-            let (ni, no) = (layer.n_in, layer.n_out);
-            for i in 0..ni {
-                for o in 0..no {
-                    if sc2.edges[l][o * ni + i] <= edge_th {
-                        layer.mask[i * no + o] = T::ZERO;
-                    }
-                }
+        let mut m = self.subset_folded(&keep, x)?;
+        let sc2 = m.attribute(x);
+        let acts = m.activations(x);
+        for l in 0..m.layers.len() {
+            let (ni, no) = (m.layers[l].n_in, m.layers[l].n_out);
+            let cut: Vec<(usize, usize)> =
+                (0..ni).flat_map(|i| (0..no).map(move |o| (i, o))).filter(|&(i, o)| sc2.edges[l][o * ni + i] <= edge_th && m.layers[l].mask[i * no + o] != T::ZERO).collect();
+            if cut.is_empty() {
+                continue;
+            }
+            let ins: Vec<usize> = (0..ni).filter(|&i| cut.iter().any(|c| c.0 == i)).collect();
+            // the numeric part alone goes: a symbolic edge keeps its function
+            let mean = edge_means(&m.layers[l], &m.params, &acts[l], &ins, false);
+            let layer = &mut m.layers[l];
+            for (i, o) in cut {
+                layer.mask[i * no + o] = T::ZERO;
+                layer.bias[o] += T::from_f64(mean[i * no + o]);
             }
         }
         Ok(m)
     }
 
-    /// Inputs scoring above `th` (at least the best one) and the model restricted to them.
+    /// Inputs scoring above `th` (at least the best one) and the model restricted to them,
+    /// with the means over `x` of the removed inputs' edges in the first layer's biases.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn prune_inputs(&self, th: f64, x: &Tensor<T>) -> Res<(Model<T>, Vec<usize>)> {
@@ -210,7 +243,7 @@ impl<T: Real> Model<T> {
         for l in 1..=self.layers.len() {
             keep.push((0..self.cfg.width[l].0 + self.cfg.width[l].1).collect());
         }
-        Ok((self.subset(&keep)?, k))
+        Ok((self.subset_folded(&keep, x)?, k))
     }
 
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
@@ -329,4 +362,20 @@ impl<T: Real> Model<T> {
         }
         Ok(done)
     }
+}
+
+/// Means over the samples `xin (n, in)` of the edges leaving the inputs `ins` of `layer`,
+/// `(in, out)` (0 for other inputs); symbolic parts too when `with_sym`. Sums in f64.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn edge_means<T: Real>(layer: &Layer<T>, p: &[T], xin: &Tensor<T>, ins: &[usize], with_sym: bool) -> Vec<f64> {
+    let (ni, no) = (layer.n_in, layer.n_out);
+    let mut sum = vec![0.0f64; ni * no];
+    let mut buf = vec![T::ZERO; no];
+    for s in 0..xin.rows {
+        for &i in ins {
+            layer.edge_values(i, xin.data[s * ni + i], p, with_sym, &mut buf);
+            sum[i * no..(i + 1) * no].iter_mut().zip(&buf).for_each(|(a, v)| *a += v.to_f64());
+        }
+    }
+    sum.iter().map(|v| v / xin.rows.max(1) as f64).collect()
 }

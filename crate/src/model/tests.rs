@@ -138,6 +138,81 @@ mod interpret {
         last.unwrap()
     }
 
+    /// The model's outputs on `x` and the sum, per sample, of the edges of layer `l` leaving
+    /// the inputs `gone` into output `o` (symbolic parts included).
+    fn outputs_and_removed(m: &Model<f64>, x: &Tensor<f64>, l: usize, gone: &[usize], o: usize) -> (Vec<f64>, Vec<f64>) {
+        let acts = m.activations(x);
+        let ly = &m.layers[l];
+        let mut buf = vec![0.0; ly.n_out];
+        let removed = (0..x.rows)
+            .map(|s| {
+                gone.iter()
+                    .map(|&i| {
+                        ly.edge_values(i, acts[l].data[s * ly.n_in + i], &m.params, true, &mut buf);
+                        buf[o]
+                    })
+                    .sum()
+            })
+            .collect();
+        (m.predict(x).data.clone(), removed)
+    }
+
+    fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+
+    #[test]
+    fn pruned_nodes_leave_their_means_in_the_bias() {
+        let (train, test) = (ds(200, 1), ds(200, 2));
+        let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
+        let mut m: Model<f64> = Model::new(&cfg).unwrap();
+        run(&mut m, &train, &test, 10, FitConfig { lamb: 1e-3, ..Default::default() });
+        let x = m.cache.clone().unwrap();
+        // a threshold above every score keeps the best hidden node only; no edge is masked
+        let sc = m.attribute(&x);
+        let best = (0..5).max_by(|&a, &b| sc.nodes[1][a].total_cmp(&sc.nodes[1][b])).unwrap();
+        let gone: Vec<usize> = (0..5).filter(|&q| q != best).collect();
+        let (y0, removed) = outputs_and_removed(&m, &x, 1, &gone, 0);
+        let p = m.prune(f64::MAX, -1.0, &x).unwrap();
+        assert_eq!(p.cfg.width[1], (1, 0));
+        assert!(mean(&removed).abs() > 1e-2, "the removed nodes have a mean to lose: {}", mean(&removed));
+        // the output loses the removed edges' deviations from their mean, nothing else
+        let (y1, mr) = (p.predict(&x).data.clone(), mean(&removed));
+        for s in 0..x.rows {
+            let want = y0[s] - removed[s] + mr;
+            assert!((y1[s] - want).abs() <= 1e-12 * (1.0 + want.abs()), "sample {s}: {} vs {want}", y1[s]);
+        }
+        // the bias saves through every copy of the model
+        assert_eq!(p.clone().layers[1].bias, p.layers[1].bias);
+        assert!((p.to_f64().layers[1].bias[0] - mr).abs() < 1e-12);
+    }
+
+    #[test]
+    fn masked_edges_and_pruned_inputs_leave_their_means_in_the_bias() {
+        let (train, test) = (ds(200, 3), ds(200, 4));
+        let cfg = ModelConfig { width: vec![(2, 0), (1, 0)], grid: vec![5], seed: 7, ..Default::default() };
+        let mut m: Model<f64> = Model::new(&cfg).unwrap();
+        run(&mut m, &train, &test, 10, FitConfig::default());
+        let x = m.cache.clone().unwrap();
+        let y0 = m.predict(&x).data.clone();
+        // every edge masked: a single layer then outputs the mean of its outputs before
+        let p = m.prune(-1.0, f64::MAX, &x).unwrap();
+        assert!(p.layers[0].mask.iter().all(|&v| v == 0.0));
+        let y1 = p.predict(&x).data.clone();
+        assert!(y1.iter().all(|&v| (v - mean(&y0)).abs() < 1e-12), "{} vs {}", y1[0], mean(&y0));
+        // pruning inputs: the best input stays, the other leaves its mean
+        let (q, kept) = m.prune_inputs(f64::MAX, &x).unwrap();
+        let gone: Vec<usize> = (0..2).filter(|i| !kept.contains(i)).collect();
+        let (_, removed) = outputs_and_removed(&m, &x, 0, &gone, 0);
+        assert!(mean(&removed).abs() > 1e-2, "{}", mean(&removed));
+        let xq = Tensor::from_vec(x.rows, 1, (0..x.rows).map(|s| x.data[s * 2 + kept[0]]).collect());
+        let y2 = q.predict(&xq).data.clone();
+        for s in 0..x.rows {
+            let want = y0[s] - removed[s] + mean(&removed);
+            assert!((y2[s] - want).abs() <= 1e-12 * (1.0 + want.abs()), "sample {s}: {} vs {want}", y2[s]);
+        }
+    }
+
     #[test]
     fn hellokan_to_formula() {
         let (train, test) = (ds(1000, 1), ds(1000, 2));
@@ -148,8 +223,12 @@ mod interpret {
         let x = m.cache.clone().unwrap();
         let sc = m.attribute(&x);
         eprintln!("node scores {:?}", sc.nodes);
+        let before = m.metric(&test, Loss::Mse);
         let mut p = m.prune(1e-2, 3e-2, &x).unwrap();
-        eprintln!("pruned width {:?}", p.cfg.width);
+        let after = p.metric(&test, Loss::Mse);
+        eprintln!("pruned width {:?}, test RMSE {before:.3e} -> {after:.3e}", p.cfg.width);
+        // the removed nodes' constants stay in the biases: without them the RMSE was about 1
+        assert!(p.cfg.width[1].0 < 5 && after < 2.0 * before.max(1e-2), "{before} -> {after}");
         let r = run(&mut p, &train, &test, 50, FitConfig::default());
         eprintln!("pruned fit {:.2e}", r.test);
         let mut f = p.refine(10).unwrap();
