@@ -52,7 +52,7 @@ export interface FormulaModel {
   layerDims(l: number): [number, number, number, number];
   /** One of layer l's parameter arrays, as float64. */
   getLayerArray(l: number,
-    what: "knots" | "coef" | "scaleBase" | "scaleSp" | "affine" | "mask" | "symbolic"): Float64Array;
+    what: "knots" | "coef" | "scaleBase" | "scaleSp" | "affine" | "mask" | "symbolic" | "bias"): Float64Array;
   /** The values of every edge leaving input i of layer l at the points x: x.length rows, one column per output. */
   edgeValues(l: number, i: number, x: ArrayLike<number>): Matrix;
 }
@@ -571,6 +571,8 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
         }
       }
     }
+    const bias = model.getLayerArray(l, "bias");
+    parts.forEach((p, j) => { if (bias[j] !== 0) p.push(constant(bias[j]!)); });
     const sub = parts.map((p) => ctx.sum(p));
     const [s, m] = cfg.width[l + 1]!;
     nodes = [];

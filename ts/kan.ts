@@ -378,13 +378,17 @@ export class KAN {
 
   /**
    * pykan's prune: a new model without the hidden nodes scoring below nodeThreshold, whose
-   * numeric edges scoring below edgeThreshold are masked. Scores from attribute(input).
+   * numeric edges scoring below edgeThreshold are masked. Scores from attribute(input). The
+   * mean over those samples of every removed edge moves into the bias of the node it fed.
    */
   prune(opts: PruneOptions = {}): KAN {
     return KAN.#wrap(interpret.prune(this.#m, opts));
   }
 
-  /** Drops inputs scoring below `threshold`: the smaller model and the kept input columns. */
+  /**
+   * Drops inputs scoring below `threshold`: the smaller model and the kept input columns. The
+   * means of the dropped inputs' edges move into the first layer's bias.
+   */
   pruneInputs(opts: {
     /** Inputs whose score is below this go. Default 1e-2. */
     threshold?: number;

@@ -11,7 +11,8 @@
  * act_fun.{l}.grid (in, G+2k+1), act_fun.{l}.coef (in, out, G+k), act_fun.{l}.scale_base,
  * scale_sp and mask (in, out), symbolic_fun.{l}.mask (out, in), symbolic_fun.{l}.affine
  * (out, in, 4), node_/subnode_ scale and bias per node; the core's coef is (in, G+k, out)
- * and its affine (in, out, 4).
+ * and its affine (in, out, 4). The core's bias is subnode_bias (node_bias of sum nodes adds to
+ * it on loading; kanwasm writes node_bias 0); a file or JSON without it has bias 0.
  */
 import { normaliseConfig, type KANConfig } from "./config.js";
 import { KanError, describe } from "./errors.js";
@@ -31,7 +32,7 @@ export interface KANJson {
   version: number;
   /** The model's complete configuration. */
   config: KANConfig;
-  /** Per layer, each parameter array by name (knots, coef, scaleBase, scaleSp, affine, mask, symbolic). */
+  /** Per layer, each parameter array by name (knots, coef, scaleBase, scaleSp, affine, mask, symbolic, bias). */
   layers: Record<string, number[]>[];
 }
 
@@ -93,8 +94,9 @@ export function restore(op: string, config: unknown,
   const arrays: [number, LayerArrayName, ArrayLike<number>][] = [];
   for (let l = 0; l < cfg.width.length - 1; l++) {
     for (const w of ARRAYS) {
-      const a = source(l, w, cfg);
       const want = layerArrayLength(w, ...dimsOf(cfg, l));
+      // the bias came after version 1's first files: without one, it is 0
+      const a = source(l, w, cfg) ?? (w === "bias" ? new Float64Array(want) : undefined);
       if (a === undefined || a.length !== want) {
         throw new KanError(
           "CORRUPT_DATA",
@@ -155,11 +157,11 @@ export function save(model: ModelHandle): Uint8Array {
       { name: `symbolic_fun.${l}.affine`, dtype: dt, shape: [no, ni, 4], data: paff },
     );
     const nodes = cfg.width[l + 1]![0] + cfg.width[l + 1]![1];
-    // kanwasm has no node affine; pykan's identity values keep its state_dict complete
+    // kanwasm's one node affine is the bias of each subnode; pykan's identity values for the rest
     tensors.push(
       { name: `node_bias_${l}`, dtype: dt, shape: [nodes], data: new Float64Array(nodes) },
       { name: `node_scale_${l}`, dtype: dt, shape: [nodes], data: new Float64Array(nodes).fill(1) },
-      { name: `subnode_bias_${l}`, dtype: dt, shape: [no], data: new Float64Array(no) },
+      { name: `subnode_bias_${l}`, dtype: dt, shape: [no], data: model.getArray(op, l, "bias") },
       { name: `subnode_scale_${l}`, dtype: dt, shape: [no], data: new Float64Array(no).fill(1) },
     );
   }
@@ -255,6 +257,14 @@ export function layerSource(op: string, tensors: StDecoded["tensors"], dt: "F32"
         return a;
       }
       case "symbolic": return symbolic(l);
+      case "bias": {
+        const sums = cfg.width[l + 1]![0];
+        const sub = t(`subnode_bias_${l}`, [no]);
+        const node = t(`node_bias_${l}`, [sums + cfg.width[l + 1]![1]]);
+        if (!sub && !node) return undefined;
+        // a sum node's own bias adds to its one subnode's (pykan's affines are the identity)
+        return Float64Array.from({ length: no }, (_, o) => (sub?.[o] ?? 0) + (o < sums ? node?.[o] ?? 0 : 0));
+      }
     }
   };
 }

@@ -11,7 +11,8 @@
  * Each layer's grid and spline order come from its tensors' shapes (a `grid` or `k` given too
  * must agree); the dtype from theirs (F64: float64, F32: float32). Symbolic edges need their
  * functions' names, which pykan keeps in its yaml (`symbolic.funs_name.{l}`, [out][in]). pykan's
- * node and subnode affines must be the identity (its default, affine_trainable=False), and
+ * node and subnode scales must be 1 (its default, affine_trainable=False), its biases become
+ * kanwasm's bias of each subnode (a multiplication node's node_bias must be 0), and
  * multiplication nodes must multiply two inputs (mult_arity 2), as kanwasm computes them.
  */
 import type { BaseFun } from "./config.js";
@@ -106,7 +107,8 @@ export function loadPykan(bytes: unknown, config: unknown): ModelHandle {
     if (c.k !== undefined && c.k !== kl) fail(`config.k is ${describe(c.k)}, layer ${l}'s tensors have ${kl}`);
     grid.push(gl);
     k.push(kl);
-    checkIdentity(tensors, l);
+    const next = width[l + 1];
+    checkIdentity(tensors, l, Array.isArray(next) ? Number(next[0]) : Number(next));
   }
   if (tensors.has(`act_fun.${depth}.coef`)) fail(`config.width has ${depth} layers, the file more`);
 
@@ -142,15 +144,19 @@ export function loadPykan(bytes: unknown, config: unknown): ModelHandle {
   return restore("load", options, layerSource("load", tensors, dtype, symbolic));
 }
 
-/** pykan's node and subnode scale and bias must be 1 and 0: kanwasm's nodes have no affine. */
-function checkIdentity(tensors: StDecoded["tensors"], l: number): void {
-  const identity = [[`node_scale_${l}`, 1], [`node_bias_${l}`, 0], [`subnode_scale_${l}`, 1], [`subnode_bias_${l}`, 0]];
-  for (const [name, want] of identity as [string, number][]) {
+/**
+ * pykan's node and subnode scales must be 1, and the node biases of multiplication nodes 0:
+ * kanwasm's one node affine is a bias per subnode (subnode_bias, plus node_bias of sum nodes).
+ */
+function checkIdentity(tensors: StDecoded["tensors"], l: number, sums: number): void {
+  const identity: [string, number, number][] = [[`node_scale_${l}`, 1, 0], [`node_bias_${l}`, 0, sums],
+    [`subnode_scale_${l}`, 1, 0]];
+  for (const [name, want, from] of identity) {
     const t = tensors.get(name);
-    const at = t ? t.data.findIndex((v) => v !== want) : -1;
+    const at = t ? t.data.findIndex((v, q) => q >= from && v !== want) : -1;
     if (at >= 0) {
-      fail(`${name}[${at}] is ${t!.data[at]}, not ${want}: kanwasm's nodes have no affine ` +
-        "(pykan's affine_trainable=False)");
+      fail(`${name}[${at}] is ${t!.data[at]}, not ${want}: kanwasm's node affine is a bias of each subnode ` +
+        "(pykan's subnode_bias, and node_bias of sum nodes)");
     }
   }
 }

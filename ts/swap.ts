@@ -87,6 +87,10 @@ function permute(
     for (let i = 0; i < ni; i++) out.set(a.subarray(src(i) * nt, (src(i) + 1) * nt), i * nt);
     return out;
   }
+  if (what === "bias") {
+    for (let o = 0; o < no; o++) out[o] = a[col(o)]!;
+    return out;
+  }
   // every other array is (in, inner, out, width): coef has inner G+k, affine width 4
   const inner = what === "coef" ? g + k : 1;
   const width = what === "affine" ? 4 : 1;

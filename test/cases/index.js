@@ -20,8 +20,9 @@ import { cases as reorder } from "./reorder.js";
 import { cases as separability } from "./separability.js";
 import { cases as expression } from "./expression.js";
 import { cases as threads } from "./threads.js";
+import { cases as prune } from "./prune.js";
 
 export const suites = {
   init, bspline, simd, layout, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives,
-  pde, reorder, separability, expression, threads,
+  pde, reorder, separability, expression, threads, prune,
 };

@@ -35,7 +35,7 @@ function bsplines(t, k, x) {
 
 /**
  * The network's outputs from its saved parameters alone (toJSON), in float64:
- * y_o = sum_i mask (scale_base silu(x_i) + scale_sp sum_j coef_ijo B_j(x_i)) per layer.
+ * y_o = bias_o + sum_i mask (scale_base silu(x_i) + scale_sp sum_j coef_ijo B_j(x_i)) per layer.
  * Returns the outputs and, per output, the sum of the terms' magnitudes (for tolerances).
  */
 function referenceForward(json, rows) {
@@ -50,7 +50,7 @@ function referenceForward(json, rows) {
     const out = [];
     mag = [];
     for (const x of h) {
-      const y = new Array(no).fill(0);
+      const y = L.bias ? Array.from(L.bias) : new Array(no).fill(0);
       const m = new Array(no).fill(0);
       for (let i = 0; i < ni; i++) {
         const B = bsplines(L.knots.slice(i * nk, (i + 1) * nk), k, x[i]);

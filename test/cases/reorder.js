@@ -16,6 +16,8 @@ function model() {
     }
   }
   m.fixSymbolic(0, 1, 2, "sin", { fitParams: false });
+  // subnode biases that differ, so that a node moved without its bias changes the outputs
+  m.setLayerArray(0, "bias", Array.from({ length: m.layerDims(0)[1] }, (_, o) => 0.1 * (o - 3)));
   return m;
 }
 

@@ -65,6 +65,21 @@ describe("pykan state_dict", () => {
     expect(again.predict(data.testInput).data).toEqual(model.predict(data.testInput).data);
   });
 
+  it("pykan's subnode_bias, and node_bias of sum nodes, become the bias of each subnode", () => {
+    // pykan adds subnode_bias before the multiplication nodes and node_bias after them
+    const f = fixture("mult-identity-symbolic");
+    const plain = KAN.load(f.bytes, { config: f.config });
+    const bytes = patch(patch(patch(f.bytes, "subnode_bias_0", 3, 0.25), "node_bias_0", 1, -0.5),
+      "subnode_bias_0", 1, 0.125);
+    const biased = KAN.load(bytes, { config: f.config });
+    expect(Array.from(biased.getLayerArray(0, "bias"))).toEqual([0, -0.375, 0, 0.25]);
+    plain.setLayerArray(0, "bias", [0, -0.375, 0, 0.25]);
+    expect(biased.predict(f.input).data).toEqual(plain.predict(f.input).data);
+    expect(worst(biased.predict(f.input), f.output)).toBeGreaterThan(1e-3);
+    // kanwasm writes it back as subnode_bias, which pykan reads the same way
+    expect(Array.from(KAN.load(biased.save()).getLayerArray(0, "bias"))).toEqual([0, -0.375, 0, 0.25]);
+  });
+
   it("refuses what kanwasm cannot compute, or a config that does not fit, naming it", () => {
     const f = fixture("silu-2-5-1");
     const err = (fn) => {
@@ -76,8 +91,11 @@ describe("pykan state_dict", () => {
       }
       throw new Error("no error");
     };
-    expect(err(() => KAN.load(patch(f.bytes, "node_bias_0", 2, 0.5), { config: f.config })))
+    const m = fixture("mult-identity-symbolic");
+    expect(err(() => KAN.load(patch(m.bytes, "node_bias_0", 2, 0.5), { config: m.config })))
       .toMatch(/INVALID_ARGUMENT: load: node_bias_0\[2\] is 0.5, not 0/);
+    expect(err(() => KAN.load(patch(f.bytes, "subnode_scale_0", 1, 2), { config: f.config })))
+      .toMatch(/INVALID_ARGUMENT: load: subnode_scale_0\[1\] is 2, not 1/);
     expect(err(() => KAN.load(f.bytes, { config: { ...f.config, k: 2 } }))).toMatch(/config\.k is number 2, layer 0's tensors have 3/);
     expect(err(() => KAN.load(f.bytes, { config: { width: [2, 4, 1] } }))).toMatch(/CORRUPT_DATA: load: tensor act_fun\.0\.\w+ has shape/);
     expect(err(() => KAN.load(f.bytes, { config: { width: [2, 5, 1], mult_arity: 3 } }))).toMatch(/mult_arity must be 2/);

@@ -200,6 +200,8 @@ export const LAYER_ARRAY = {
   mask: 5,
   /** The symbolic function's id on each edge, 0 for none: (in, out). */
   symbolic: 6,
+  /** A constant added to each output (pykan's subnode_bias; prune leaves removed parts' means here): (out). */
+  bias: 7,
 } as const;
 
 /** The name of one of a layer's parameter arrays. */
@@ -208,13 +210,14 @@ export type LayerArrayName = keyof typeof LAYER_ARRAY;
 /**
  * The number of values of a layer array, for a layer with `ni` inputs, `no` outputs, `g`
  * intervals and order `k`. Layouts, row-major: knots (in, G+2k+1), coef (in, G+k, out),
- * scaleBase, scaleSp, mask and symbolic (in, out), affine (in, out, 4) as [a, b, c, d].
+ * scaleBase, scaleSp, mask and symbolic (in, out), affine (in, out, 4) as [a, b, c, d], bias (out).
  */
 export function layerArrayLength(what: LayerArrayName, ni: number, no: number, g: number, k: number): number {
   switch (what) {
     case "knots": return ni * (g + 2 * k + 1);
     case "coef": return ni * (g + k) * no;
     case "affine": return ni * no * 4;
+    case "bias": return no;
     default: return ni * no;
   }
 }
