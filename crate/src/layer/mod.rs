@@ -234,12 +234,19 @@ impl<T: Real> Layer<T> {
                 }
             }
         }
+        self.add_bias(&mut out);
+        out
+    }
+
+    /// `out (n, out) += bias`, row by row; nothing when every bias is 0.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn add_bias(&self, out: &mut Tensor<T>) {
         if self.bias.iter().any(|&b| b != T::ZERO) {
-            for orow in out.data.chunks_exact_mut(no) {
-                orow.iter_mut().zip(&self.bias).for_each(|(o, &b)| *o += b);
+            for (q, v) in out.data.iter_mut().enumerate() {
+                *v += self.bias[q % self.n_out];
             }
         }
-        out
     }
 
     /// `y (out) += b * wb_i + sum_r B_r * w_r` for entry `q` (input `i`): the numeric edges'

@@ -4,7 +4,6 @@
 use super::{Model, SymbolicFix};
 use crate::autodiff::Tensor;
 use crate::error::{Failure, Res};
-use crate::layer::Layer;
 use crate::real::Real;
 
 pub use crate::symsearch::Suggestion;
@@ -14,6 +13,9 @@ pub use crate::symsearch::Suggestion;
 pub struct Scores {
     pub nodes: Vec<Vec<f64>>,
     pub edges: Vec<Vec<f64>>,
+    /// The means of the edges over the samples, per layer `(out, in)` (what pruning folds
+    /// into the biases).
+    pub means: Vec<Vec<f64>>,
 }
 
 impl<T: Real> Model<T> {
@@ -37,6 +39,7 @@ impl<T: Real> Model<T> {
         let acts = self.activations(x);
         let mut edge_std = Vec::with_capacity(nl);
         let mut sub_std = Vec::with_capacity(nl);
+        let mut means = Vec::with_capacity(nl);
         for (l, layer) in self.layers.iter().enumerate() {
             let (ni, no) = (layer.n_in, layer.n_out);
             let xin = &acts[l];
@@ -55,6 +58,7 @@ impl<T: Real> Model<T> {
             let n = xin.rows as f64;
             let std = |a: f64, b: f64| ((b - a * a / n).max(0.0) / (n - 1.0).max(1.0)).sqrt();
             edge_std.push((0..ni * no).map(|e| std(s1[e], s2[e])).collect::<Vec<_>>());
+            means.push(s1.iter().map(|v| v / n).collect());
             let sub = layer.forward(xin, &self.params);
             let ss = crate::autodiff::std_rows(&sub);
             sub_std.push(ss.data.iter().map(|v| v.to_f64()).collect::<Vec<_>>());
@@ -89,14 +93,16 @@ impl<T: Real> Model<T> {
             nodes[l] = mean(&next, ni);
             s = next;
         }
-        Scores { nodes, edges }
+        Scores { nodes, edges, means }
     }
 
     /// A model with only the nodes `keep[l]` of every node layer (sorted indices; the
-    /// input and output layers must keep what the caller wants to keep).
+    /// input and output layers must keep what the caller wants to keep). The mean of every
+    /// edge leaving a removed node (`means`, [`Scores::means`]) moves into the bias of the
+    /// output it fed, so the outputs lose only the removed parts' spread.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn subset(&self, keep: &[Vec<usize>]) -> Res<Model<T>> {
+    pub fn subset(&self, keep: &[Vec<usize>], means: &[Vec<f64>]) -> Res<Model<T>> {
         let nl = self.layers.len();
         let mut cfg = self.cfg.clone();
         for l in 0..=nl {
@@ -107,15 +113,11 @@ impl<T: Real> Model<T> {
                 return Err(Failure::invalid(format!("subset: node layer {l} would have no nodes")));
             }
         }
-        let subnodes = |l: usize| -> Vec<usize> {
-            let (sum, _) = self.cfg.width[l];
-            keep[l].iter().flat_map(|&q| if q < sum { vec![q] } else { vec![sum + 2 * (q - sum), sum + 2 * (q - sum) + 1] }).collect()
-        };
         let mut layers = Vec::with_capacity(nl);
         let mut params = Vec::new();
         for l in 0..nl {
             let src = &self.layers[l];
-            let (ins, outs) = (&keep[l], subnodes(l + 1));
+            let (ins, outs) = (&keep[l], subnodes(self.cfg.width[l + 1].0, &keep[l + 1]));
             let (ni, no, nb, nt) = (ins.len(), outs.len(), src.nb(), src.nt());
             let mut ly = src.clone();
             ly.n_in = ni;
@@ -126,6 +128,11 @@ impl<T: Real> Model<T> {
             ly.mask = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.mask[i * src.n_out + o])).collect();
             ly.sym = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.sym[i * src.n_out + o])).collect();
             ly.bias = outs.iter().map(|&o| src.bias[o]).collect();
+            for i in (0..src.n_in).filter(|i| !ins.contains(i)) {
+                for (oo, &o) in outs.iter().enumerate() {
+                    ly.bias[oo] += T::from_f64(means[l][o * src.n_in + i]);
+                }
+            }
             let p = &self.params;
             let mut block = vec![T::ZERO; ly.n_params()];
             for (ii, &i) in ins.iter().enumerate() {
@@ -162,31 +169,9 @@ impl<T: Real> Model<T> {
         Ok(Model { cfg, layers, params, cache, fit: None, undo: None })
     }
 
-    /// A model with only the nodes `keep[l]` ([`Model::subset`]) whose outputs on the samples
-    /// `x` keep their mean: the mean over `x` of every edge leaving a removed node moves into
-    /// the bias of the output it fed, so what is lost is only the removed parts' spread.
-    #[inline(never)]
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub fn subset_folded(&self, keep: &[Vec<usize>], x: &Tensor<T>) -> Res<Model<T>> {
-        let mut m = self.subset(keep)?;
-        let acts = self.activations(x);
-        for l in 0..self.layers.len() {
-            let src = &self.layers[l];
-            let (sum, _) = self.cfg.width[l + 1];
-            let outs: Vec<usize> = keep[l + 1].iter().flat_map(|&q| if q < sum { vec![q] } else { vec![sum + 2 * (q - sum), sum + 2 * (q - sum) + 1] }).collect();
-            let gone: Vec<usize> = (0..src.n_in).filter(|i| !keep[l].contains(i)).collect();
-            let mean = edge_means(src, &self.params, &acts[l], &gone, true);
-            for (oo, &o) in outs.iter().enumerate() {
-                let add: f64 = gone.iter().map(|&i| mean[i * src.n_out + o]).sum();
-                m.layers[l].bias[oo] += T::from_f64(add);
-            }
-        }
-        Ok(m)
-    }
-
     /// pykan's prune: drop hidden nodes scoring at most `node_th` (keeping at least the best
     /// one per layer), then mask numeric edges of the smaller model scoring at most `edge_th`.
-    /// The means over `x` of what goes move into the biases ([`Model::subset_folded`]).
+    /// The means over `x` of what goes move into the biases ([`Scores::means`]).
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn prune(&self, node_th: f64, edge_th: f64, x: &Tensor<T>) -> Res<Model<T>> {
@@ -206,23 +191,20 @@ impl<T: Real> Model<T> {
             }
             keep.push(k);
         }
-        let mut m = self.subset_folded(&keep, x)?;
+        let mut m = self.subset(&keep, &sc.means)?;
         let sc2 = m.attribute(x);
-        let acts = m.activations(x);
-        for l in 0..m.layers.len() {
-            let (ni, no) = (m.layers[l].n_in, m.layers[l].n_out);
-            let cut: Vec<(usize, usize)> =
-                (0..ni).flat_map(|i| (0..no).map(move |o| (i, o))).filter(|&(i, o)| sc2.edges[l][o * ni + i] <= edge_th && m.layers[l].mask[i * no + o] != T::ZERO).collect();
-            if cut.is_empty() {
-                continue;
-            }
-            let ins: Vec<usize> = (0..ni).filter(|&i| cut.iter().any(|c| c.0 == i)).collect();
-            // the numeric part alone goes: a symbolic edge keeps its function
-            let mean = edge_means(&m.layers[l], &m.params, &acts[l], &ins, false);
-            let layer = &mut m.layers[l];
-            for (i, o) in cut {
-                layer.mask[i * no + o] = T::ZERO;
-                layer.bias[o] += T::from_f64(mean[i * no + o]);
+        for (l, layer) in m.layers.iter_mut().enumerate() {
+            let (ni, no) = (layer.n_in, layer.n_out);
+            for i in 0..ni {
+                for o in 0..no {
+                    // numeric edges only: a symbolic edge keeps its function, and the whole
+                    // edge's mean is then the numeric part's
+                    let e = i * no + o;
+                    if sc2.edges[l][o * ni + i] <= edge_th && layer.mask[e] != T::ZERO && layer.sym[e] == 0 {
+                        layer.mask[e] = T::ZERO;
+                        layer.bias[o] += T::from_f64(sc2.means[l][o * ni + i]);
+                    }
+                }
             }
         }
         Ok(m)
@@ -243,7 +225,7 @@ impl<T: Real> Model<T> {
         for l in 1..=self.layers.len() {
             keep.push((0..self.cfg.width[l].0 + self.cfg.width[l].1).collect());
         }
-        Ok((self.subset_folded(&keep, x)?, k))
+        Ok((self.subset(&keep, &sc.means)?, k))
     }
 
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
@@ -364,18 +346,17 @@ impl<T: Real> Model<T> {
     }
 }
 
-/// Means over the samples `xin (n, in)` of the edges leaving the inputs `ins` of `layer`,
-/// `(in, out)` (0 for other inputs); symbolic parts too when `with_sym`. Sums in f64.
+/// The subnodes (layer outputs) of the nodes `keep` of a node layer with `sum` sum nodes:
+/// a multiplication node has two.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn edge_means<T: Real>(layer: &Layer<T>, p: &[T], xin: &Tensor<T>, ins: &[usize], with_sym: bool) -> Vec<f64> {
-    let (ni, no) = (layer.n_in, layer.n_out);
-    let mut sum = vec![0.0f64; ni * no];
-    let mut buf = vec![T::ZERO; no];
-    for s in 0..xin.rows {
-        for &i in ins {
-            layer.edge_values(i, xin.data[s * ni + i], p, with_sym, &mut buf);
-            sum[i * no..(i + 1) * no].iter_mut().zip(&buf).for_each(|(a, v)| *a += v.to_f64());
+fn subnodes(sum: usize, keep: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(2 * keep.len());
+    for &q in keep {
+        if q < sum {
+            out.push(q);
+        } else {
+            out.extend([sum + 2 * (q - sum), sum + 2 * (q - sum) + 1]);
         }
     }
-    sum.iter().map(|v| v / xin.rows.max(1) as f64).collect()
+    out
 }
