@@ -289,8 +289,8 @@ pub extern "C" fn kw_model_get(h: u32, l: u32, what: u32, out: *mut f64, len: us
             }
             match what {
                 0 => write_out(&ly.knots, out),
-                5 => write_out(&ly.mask, out),
-                7 => write_out(&ly.bias, out),
+                5 => write_out(&ly.mask[..n], out),
+                7 => write_out(ly.bias(), out),
                 6 => {
                     let ids: Vec<f64> = ly.sym.iter().map(|&s| s as f64).collect();
                     write_out(&ids, out)
@@ -332,7 +332,8 @@ pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: 
                     if s.iter().any(|&v| v != 0.0 && v != 1.0) {
                         return Err(Failure::invalid("mask values must be 0 or 1"));
                     }
-                    m.layers[li].mask = s.iter().map(|&v| Real::from_f64(v)).collect();
+                    // in place: the bias after the mask stays
+                    m.layers[li].mask.iter_mut().zip(s).for_each(|(d, &v)| *d = Real::from_f64(v));
                 }
                 6 => {
                     let lib = crate::symbolic::LIB.len() as f64;
@@ -342,7 +343,7 @@ pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: 
                     }
                     m.layers[li].sym = s.iter().map(|&v| v as u16).collect();
                 }
-                7 => m.layers[li].bias = s.iter().map(|&v| Real::from_f64(v)).collect(),
+                7 => m.layers[li].bias_mut().iter_mut().zip(s).for_each(|(d, &v)| *d = Real::from_f64(v)),
                 _ => {
                     let (a, b) = layer_range(ly, what)?;
                     for (d, &v) in m.params[a..b].iter_mut().zip(s) {

@@ -59,7 +59,7 @@ fn view<T: Real>(params: &[T], layers: &[Layer<T>], l: usize, what: u32) -> *con
         0 => ly.knots.as_ptr() as *const u8,
         5 => ly.mask.as_ptr() as *const u8,
         6 => ly.sym.as_ptr() as *const u8,
-        7 => ly.bias.as_ptr() as *const u8,
+        7 => ly.bias().as_ptr() as *const u8,
         _ => match layer_range(ly, what) {
             Ok((a, _)) => params[a..].as_ptr() as *const u8,
             Err(_) => return core::ptr::null(),

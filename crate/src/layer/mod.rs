@@ -10,8 +10,8 @@
 //! # Shapes (in the model's flat parameter vector, from `off`)
 //! `coef (in, coeff, out)` with `coeff = G + k`, then `scale_base (in, out)`,
 //! `scale_sp (in, out)`, `affine (in, out, 4)` = `(a, b, c, d)` of symbolic edges.
-//! Not trained: `knots (in, G + 2k + 1)`, `mask (in, out)`, `sym (in, out)` function ids,
-//! `bias (out)` (pykan's subnode_bias: where pruning leaves the constants of what it removes).
+//! Not trained: `knots (in, G + 2k + 1)`, `mask (in, out)` followed by `bias (out)` (pykan's
+//! subnode_bias: where pruning leaves the constants of what it removes), `sym (in, out)`.
 //!
 //! ```
 //! use kanwasm_core::layer::{Layer, Base};
@@ -81,12 +81,11 @@ pub struct Layer<T> {
     pub k: usize,
     /// `(in, G + 2k + 1)`.
     pub knots: Vec<T>,
-    /// `(in, out)`, 0 or 1.
+    /// `(in, out)`, 0 or 1, then the bias `(out)` ([`Layer::bias`]): one vector, so that the
+    /// bias costs the module no copying and freeing code of its own.
     pub mask: Vec<T>,
     /// `(in, out)`: 0 for a numeric edge, else the symbolic function id.
     pub sym: Vec<u16>,
-    /// `(out)`: a constant added to each output.
-    pub bias: Vec<T>,
     pub base: Base,
     /// Offset of this layer's parameters in the model's vector.
     pub off: usize,
@@ -107,11 +106,13 @@ impl<T: Real> Layer<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(n_in: usize, n_out: usize, g: usize, k: usize, a: f64, b: f64, base: Base, off: usize) -> Self {
         let t: Vec<T> = bspline::uniform_knots(g, k, a, b);
+        let mut mask = vec![T::ONE; n_in * n_out];
+        mask.resize(n_in * n_out + n_out, T::ZERO);
         let mut knots = Vec::with_capacity(n_in * t.len());
         for _ in 0..n_in {
             knots.extend_from_slice(&t);
         }
-        Layer { n_in, n_out, g, k, knots, mask: vec![T::ONE; n_in * n_out], sym: vec![0; n_in * n_out], bias: vec![T::ZERO; n_out], base, off }
+        Layer { n_in, n_out, g, k, knots, mask, sym: vec![0; n_in * n_out], base, off }
     }
 
     pub fn nb(&self) -> usize {
@@ -137,6 +138,14 @@ impl<T: Real> Layer<T> {
     }
     pub fn end(&self) -> usize {
         self.off + self.n_params()
+    }
+    /// The constant added to each output, `(out)`: the tail of `mask`.
+    pub fn bias(&self) -> &[T] {
+        &self.mask[self.n_in * self.n_out..]
+    }
+    pub fn bias_mut(&mut self) -> &mut [T] {
+        let n = self.n_in * self.n_out;
+        &mut self.mask[n..]
     }
     pub fn knots_of(&self, i: usize) -> &[T] {
         &self.knots[i * self.nt()..(i + 1) * self.nt()]
@@ -242,9 +251,10 @@ impl<T: Real> Layer<T> {
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn add_bias(&self, out: &mut Tensor<T>) {
-        if self.bias.iter().any(|&b| b != T::ZERO) {
+        let bias = self.bias();
+        if bias.iter().any(|&b| b != T::ZERO) {
             for (q, v) in out.data.iter_mut().enumerate() {
-                *v += self.bias[q % self.n_out];
+                *v += bias[q % self.n_out];
             }
         }
     }

@@ -195,7 +195,7 @@ impl JetNet {
             let (ni, no) = (ly.n_in, ly.n_out);
             let sub = &mut w.subs[l];
             sub.iter_mut().for_each(|v| *v = 0.0);
-            for (o, &b) in ly.bias.iter().enumerate() {
+            for (o, &b) in ly.bias().iter().enumerate() {
                 sub[o * j] = b;
             }
             for i in 0..ni {

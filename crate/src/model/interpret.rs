@@ -127,10 +127,10 @@ impl<T: Real> Model<T> {
             debug_assert_eq!(ly.knots.len(), ni * nt);
             ly.mask = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.mask[i * src.n_out + o])).collect();
             ly.sym = ins.iter().flat_map(|&i| outs.iter().map(move |&o| src.sym[i * src.n_out + o])).collect();
-            ly.bias = outs.iter().map(|&o| src.bias[o]).collect();
+            ly.mask.extend(outs.iter().map(|&o| src.bias()[o]));
             for i in (0..src.n_in).filter(|i| !ins.contains(i)) {
                 for (oo, &o) in outs.iter().enumerate() {
-                    ly.bias[oo] += T::from_f64(means[l][o * src.n_in + i]);
+                    ly.bias_mut()[oo] += T::from_f64(means[l][o * src.n_in + i]);
                 }
             }
             let p = &self.params;
@@ -202,7 +202,7 @@ impl<T: Real> Model<T> {
                     let e = i * no + o;
                     if sc2.edges[l][o * ni + i] <= edge_th && layer.mask[e] != T::ZERO && layer.sym[e] == 0 {
                         layer.mask[e] = T::ZERO;
-                        layer.bias[o] += T::from_f64(sc2.means[l][o * ni + i]);
+                        layer.bias_mut()[o] += T::from_f64(sc2.means[l][o * ni + i]);
                     }
                 }
             }

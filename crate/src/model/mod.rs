@@ -276,18 +276,7 @@ impl<T: Real> Model<T> {
         let layers = self
             .layers
             .iter()
-            .map(|l| Layer {
-                n_in: l.n_in,
-                n_out: l.n_out,
-                g: l.g,
-                k: l.k,
-                knots: f(&l.knots),
-                mask: f(&l.mask),
-                sym: l.sym.clone(),
-                bias: f(&l.bias),
-                base: l.base,
-                off: l.off,
-            })
+            .map(|l| Layer { n_in: l.n_in, n_out: l.n_out, g: l.g, k: l.k, knots: f(&l.knots), mask: f(&l.mask), sym: l.sym.clone(), base: l.base, off: l.off })
             .collect();
         Model { cfg: self.cfg.clone(), layers, params: f(&self.params), cache: None, fit: None, undo: None }
     }
