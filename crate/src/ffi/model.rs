@@ -328,12 +328,13 @@ pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: 
                     }
                     m.layers[li].knots = kt;
                 }
-                5 => {
-                    if s.iter().any(|&v| v != 0.0 && v != 1.0) {
+                5 | 7 => {
+                    if what == 5 && s.iter().any(|&v| v != 0.0 && v != 1.0) {
                         return Err(Failure::invalid("mask values must be 0 or 1"));
                     }
-                    // in place: the bias after the mask stays
-                    m.layers[li].mask.iter_mut().zip(s).for_each(|(d, &v)| *d = Real::from_f64(v));
+                    // one vector holds the mask, then the bias: each is written in place
+                    let at = if what == 5 { 0 } else { ly.n_in * ly.n_out };
+                    m.layers[li].mask[at..].iter_mut().zip(s).for_each(|(d, &v)| *d = Real::from_f64(v));
                 }
                 6 => {
                     let lib = crate::symbolic::LIB.len() as f64;
@@ -343,7 +344,6 @@ pub extern "C" fn kw_model_set(h: u32, l: u32, what: u32, src: *const f64, len: 
                     }
                     m.layers[li].sym = s.iter().map(|&v| v as u16).collect();
                 }
-                7 => m.layers[li].bias_mut().iter_mut().zip(s).for_each(|(d, &v)| *d = Real::from_f64(v)),
                 _ => {
                     let (a, b) = layer_range(ly, what)?;
                     for (d, &v) in m.params[a..b].iter_mut().zip(s) {

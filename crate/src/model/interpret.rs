@@ -184,12 +184,7 @@ impl<T: Real> Model<T> {
                 keep.push((0..n).collect());
                 continue;
             }
-            let mut k: Vec<usize> = (0..n).filter(|&q| sc.nodes[l][q] > node_th).collect();
-            if k.is_empty() {
-                let best = (0..n).max_by(|&a, &b| sc.nodes[l][a].total_cmp(&sc.nodes[l][b])).unwrap_or(0);
-                k.push(best);
-            }
-            keep.push(k);
+            keep.push(above(&sc.nodes[l], node_th));
         }
         let mut m = self.subset(&keep, &sc.means)?;
         let sc2 = m.attribute(x);
@@ -216,11 +211,7 @@ impl<T: Real> Model<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn prune_inputs(&self, th: f64, x: &Tensor<T>) -> Res<(Model<T>, Vec<usize>)> {
         let sc = self.attribute(x);
-        let n = sc.nodes[0].len();
-        let mut k: Vec<usize> = (0..n).filter(|&q| sc.nodes[0][q] > th).collect();
-        if k.is_empty() {
-            k.push((0..n).max_by(|&a, &b| sc.nodes[0][a].total_cmp(&sc.nodes[0][b])).unwrap_or(0));
-        }
+        let k = above(&sc.nodes[0], th);
         let mut keep = vec![k.clone()];
         for l in 1..=self.layers.len() {
             keep.push((0..self.cfg.width[l].0 + self.cfg.width[l].1).collect());
@@ -344,6 +335,16 @@ impl<T: Real> Model<T> {
         }
         Ok(done)
     }
+}
+
+/// The nodes scoring above `th`, at least the best one.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn above(scores: &[f64], th: f64) -> Vec<usize> {
+    let mut k: Vec<usize> = (0..scores.len()).filter(|&q| scores[q] > th).collect();
+    if k.is_empty() {
+        k.push((0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0));
+    }
+    k
 }
 
 /// The subnodes (layer outputs) of the nodes `keep` of a node layer with `sum` sum nodes:
