@@ -105,7 +105,18 @@ export interface FitOptions {
   stopGridUpdateStep?: number;
   /** The loss: "mse", or "crossentropy" (labels are class indices). Default "mse". */
   loss?: "mse" | "crossentropy";
-  /** Seed of the batch sampler. Default: the model's seed. */
+  /**
+   * Revival of a fit stuck with an input switched off (float64 models, LBFGS on the full data,
+   * MSE loss). When the train RMSE has fallen by less than 1% over 5 steps while an input's
+   * attribution score is below half the highest and the residual still depends on that input
+   * (its means over 8 bins of the input explain over 1% of the labels' variance), a copy of the
+   * model starts again from pykan's initialisation with every base scale positive and new spline
+   * noise (drawn from `seed`), takes 5 steps beside the model, and replaces it if its objective
+   * is then lower; at most 3 such races per fit. A fit in which no copy wins gives the same bits
+   * as with `revive: false`, which is pykan's training exactly. Default true.
+   */
+  revive?: boolean;
+  /** Seed of the batch sampler and of revival's draws. Default: the model's seed. */
   seed?: number;
   /** Stops between steps (KanError "ABORTED"); the model keeps the last step's parameters. Default none. */
   signal?: AbortSignal;
@@ -164,12 +175,16 @@ export const FIT_DEFAULTS = {
   stopGridUpdateStep: 50,
   loss: "mse",
   threads: 1 as number | "auto",
+  revive: true,
 } as const;
 
 /** Every default of PredictOptions. @internal */
 export const PREDICT_DEFAULTS = {
   threads: 1 as number | "auto",
 } as const;
+
+/** Revival (FitOptions.revive): races per fit, and the steps of stall before a check and of a race. @internal */
+export const REVIVE = { races: 3, steps: 5 } as const;
 
 /** The largest spline order the core supports (crate bspline::MAX_K). @internal */
 export const MAX_K = 24;
@@ -302,6 +317,7 @@ export interface FitSettings {
   updateGrid: boolean;
   gridUpdateNum: number;
   stopGridUpdateStep: number;
+  revive: boolean;
   seed: number;
   signal: AbortSignal | undefined;
   onStep: ((s: StepInfo) => void | Promise<void>) | undefined;
@@ -335,6 +351,7 @@ export function normaliseFit(op: string, opts: unknown, modelSeed: number): FitS
     updateGrid: boolOption(op, "updateGrid", o.updateGrid ?? d.updateGrid),
     gridUpdateNum: intOption(op, "gridUpdateNum", o.gridUpdateNum ?? d.gridUpdateNum, 1),
     stopGridUpdateStep: intOption(op, "stopGridUpdateStep", o.stopGridUpdateStep ?? d.stopGridUpdateStep, 0),
+    revive: boolOption(op, "revive", o.revive ?? d.revive),
     seed: intOption(op, "seed", o.seed ?? modelSeed, 0),
     signal: o.signal,
     onStep: o.onStep,
@@ -354,6 +371,8 @@ export function encodeFitSettings(s: FitSettings, n: number): Uint8Array {
     batch: s.batch === -1 || s.batch >= n ? 0 : s.batch,
     grid_update_num: count(s.gridUpdateNum),
     stop_grid_update_step: count(s.stopGridUpdateStep),
+    revive: s.revive ? REVIVE.races : 0,
+    revive_steps: REVIVE.steps,
     lr: s.lr,
     lamb: s.lamb,
     lamb_l1: s.lambL1,

@@ -82,6 +82,8 @@ fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64, opt: Opt
         stop_grid_update_step: 50,
         loss: Loss::Mse,
         seed: 0,
+        revive: 3,
+        revive_steps: 5,
     };
     m.fit_begin(Data { x, y }, None, cfg).unwrap();
     m.fit_step().unwrap();

@@ -45,7 +45,7 @@ const ptr = (offset: number): Field => ({ type: "ptr", offset });
 export const FIT_SETTINGS = {
   name: "FitSettings",
   code: 0,
-  size: 64,
+  size: 72,
   fields: {
     /** OPT_CODE. */
     opt: u32(0),
@@ -57,11 +57,15 @@ export const FIT_SETTINGS = {
     batch: u32(12),
     grid_update_num: u32(16),
     stop_grid_update_step: u32(20),
-    lr: f64(24),
-    lamb: f64(32),
-    lamb_l1: f64(40),
-    lamb_entropy: f64(48),
-    seed: f64(56),
+    /** Races of a revived copy per fit; 0: none. */
+    revive: u32(24),
+    /** Steps of stall before a check, and of a race. */
+    revive_steps: u32(28),
+    lr: f64(32),
+    lamb: f64(40),
+    lamb_l1: f64(48),
+    lamb_entropy: f64(56),
+    seed: f64(64),
   },
 } as const satisfies StructLayout;
 

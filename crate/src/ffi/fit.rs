@@ -34,6 +34,8 @@ pub extern "C" fn kw_fit_begin(
             stop_grid_update_step: c.stop_grid_update_step as usize,
             loss: if c.loss == 0 { Loss::Mse } else { Loss::CrossEntropy },
             seed: c.seed as u64,
+            revive: c.revive as usize,
+            revive_steps: c.revive_steps as usize,
         };
         dispatch!(m, m => {
             let ni = m.n_in();

@@ -55,6 +55,10 @@ layout! {
         pub batch: u32,
         pub grid_update_num: u32,
         pub stop_grid_update_step: u32,
+        /// Races of a revived copy per fit, 0 for none (crate model::revive).
+        pub revive: u32,
+        /// Steps of stall before a check, and of a race.
+        pub revive_steps: u32,
         pub lr: f64,
         pub lamb: f64,
         pub lamb_l1: f64,
@@ -209,8 +213,9 @@ mod tests {
     #[test]
     fn descriptions_follow_the_structs() {
         let fit = core::str::from_utf8(describe(LAYOUT_FIT)).unwrap();
-        assert!(fit.starts_with("FitSettings 64;opt:u32:0;loss:u32:4;"), "{fit}");
-        assert!(fit.ends_with(";lamb_entropy:f64:48;seed:f64:56"), "{fit}");
+        assert!(fit.starts_with("FitSettings 72;opt:u32:0;loss:u32:4;"), "{fit}");
+        assert!(fit.contains(";revive:u32:24;revive_steps:u32:28;lr:f64:32;"), "{fit}");
+        assert!(fit.ends_with(";lamb_entropy:f64:56;seed:f64:64"), "{fit}");
         let model = core::str::from_utf8(describe(LAYOUT_MODEL)).unwrap();
         let size = core::mem::size_of::<ModelSettings>();
         assert!(model.starts_with(&format!("ModelSettings {size};dtype:u32:0;")), "{model}");

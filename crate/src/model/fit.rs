@@ -1,6 +1,7 @@
 //! Training: the settings, the objective (loss plus pykan's regulariser) with its gradient,
 //! and the fit loop, one optimiser step per call so the host can yield between steps.
 
+use super::revive::Revival;
 use super::{check_finite, Model};
 use crate::autodiff::{Tape, Tensor};
 use crate::error::{Failure, Res};
@@ -36,6 +37,10 @@ pub struct FitConfig {
     pub stop_grid_update_step: usize,
     pub loss: Loss,
     pub seed: u64,
+    /// Races of a revived copy allowed per fit (0: none); see [`super::revive`].
+    pub revive: usize,
+    /// Steps of stall before a check, and the length of a race.
+    pub revive_steps: usize,
 }
 
 // The defaults users get live in ts/config.ts alone; these are the native tests' starting point.
@@ -54,6 +59,8 @@ impl Default for FitConfig {
             stop_grid_update_step: 50,
             loss: Loss::Mse,
             seed: 0,
+            revive: 3,
+            revive_steps: 5,
         }
     }
 }
@@ -80,15 +87,17 @@ impl<T: Real> Data<T> {
 }
 
 pub(super) struct FitState<T: Real> {
-    cfg: FitConfig,
-    train: Data<T>,
-    test: Option<Data<T>>,
-    lbfgs: Lbfgs<T>,
+    pub(super) cfg: FitConfig,
+    pub(super) train: Data<T>,
+    pub(super) test: Option<Data<T>>,
+    pub(super) lbfgs: Lbfgs<T>,
     adam: Adam<T>,
     /// The parameter vector before the last Adam step, reused for the next one.
     spare: Vec<T>,
     rng: Rng,
-    step: usize,
+    pub(super) step: usize,
+    /// The watch for a stuck fit (None where it does not apply).
+    revive: Option<Revival<T>>,
     /// The first layer's basis cache over the whole training input, for the steps on the
     /// full data, and what it was built for: the layer's outputs, order and knots. Another
     /// grid (a grid update) or shape (pruning between steps) clears it.
@@ -128,6 +137,7 @@ impl<T: Real> Clone for Box<FitState<T>> {
             spare: Vec::new(),
             rng: self.rng.clone(),
             step: self.step,
+            revive: self.revive.as_ref().map(Revival::copy),
             first: SharedCache::default(),
             first_for: Default::default(),
         })
@@ -214,6 +224,7 @@ impl<T: Real> Model<T> {
         let n = self.params.len();
         let lb = Lbfgs::new(LbfgsConfig { lr: cfg.lr, ..Default::default() });
         self.fit = Some(Box::new(FitState {
+            revive: Revival::new(&cfg, train.x.rows, self.n_in()),
             rng: Rng::new(cfg.seed),
             adam: Adam::new(n, cfg.lr),
             spare: Vec::new(),
@@ -242,14 +253,18 @@ impl<T: Real> Model<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fit_step(&mut self) -> Res<StepReport> {
         let mut st = self.fit.take().ok_or_else(|| Failure::invalid("fit: no fit in progress"))?;
-        let r = self.fit_step_inner(&mut st);
+        let mut r = self.fit_step_inner(&mut st);
+        if let (Ok(rep), Some(mut rv)) = (r.as_mut(), st.revive.take()) {
+            self.revive_after(&mut rv, &mut st, rep);
+            st.revive = Some(rv);
+        }
         self.fit = Some(st);
         r
     }
 
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn fit_step_inner(&mut self, st: &mut FitState<T>) -> Res<StepReport> {
+    pub(super) fn fit_step_inner(&mut self, st: &mut FitState<T>) -> Res<StepReport> {
         let cfg = st.cfg.clone();
         let n = st.train.x.rows;
         let gathered;

@@ -46,6 +46,7 @@ pub mod derivatives;
 mod fit;
 mod grid;
 mod interpret;
+pub mod revive;
 #[cfg(test)]
 mod tests;
 
@@ -239,6 +240,15 @@ impl<T: Real> Model<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn initialise(&mut self) -> Res<()> {
         let mut rng = Rng::new(self.cfg.seed);
+        self.init_numeric(&mut rng, self.cfg.scale_base_mu, self.cfg.scale_base_sigma, true)
+    }
+
+    /// pykan's initialisation of every edge's numeric part, drawn from `rng`: coefficients
+    /// fit to small noise, `scale_base = (mu + sigma U(-1, 1)) / sqrt(n_in)`, `scale_sp`; with
+    /// `affine`, the symbolic affines too (identity). Masks and knots stay as they are.
+    #[inline(never)]
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub(crate) fn init_numeric(&mut self, rng: &mut Rng, mu: f64, sigma: f64, affine: bool) -> Res<()> {
         let c = self.cfg.clone();
         for l in 0..self.layers.len() {
             let layer = self.layers[l].clone();
@@ -255,14 +265,13 @@ impl<T: Real> Model<T> {
                 }
             }
             for e in 0..ni * no {
-                let sb = c.scale_base_mu * inv + c.scale_base_sigma * (rng.uniform() * 2.0 - 1.0) * inv;
+                let sb = mu * inv + sigma * (rng.uniform() * 2.0 - 1.0) * inv;
                 self.params[layer.sb_off() + e] = T::from_f64(sb);
                 self.params[layer.sp_off() + e] = T::from_f64(c.scale_sp * inv);
-                let a = layer.aff_off() + e * 4;
-                self.params[a] = T::ONE;
-                self.params[a + 1] = T::ZERO;
-                self.params[a + 2] = T::ONE;
-                self.params[a + 3] = T::ZERO;
+                if affine {
+                    let a = layer.aff_off() + e * 4;
+                    self.params[a..a + 4].copy_from_slice(&[T::ONE, T::ZERO, T::ONE, T::ZERO]);
+                }
             }
         }
         Ok(())

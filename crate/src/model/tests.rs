@@ -1,6 +1,6 @@
 use super::*;
 
-fn dataset(n: usize, seed: u64) -> Data<f64> {
+pub(super) fn dataset(n: usize, seed: u64) -> Data<f64> {
     let mut r = Rng::new(seed);
     let x: Vec<f64> = (0..2 * n).map(|_| r.uniform() * 2.0 - 1.0).collect();
     let y: Vec<f64> = (0..n).map(|s| ((std::f64::consts::PI * x[2 * s]).sin() + x[2 * s + 1].powi(2)).exp()).collect();
