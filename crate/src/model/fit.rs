@@ -254,7 +254,9 @@ impl<T: Real> Model<T> {
     pub fn fit_step(&mut self) -> Res<StepReport> {
         let mut st = self.fit.take().ok_or_else(|| Failure::invalid("fit: no fit in progress"))?;
         let mut r = self.fit_step_inner(&mut st);
-        if let (Ok(rep), Some(mut rv)) = (r.as_mut(), st.revive.take()) {
+        // float64 models only: the test is a constant, so float32's code stays out of the module
+        let watched = if T::BYTES == 8 { st.revive.take() } else { None };
+        if let (Ok(rep), Some(mut rv)) = (r.as_mut(), watched) {
             self.revive_after(&mut rv, &mut st, rep);
             st.revive = Some(rv);
         }

@@ -7,15 +7,17 @@
 //! gives the best fit it can. Gradients cannot leave that state: x2 could enter only through an
 //! outer function that is monotone over a wider range.
 //!
-//! The watch, on LBFGS fits of the MSE on the full data: when the train RMSE has fallen by less
+//! The watch, on LBFGS fits of the MSE on the full data by float64 models (float32 models, for
+//! speed, go without: the module's byte budget): when the train RMSE has fallen by less
 //! than [`STALL`] over `revive_steps` steps, [`Model::missed_inputs`] looks for an input the
 //! model ignores although the data depend on it. If one is found, a copy of the model starts
 //! again from pykan's initialisation with every base scale `+1/sqrt(n_in)` (one sign
 //! throughout, the draw that never folds) and new spline noise, its grids moved to its own
-//! activations, and trains beside the model for `revive_steps` steps (a race). It replaces the
-//! model only if its objective is then lower; otherwise the model goes on as if nothing had
-//! happened, so a fit that revival does not change gives the same bits as one without it. At
-//! most `revive` races run per fit, each from its own draw.
+//! activations, and takes `revive_steps` steps beside the model (a race: after each of the
+//! model's steps the copy's state takes its place in the same fit for one step of its own). It
+//! replaces the model only if its objective is then lower; otherwise the model goes on as if
+//! nothing had happened, so a fit that revival does not change gives the same bits as one
+//! without it. At most `revive` races run per fit, each from its own draw.
 
 use super::fit::{Data, FitConfig, FitState, Loss, Opt, StepReport};
 use super::Model;
@@ -95,9 +97,11 @@ type Side<T> = (Vec<T>, Vec<Layer<T>>, Lbfgs<T>);
 
 impl<T: Real> Revival<T> {
     /// The watch for a fit with settings `cfg` on `n` training samples of `n_in` inputs, or
-    /// `None` where it does not apply (turned off, Adam, batches, cross-entropy, one input).
+    /// `None` where it does not apply (turned off, float32, Adam, batches, cross-entropy, one
+    /// input).
     pub(super) fn new(cfg: &FitConfig, n: usize, n_in: usize) -> Option<Self> {
-        Watch::new(cfg, n, n_in).map(|watch| Revival { watch, race: None })
+        let w = if T::BYTES == 8 { Watch::new(cfg, n, n_in) } else { None };
+        w.map(|watch| Revival { watch, race: None })
     }
 
     /// The same watch without a race in progress (for a copy of the fit).
@@ -347,6 +351,7 @@ mod tests {
         assert!(Revival::<f64>::new(&FitConfig { opt: Opt::Adam, ..Default::default() }, 200, 2).is_none());
         assert!(Revival::<f64>::new(&FitConfig { batch: 50, ..Default::default() }, 200, 2).is_none());
         assert!(Revival::<f64>::new(&FitConfig::default(), 200, 1).is_none());
+        assert!(Revival::<f32>::new(&FitConfig::default(), 200, 2).is_none());
         assert!(Revival::<f64>::new(&FitConfig::default(), 200, 2).is_some());
     }
 }
