@@ -19,8 +19,8 @@
 //! nothing had happened, so a fit that revival does not change gives the same bits as one
 //! without it. At most `revive` races run per fit, each from its own draw.
 
-use super::fit::{Data, FitConfig, FitState, Loss, Opt, StepReport};
 use super::Model;
+use super::{Data, FitConfig, FitState, Loss, Opt, StepReport};
 use crate::autodiff::Tensor;
 use crate::layer::Layer;
 use crate::optim::Lbfgs;
