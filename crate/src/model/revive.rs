@@ -37,7 +37,7 @@ pub const QUIET: f64 = 0.5;
 /// hellokan; a stuck one 0.05 to 0.1).
 pub const MISSED: f64 = 0.01;
 /// The check reads at most this many samples, evenly strided over the training data.
-const CHECK_SAMPLES: usize = 1024;
+const CHECK_SAMPLES: usize = 512;
 /// Equal bins over an input's range, for the residual's dependence on it.
 const BINS: usize = 8;
 /// Mixed into the fit's seed for each race's draw.
@@ -167,7 +167,7 @@ impl<T: Real> Model<T> {
     /// The inputs the model ignores although the data depend on them: among the inputs whose
     /// attribution score ([`Model::attribute`]) is not 0 (a pruned input's is), those scoring
     /// below [`QUIET`] times the highest, and whose bins explain more than [`MISSED`] of the
-    /// labels' variance through the residual (see [`explained`]). Reads at most 1024 samples
+    /// labels' variance through the residual (see [`explained`]). Reads at most 512 samples
     /// of `d` (MSE labels).
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
