@@ -23,14 +23,17 @@ import { symbolicById } from "./symbolic-lib.js";
  */
 interface HandleCell {
   h: Handle;
+  /** The instance `h` belongs to: a model collected before a move must not free its old number in the new one. */
+  k: RawKernel;
 }
 
 const registry: FinalizationRegistry<HandleCell> | undefined =
   typeof FinalizationRegistry === "function"
     ? new FinalizationRegistry((cell: HandleCell) => {
+      if (cell.h === 0 || cell.k !== rawKernel("finalize")) return;
       live.delete(cell.h);
       try {
-        rawKernel("finalize").raw.kw_model_free(cell.h);
+        cell.k.raw.kw_model_free(cell.h);
       } catch {
         // the module is gone or the handle was freed: nothing left to release
       }
@@ -51,7 +54,7 @@ export class ModelHandle {
   #trainer: object | undefined;
 
   private constructor(h: Handle, cfg: KANConfig) {
-    this.#cell = { h };
+    this.#cell = { h, k: rawKernel("model") };
     this.cfg = cfg;
     live.set(h, new WeakRef(this));
   }
@@ -199,6 +202,7 @@ export class ModelHandle {
     }
     live.delete(from);
     this.#cell.h = h;
+    this.#cell.k = fresh;
     this.#trainer = undefined;
     live.set(h, new WeakRef(this));
   }
