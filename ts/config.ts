@@ -47,6 +47,12 @@ export interface KANOptions {
   sbTrainable?: boolean;
   /** Whether fit trains scale_sp (pykan's sp_trainable). Default true. */
   spTrainable?: boolean;
+  /**
+   * How many subnodes each multiplication node multiplies (pykan's mult_arity): one number
+   * for every node, or one entry per node layer (inputs first), each a number for all that
+   * layer's multiplication nodes or an array with one per node. Default 2.
+   */
+  multArity?: number | (number | number[])[];
 }
 
 /** The validated, complete configuration of a model (what toJSON stores). */
@@ -79,6 +85,8 @@ export interface KANConfig {
   sbTrainable: boolean;
   /** Whether fit trains scale_sp. */
   spTrainable: boolean;
+  /** The arity of each multiplication node, per node layer (empty where a layer has none). */
+  multArity: number[][];
 }
 
 /** The options of `model.fit(data, options)` and `model.trainer(data, options)`. */
@@ -159,6 +167,7 @@ export const MODEL_DEFAULTS = {
   scaleSp: 1,
   sbTrainable: true,
   spTrainable: true,
+  multArity: 2,
 } as const;
 
 /** Every default of FitOptions; lr and seed depend on the optimiser and the model. @internal */
@@ -188,6 +197,9 @@ export const REVIVE = { races: 3, steps: 5 } as const;
 
 /** The largest spline order the core supports (crate bspline::MAX_K). @internal */
 export const MAX_K = 24;
+
+/** The most factors of one multiplication node (crate model::MAX_ARITY). @internal */
+export const MAX_ARITY = 64;
 
 const MODEL_OPTIONS = ["width", ...Object.keys(MODEL_DEFAULTS)] as const;
 const FIT_OPTIONS = [...Object.keys(FIT_DEFAULTS), "seed", "signal", "onStep"] as const;
@@ -250,7 +262,36 @@ export function normaliseConfig(opts: unknown, op = "KAN"): KANConfig {
     scaleSp: finiteNumber(op, "scaleSp", o.scaleSp ?? d.scaleSp),
     sbTrainable: boolOption(op, "sbTrainable", o.sbTrainable ?? d.sbTrainable),
     spTrainable: boolOption(op, "spTrainable", o.spTrainable ?? d.spTrainable),
+    multArity: normaliseArity(op, o.multArity ?? d.multArity, width),
   };
+}
+
+/** multArity as one array of arities per node layer, checked against the width. @internal */
+export function normaliseArity(op: string, a: unknown, width: [number, number][]): number[][] {
+  const arity = (v: unknown, name: string): number => intOption(op, name, v, 2, MAX_ARITY);
+  if (!Array.isArray(a)) {
+    const n = arity(a, "multArity");
+    return width.map(([, m]) => new Array<number>(m).fill(n));
+  }
+  if (a.length !== width.length) {
+    throw new KanError(
+      "INVALID_ARGUMENT",
+      `${op}: option "multArity" has ${a.length} entries; give a number, or one entry per node layer (${width.length})`,
+    );
+  }
+  return width.map(([, m], l) => {
+    const e: unknown = a[l];
+    if (!Array.isArray(e)) {
+      return m === 0 && e === undefined ? [] : new Array<number>(m).fill(arity(e, `multArity[${l}]`));
+    }
+    if (e.length !== m) {
+      throw new KanError(
+        "INVALID_ARGUMENT",
+        `${op}: option "multArity[${l}]" has ${e.length} entries for the ${m} multiplication nodes of width[${l}]`,
+      );
+    }
+    return e.map((v, q) => arity(v, `multArity[${l}][${q}]`));
+  });
 }
 
 function normaliseWidth(op: string, w: unknown): [number, number][] {
@@ -382,10 +423,10 @@ export function encodeFitSettings(s: FitSettings, n: number): Uint8Array {
 }
 
 /**
- * The configuration as kw_model_new's `cfg` (MODEL_SETTINGS), given where its width, grid
- * and k arrays were copied (u32 each). @internal
+ * The configuration as kw_model_new's `cfg` (MODEL_SETTINGS), given where its width, grid,
+ * k and arity arrays were copied (u32 each). @internal
  */
-export function encodeModelSettings(c: KANConfig, width: number, grid: number, k: number): Uint8Array {
+export function encodeModelSettings(c: KANConfig, width: number, grid: number, k: number, arity: number): Uint8Array {
   return writeStruct(MODEL_SETTINGS, {
     dtype: DTYPE_CODE[c.dtype],
     base: BASE_CODE[c.baseFun],
@@ -405,6 +446,8 @@ export function encodeModelSettings(c: KANConfig, width: number, grid: number, k
     scale_base_mu: c.scaleBaseMu,
     scale_base_sigma: c.scaleBaseSigma,
     scale_sp: c.scaleSp,
+    n_arity: c.multArity.flat().length,
+    arity,
   });
 }
 

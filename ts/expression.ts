@@ -15,13 +15,13 @@
  * terms c*f(a*s + b) over source nodes s, plus a constant: `+`, `-` and constant factors act
  * on the terms; a library function of a single term folds that term's scale and the constant
  * into its a and b; anything larger becomes a sum node first. A product of non-constant
- * factors is a multiplication node whose subnodes are the factors (arity up to `multArity`;
- * longer products nest). `u / v` is u times 1/x of v, `u^n` the library's x^n, 1/x^n or sqrt,
+ * factors is one multiplication node whose subnodes are the factors (of any arity up to 64).
+ * `u / v` is u times 1/x of v, `u^n` the library's x^n, 1/x^n or sqrt,
  * `c^u` exp(log(c) u), and `u^v` exp(v log|u|). A node's layer is one past its deepest source;
  * identity edges carry a value through the layers it skips, and a second edge from one source
  * to one node goes through a copy of the source one layer up, since a KAN has one edge per pair.
  */
-import { normaliseConfig, type KANOptions } from "./config.js";
+import { MAX_ARITY, normaliseConfig, type KANOptions } from "./config.js";
 import { checkNames, parseEquation, type Node } from "./equation.js";
 import { KanError, describe } from "./errors.js";
 import { ModelHandle } from "./model.js";
@@ -29,7 +29,7 @@ import { checkOptions } from "./options.js";
 import { symbolicById, symbolicId } from "./symbolic-lib.js";
 
 /** Options of `KAN.fromExpression(text, options)`: those of `new KAN` but width, and the inputs' names. */
-export type ExpressionOptions = Omit<KANOptions, "width"> & {
+export type ExpressionOptions = Omit<KANOptions, "width" | "multArity"> & {
   /** The inputs' names, in column order. Default: x1 .. xN, N the largest index of such a name in the text. */
   inputNames?: string[];
 };
@@ -117,7 +117,7 @@ class Compiler {
     }
   }
 
-  /** The factors of a product chain, so that x*y*z is one node when the arity allows. */
+  /** The factors of a product chain, so that x*y*z is one node of arity 3. */
   factors(e: Node): Form[] {
     return e.k === "bin" && e.op === "*" ? [...this.factors(e.a), ...this.factors(e.b)] : [this.form(e)];
   }
@@ -174,7 +174,7 @@ export function fromExpression(text: unknown, opts: ExpressionOptions = {}): Mod
   }
   checkNames(`${op}: options`, { inputNames: names, outputNames: [] });
   const where = (q: number): string => (Array.isArray(text) ? `${op}: text[${q}]` : `${op}: text`);
-  const compiler = new Compiler(names.length, 2, (msg) => {
+  const compiler = new Compiler(names.length, MAX_ARITY, (msg) => {
     throw new KanError("INVALID_ARGUMENT", `${op}: ${msg}`);
   });
   const outputs = texts.map((t: string, q) => {
@@ -235,7 +235,8 @@ function build(op: string, inputs: Input[], outputs: Form[], o: ExpressionOption
     const m = ns.filter((n) => n.kind === "mult").length;
     return [ns.length - m, m];
   });
-  const kanOptions: Record<string, unknown> = { ...o, width };
+  const multArity = layers.map((ns) => ns.flatMap((n) => (n.kind === "mult" ? [n.factors.length] : [])));
+  const kanOptions: Record<string, unknown> = { ...o, width, multArity };
   delete kanOptions.inputNames;
   const cfg = normaliseConfig(kanOptions, op);
   const model = ModelHandle.create(cfg, op);

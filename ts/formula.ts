@@ -24,6 +24,7 @@
  * One string per output (`model.outDim`); inputs are x1..xn (1-based, as pykan names them).
  */
 import { MODEL_DEFAULTS } from "./config.js";
+import { nodeGroups } from "./nodes.js";
 import { KanError, describe } from "./errors.js";
 import type { Matrix } from "./matrix.js";
 import { checkOptions, enumOption, intOption } from "./options.js";
@@ -41,6 +42,8 @@ export interface FormulaModel {
   readonly config: {
     /** [sum nodes, multiplication nodes] per layer. */
     width: [number, number][];
+    /** The arity of each multiplication node, per node layer; absent: all 2. */
+    multArity?: number[][];
     /** The residual function's name. */
     baseFun: string;
     /** "float32" or "float64". */
@@ -574,10 +577,8 @@ export function symbolicFormula(model: FormulaModel, opts: FormulaOptions = {}):
     const bias = model.getLayerArray(l, "bias");
     parts.forEach((p, j) => { if (bias[j] !== 0) p.push(constant(bias[j]!)); });
     const sub = parts.map((p) => ctx.sum(p));
-    const [s, m] = cfg.width[l + 1]!;
-    nodes = [];
-    for (let q = 0; q < s; q++) nodes.push(sub[q]!);
-    for (let q = 0; q < m; q++) nodes.push(ctx.product(sub[s + 2 * q]!, sub[s + 2 * q + 1]!));
+    // a sum node is its one subnode; a multiplication node the product of its, left to right
+    nodes = nodeGroups(cfg, l + 1).map((g) => g.slice(1).reduce((p, j) => ctx.product(p, sub[j]!), sub[g[0]!]!));
   }
 
   return nodes.map((node, j) => {

@@ -218,14 +218,20 @@ export class ModelHandle {
   derivedConfig(op: string, h: Handle): KANConfig {
     const k = rawKernel(op);
     const dims = Array.from({ length: this.depth }, (_, l) => dimsOf(k, h, l, op));
-    // a hidden node layer has `nodes` = layer l's inputs and `subnodes` = layer l-1's
-    // outputs = sum + 2 mult, so mult = subnodes - nodes
-    const width: [number, number][] = dims.map(([nodes], l) => {
-      const mult = l === 0 ? 0 : dims[l - 1]![1] - nodes;
-      return [nodes - mult, mult];
+    // node layer l has `nodes` = layer l's inputs; its mult nodes' arities come from the core
+    const multArity = dims.map(([nodes], l) => {
+      if (l === 0) return [];
+      const a = k.scope((s) => {
+        const out = s.alloc(4 * nodes);
+        k.check(op, k.raw.kw_model_mult_arity(h, l, out, nodes));
+        return Array.from(k.u32(out, nodes));
+      });
+      return a.slice(0, a.indexOf(0) < 0 ? nodes : a.indexOf(0));
     });
+    multArity.push([]);
+    const width: [number, number][] = dims.map(([nodes], l) => [nodes - multArity[l]!.length, multArity[l]!.length]);
     width.push([dims[this.depth - 1]![1], 0]);
-    return { ...structuredClone(this.cfg), width };
+    return { ...structuredClone(this.cfg), width, multArity };
   }
 }
 
@@ -287,8 +293,10 @@ function newModel(k: RawKernel, cfg: KANConfig, op: string): Handle {
     const width = s.put(new Uint32Array(cfg.width.flat()));
     const grid = s.put(new Uint32Array(cfg.grid));
     const kk = s.put(new Uint32Array(cfg.k));
+    const flat = cfg.multArity.flat();
+    const arity = flat.length > 0 ? s.put(new Uint32Array(flat)) : 0;
     const out = s.alloc(4);
-    k.check(op, k.raw.kw_model_new(s.put(encodeModelSettings(cfg, width, grid, kk)), out));
+    k.check(op, k.raw.kw_model_new(s.put(encodeModelSettings(cfg, width, grid, kk, arity)), out));
     return k.u32(out)[0]!;
   });
 }

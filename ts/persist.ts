@@ -14,6 +14,7 @@
  * and its affine (in, out, 4). The core's bias is subnode_bias (node_bias of sum nodes adds to
  * it on loading; kanwasm writes node_bias 0); a file or JSON without it has bias 0.
  */
+import { nodeGroups } from "./nodes.js";
 import { normaliseConfig, type KANConfig } from "./config.js";
 import { KanError, describe } from "./errors.js";
 import { ModelHandle } from "./model.js";
@@ -70,10 +71,10 @@ export function fromJSON(obj: unknown): ModelHandle {
   });
 }
 
-/** Values of layer `l` of a configuration: inputs, outputs (sum + 2 mult subnodes), G, k. @internal */
+/** Values of layer `l` of a configuration: inputs, outputs (sum nodes + every mult node's arity), G, k. @internal */
 export function dimsOf(cfg: KANConfig, l: number): [number, number, number, number] {
   const ni = cfg.width[l]![0] + cfg.width[l]![1];
-  const no = cfg.width[l + 1]![0] + 2 * cfg.width[l + 1]![1];
+  const no = nodeGroups(cfg, l + 1).flat().length;
   return [ni, no, cfg.grid[l]!, cfg.k[l]!];
 }
 

@@ -13,7 +13,7 @@
  * functions' names, which pykan keeps in its yaml (`symbolic.funs_name.{l}`, [out][in]). pykan's
  * node and subnode scales must be 1 (its default, affine_trainable=False), its biases become
  * kanwasm's bias of each subnode (a multiplication node's node_bias must be 0), and
- * multiplication nodes must multiply two inputs (mult_arity 2), as kanwasm computes them.
+ * `mult_arity` is read as `multArity` (a number, or one list per node layer).
  */
 import type { BaseFun } from "./config.js";
 import { KanError, describe } from "./errors.js";
@@ -44,8 +44,8 @@ export interface PykanConfig {
   grid_range?: [number, number];
   /** pykan's grid_eps (kanwasm's gridEps). Default 0.02. */
   grid_eps?: number;
-  /** Must be 2 (or absent): kanwasm's multiplication nodes multiply two inputs. Default 2. */
-  mult_arity?: number;
+  /** The arity of the multiplication nodes: a number, or one list per node layer, as multArity. Default 2. */
+  mult_arity?: number | (number | number[])[];
   /** Symbolic function names of layer l, [out][in], as pykan's yaml keeps them. Default: none. */
   [funsName: `symbolic.funs_name.${number}`]: string[][] | undefined;
 }
@@ -74,9 +74,6 @@ export function loadPykan(bytes: unknown, config: unknown): ModelHandle {
     if (!KNOWN.has(key) && !IGNORED.has(key) && !/^symbolic\.funs_name\.\d+$/.test(key)) {
       throw new KanError("UNKNOWN_OPTION", `load: config has an unknown key ${JSON.stringify(key)}`);
     }
-  }
-  if (c.mult_arity !== undefined && c.mult_arity !== 2) {
-    fail(`config.mult_arity must be 2, got ${describe(c.mult_arity)}`);
   }
   if (!Array.isArray(c.width)) fail(`config.width must be an array, got ${describe(c.width)}`);
   // pykan's yaml writes every layer as [sum, mult]; kanwasm's width takes a plain n for [n, 0]
@@ -140,6 +137,7 @@ export function loadPykan(bytes: unknown, config: unknown): ModelHandle {
     gridRange: c.gridRange ?? c.grid_range ?? [-1, 1],
     gridEps: c.grid_eps ?? 0.02,
     dtype: dtype === "F32" ? "float32" : "float64",
+    multArity: c.mult_arity ?? 2,
   };
   return restore("load", options, layerSource("load", tensors, dtype, symbolic));
 }

@@ -18,6 +18,7 @@
  * widest layer, 132 px per layer); every label sits inside a panel or beyond the end nodes,
  * so no line crosses one.
  */
+import { nodeGroups } from "./nodes.js";
 import { KanError, describe } from "./errors.js";
 import { toMatrix, type MatrixLike } from "./matrix.js";
 import { checkOptions, enumOption } from "./options.js";
@@ -204,7 +205,9 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
     const mask = model.getLayerArray(l, "mask");
     const knots = model.getLayerArray(l, "knots");
     const acts = input ? model.activations(input, l) : undefined;
-    const [s1] = cfg.width[l + 1]!;
+    const groups = nodeGroups(cfg, l + 1);
+    const owner: number[] = [];
+    groups.forEach((g, q) => g.forEach((j) => (owner[j] = q)));
     const y0 = nodeY(l);
     const y1 = nodeY(l + 1);
     const mid = (y0 + y1) / 2;
@@ -237,9 +240,10 @@ export function toSVG(model: PlotModel, opts: SVGOptions = {}): string {
         const e = i * no + j;
         const id = sym[e]!;
         if (mask[e] === 0 && id === 0) continue;
-        // a mult node's two operands come in at its left and right
-        const q = j < s1 ? j : s1 + Math.floor((j - s1) / 2);
-        const side = j < s1 ? 0 : (j - s1) % 2 === 0 ? -5 : 5;
+        // a mult node's operands come in spread across it, left to right
+        const q = owner[j]!;
+        const group = groups[q]!;
+        const side = group.length === 1 ? 0 : -5 + (10 * group.indexOf(j)) / (group.length - 1);
         const px = MARGIN + (inner * (i * no + j + 0.5)) / (ni * no);
         const left = px - PANEL / 2;
         const score = scores?.[l]?.[j]?.[i];

@@ -64,6 +64,7 @@ fn third_step<T: Real>(width: usize, n: usize, batch: usize, lamb: f64, opt: Opt
         scale_sp: 1.0,
         train_sb: true,
         train_sp: true,
+        mult_arity: vec![],
     };
     let mut m: Model<T> = Model::new(&mc).unwrap();
     // a fifth of the inputs lie past the grid [-1, 1]: their windows are moved inside

@@ -22,8 +22,9 @@ import { cases as expression } from "./expression.js";
 import { cases as threads } from "./threads.js";
 import { cases as prune } from "./prune.js";
 import { cases as revive } from "./revive.js";
+import { cases as arity } from "./arity.js";
 
 export const suites = {
   init, bspline, simd, layout, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives,
-  pde, reorder, separability, expression, threads, prune, revive,
+  pde, reorder, separability, expression, threads, prune, revive, arity,
 };

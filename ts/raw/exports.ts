@@ -106,6 +106,8 @@ export interface RawExports {
   kw_model_refine(h: Handle, g: number, out: Ptr): Status;
   /** Writes LAYER_DIMS to `out (5)` as u32. */
   kw_model_layer_dims(h: Handle, l: number, out: Ptr): Status;
+  /** The arity of each multiplication node of node layer `l` into `out (cap)` as u32, then 0s up to `cap`. */
+  kw_model_mult_arity(h: Handle, l: number, out: Ptr, cap: number): Status;
   /**
    * Where layer array `what` of layer `l` lies, as the model stores it: elements of its dtype,
    * u16 for `symbolic`; 0 when there is none. Reads without allocating, from before a change

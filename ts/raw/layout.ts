@@ -73,7 +73,7 @@ export const FIT_SETTINGS = {
 export const MODEL_SETTINGS = {
   name: "ModelSettings",
   code: 1,
-  size: 104,
+  size: 112,
   fields: {
     /** DTYPE_CODE. */
     dtype: u32(0),
@@ -100,6 +100,9 @@ export const MODEL_SETTINGS = {
     scale_base_mu: f64(80),
     scale_base_sigma: f64(88),
     scale_sp: f64(96),
+    /** The arity of every multiplication node, layer by layer: n_arity u32s (0: all 2). */
+    n_arity: u32(104),
+    arity: ptr(108),
   },
 } as const satisfies StructLayout;
 

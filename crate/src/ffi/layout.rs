@@ -95,6 +95,10 @@ layout! {
         pub scale_base_mu: f64,
         pub scale_base_sigma: f64,
         pub scale_sp: f64,
+        /// The arity of every multiplication node, node layer by node layer: `n_arity`
+        /// u32s, or none for all 2.
+        pub n_arity: u32,
+        pub arity: *const u32,
     }
 }
 
@@ -219,14 +223,14 @@ mod tests {
         let model = core::str::from_utf8(describe(LAYOUT_MODEL)).unwrap();
         let size = core::mem::size_of::<ModelSettings>();
         assert!(model.starts_with(&format!("ModelSettings {size};dtype:u32:0;")), "{model}");
-        assert_eq!(model.split(';').count(), 19);
+        assert_eq!(model.split(';').count(), 21);
         let pde = core::str::from_utf8(describe(LAYOUT_PDE)).unwrap();
         assert!(pde.starts_with("PdeSettings 56;order:u32:0;opt:u32:4;"), "{pde}");
         assert!(pde.ends_with(";lr:f64:24;lamb:f64:32;lamb_l1:f64:40;lamb_entropy:f64:48"), "{pde}");
         assert!(describe(3).is_empty());
         // natively the pointers take 8 bytes, in wasm32 4: the offsets after them differ
         if cfg!(target_pointer_width = "32") {
-            assert!(model.ends_with(";scale_sp:f64:96"), "{model}");
+            assert!(model.ends_with(";scale_sp:f64:96;n_arity:u32:104;arity:ptr:108"), "{model}");
         }
     }
 }

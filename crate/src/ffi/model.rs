@@ -133,6 +133,7 @@ pub extern "C" fn kw_model_new(cfg: *const ModelSettings, out: *mut u32) -> i32 
             scale_sp: c.scale_sp,
             train_sb: c.sb_trainable != 0,
             train_sp: c.sp_trainable != 0,
+            mult_arity: slice(c.arity, c.n_arity as usize)?.iter().map(|&a| a as usize).collect(),
         };
         let m = match c.dtype {
             0 => AnyModel::F32(Model::new(&cfg)?),
@@ -245,6 +246,26 @@ pub extern "C" fn kw_model_layer_dims(h: u32, l: u32, out: *mut u32) -> i32 {
         dispatch!(m, m => {
             let ly = m.layers.get(l as usize).ok_or_else(|| Failure::invalid(format!("layer {l} out of range")))?;
             slice_mut(out, 5)?.copy_from_slice(&[ly.n_in as u32, ly.n_out as u32, ly.g as u32, ly.k as u32, ly.base.code()]);
+            Ok(())
+        })
+    }))
+}
+
+/// The arity of each multiplication node of node layer `l` (0..=L) into `out (cap)`, then 0s
+/// up to `cap`: a layer has at most as many mult nodes as nodes.
+#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub extern "C" fn kw_model_mult_arity(h: u32, l: u32, out: *mut u32, cap: usize) -> i32 {
+    status(with_model(h, |m| {
+        dispatch!(m, m => {
+            if l as usize > m.layers.len() {
+                return Err(Failure::invalid(format!("node layer {l} out of range")));
+            }
+            let o = slice_mut(out, cap)?;
+            o.fill(0);
+            for (v, &a) in o.iter_mut().zip(m.arity(l as usize)) {
+                *v = a as u32;
+            }
             Ok(())
         })
     }))

@@ -74,13 +74,13 @@ impl<T: Real> Model<T> {
         for l in (0..nl).rev() {
             let layer = &self.layers[l];
             let (ni, no) = (layer.n_in, layer.n_out);
-            let (sum, mult) = self.cfg.width[l + 1];
+            let owner = self.subnode_owner(l + 1);
             let mut e_acc = vec![0.0; ni * no];
             let mut next = vec![vec![0.0; ni]; k_out];
             for k in 0..k_out {
-                // subnode scores: a mult node passes its score to both factors
-                let sub: Vec<f64> = (0..no).map(|j| if j < sum { s[k][j] } else { s[k][sum + (j - sum) / 2] }).collect();
-                debug_assert_eq!(no, sum + 2 * mult);
+                // subnode scores: a mult node passes its score to each factor
+                let sub: Vec<f64> = owner.iter().map(|&q| s[k][q]).collect();
+                debug_assert_eq!(no, owner.len());
                 for j in 0..no {
                     for i in 0..ni {
                         let e = edge_std[l][j * ni + i] * sub[j] / (sub_std[l][j] + 1e-4);
@@ -94,6 +94,16 @@ impl<T: Real> Model<T> {
             s = next;
         }
         Scores { nodes, edges, means }
+    }
+
+    /// For each subnode feeding node layer `l` (layer l-1's outputs), the node it belongs to.
+    pub fn subnode_owner(&self, l: usize) -> Vec<usize> {
+        let sum = self.cfg.width[l].0;
+        let mut owner: Vec<usize> = (0..sum).collect();
+        for (q, &a) in self.arity(l).iter().enumerate() {
+            owner.extend(core::iter::repeat_n(sum + q, a));
+        }
+        owner
     }
 
     /// A model with only the nodes `keep[l]` of every node layer (sorted indices; the
@@ -113,11 +123,22 @@ impl<T: Real> Model<T> {
                 return Err(Failure::invalid(format!("subset: node layer {l} would have no nodes")));
             }
         }
+        // the kept mult nodes keep their arities
+        cfg.mult_arity = (0..=nl)
+            .flat_map(|l| {
+                let (sum, ar) = (self.cfg.width[l].0, self.arity(l));
+                keep[l].iter().filter(move |&&q| q >= sum).map(move |&q| ar[q - sum])
+            })
+            .collect();
+        let subnodes = |l: usize| -> Vec<usize> {
+            let owner = self.subnode_owner(l);
+            keep[l].iter().flat_map(|&q| owner.iter().enumerate().filter(move |&(_, &o)| o == q).map(|(j, _)| j)).collect()
+        };
         let mut layers = Vec::with_capacity(nl);
         let mut params = Vec::new();
         for l in 0..nl {
             let src = &self.layers[l];
-            let (ins, outs) = (&keep[l], subnodes(self.cfg.width[l + 1].0, &keep[l + 1]));
+            let (ins, outs) = (&keep[l], subnodes(l + 1));
             let (ni, no, nb, nt) = (ins.len(), outs.len(), src.nb(), src.nt());
             let mut ly = src.clone();
             ly.n_in = ni;
@@ -345,19 +366,4 @@ fn above(scores: &[f64], th: f64) -> Vec<usize> {
         k.push((0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0));
     }
     k
-}
-
-/// The subnodes (layer outputs) of the nodes `keep` of a node layer with `sum` sum nodes:
-/// a multiplication node has two.
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn subnodes(sum: usize, keep: &[usize]) -> Vec<usize> {
-    let mut out = Vec::with_capacity(2 * keep.len());
-    for &q in keep {
-        if q < sum {
-            out.push(q);
-        } else {
-            out.extend([sum + 2 * (q - sum), sum + 2 * (q - sum) + 1]);
-        }
-    }
-    out
 }

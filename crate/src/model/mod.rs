@@ -20,6 +20,7 @@
 //!     scale_sp: 1.0,
 //!     train_sb: true,
 //!     train_sp: true,
+//!     mult_arity: vec![],
 //! };
 //! let m: Model<f64> = Model::new(&cfg).unwrap();
 //! let y = m.predict(&Tensor::from_vec(2, 2, vec![0.1, 0.2, -0.3, 0.4]));
@@ -28,7 +29,8 @@
 //!
 //! # Shapes
 //! `width[l] = (sum nodes, mult nodes)`; layer `l` maps `sum_l + mult_l` inputs to
-//! `sum_{l+1} + 2 * mult_{l+1}` outputs, and each mult node multiplies two of them.
+//! `sum_{l+1} + (sum of the arities of mult_{l+1})` outputs (subnodes), and each mult node
+//! multiplies `arity` consecutive ones (2 unless `mult_arity` says otherwise).
 //!
 //! A file per concern: this one the network (configuration, initialisation, forward pass
 //! and its tape), [`fit`] the objective and the training loop, [`grid`] grid update and
@@ -47,6 +49,7 @@ mod fit;
 mod grid;
 mod interpret;
 pub mod revive;
+mod product;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +57,9 @@ use fit::FitState;
 pub use fit::{Data, FitConfig, Loss, Opt, StepReport};
 pub use grid::{adaptive_grid, extend_grid, MIN_HIDDEN_SPAN};
 pub use interpret::{Scores, Suggestion};
+
+/// The largest number of factors of one multiplication node.
+pub const MAX_ARITY: usize = 64;
 
 /// An edge fixed to a symbolic function: `(layer, in, out, function id, r2)`.
 pub type SymbolicFix = (usize, usize, usize, u16, f64);
@@ -76,6 +82,9 @@ pub struct ModelConfig {
     /// Whether `scale_base` and `scale_sp` are trained (pykan's sb_trainable, sp_trainable).
     pub train_sb: bool,
     pub train_sp: bool,
+    /// The arity of every multiplication node, node layer by node layer (pykan's mult_arity);
+    /// empty: all 2. [`Model::new`] fills it in.
+    pub mult_arity: Vec<usize>,
 }
 
 // The defaults users get live in ts/config.ts alone; these are the native tests' starting point.
@@ -96,6 +105,7 @@ impl Default for ModelConfig {
             scale_sp: 1.0,
             train_sb: true,
             train_sp: true,
+            mult_arity: vec![],
         }
     }
 }
@@ -117,10 +127,10 @@ pub struct Model<T: Real> {
 /// A model's parameters and layers at one moment.
 pub type Snapshot<T> = (Vec<T>, Vec<Layer<T>>);
 
-/// The multiplication nodes as a fused op: `(n, s + 2m) -> (n, s + m)`.
+/// The multiplication nodes as a fused op: `(n, s + sum of arities) -> (n, s + m)`.
 struct MultOp {
     sum: usize,
-    mult: usize,
+    arity: Vec<usize>,
 }
 
 impl<T: Real> Fused<T> for MultOp {
@@ -128,33 +138,43 @@ impl<T: Real> Fused<T> for MultOp {
         "mult_nodes"
     }
     fn forward(&self, ins: &[&Tensor<T>], _p: &[T]) -> Tensor<T> {
-        mult_forward(ins[0], self.sum, self.mult)
+        mult_forward(ins[0], self.sum, &self.arity)
     }
     fn backward(&self, ins: &[&Tensor<T>], _p: &[T], _o: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], _pg: &mut [T]) {
         let x = ins[0];
-        let (s, m) = (self.sum, self.mult);
+        let (s, m) = (self.sum, self.arity.len());
         for r in 0..x.rows {
             for c in 0..s {
                 gs[0].data[r * x.cols + c] += gy.data[r * (s + m) + c];
             }
-            for j in 0..m {
+            let mut at = s;
+            for (j, &a) in self.arity.iter().enumerate() {
                 let g = gy.data[r * (s + m) + s + j];
-                let (a, b) = (x.data[r * x.cols + s + 2 * j], x.data[r * x.cols + s + 2 * j + 1]);
-                gs[0].data[r * x.cols + s + 2 * j] += g * b;
-                gs[0].data[r * x.cols + s + 2 * j + 1] += g * a;
+                let f = &x.data[r * x.cols + at..r * x.cols + at + a];
+                // the product of the other factors, without dividing (a factor may be 0)
+                for t in 0..a {
+                    let others = f.iter().enumerate().filter(|&(u, _)| u != t).fold(T::ONE, |p, (_, &v)| p * v);
+                    gs[0].data[r * x.cols + at + t] += g * others;
+                }
+                at += a;
             }
         }
     }
 }
 
-fn mult_forward<T: Real>(x: &Tensor<T>, s: usize, m: usize) -> Tensor<T> {
+fn mult_forward<T: Real>(x: &Tensor<T>, s: usize, arity: &[usize]) -> Tensor<T> {
+    let m = arity.len();
     let mut o = Tensor::zeros(x.rows, s + m);
     for r in 0..x.rows {
         for c in 0..s {
             o.data[r * (s + m) + c] = x.data[r * x.cols + c];
         }
-        for j in 0..m {
-            o.data[r * (s + m) + s + j] = x.data[r * x.cols + s + 2 * j] * x.data[r * x.cols + s + 2 * j + 1];
+        let mut at = s;
+        for (j, &a) in arity.iter().enumerate() {
+            let f = &x.data[r * x.cols + at..r * x.cols + at + a];
+            // left to right, as x[0] * x[1] for arity 2
+            o.data[r * (s + m) + s + j] = f[1..].iter().fold(f[0], |p, &v| p * v);
+            at += a;
         }
     }
     o
@@ -176,6 +196,15 @@ impl<T: Real> Model<T> {
             return Err(Failure::invalid("KAN: the input and output layers cannot have multiplication nodes"));
         }
         let nl = w.len() - 1;
+        let n_mult: usize = w.iter().map(|&(_, m)| m).sum();
+        let mult_arity = match cfg.mult_arity.len() {
+            0 => vec![2; n_mult],
+            n if n == n_mult => cfg.mult_arity.clone(),
+            n => return Err(Failure::invalid(format!("KAN: multArity has {n} entries for {n_mult} multiplication nodes"))),
+        };
+        if mult_arity.iter().any(|&a| !(2..=MAX_ARITY).contains(&a)) {
+            return Err(Failure::invalid(format!("KAN: a multiplication node's arity must be in 2..={MAX_ARITY}")));
+        }
         let per = |v: &Vec<usize>, name: &str| -> Res<Vec<usize>> {
             match v.len() {
                 1 => Ok(vec![v[0]; nl]),
@@ -197,9 +226,11 @@ impl<T: Real> Model<T> {
         }
         let mut layers = Vec::with_capacity(nl);
         let mut off = 0;
+        let mut first = w[0].1;
         for l in 0..nl {
             let n_in = w[l].0 + w[l].1;
-            let n_out = w[l + 1].0 + 2 * w[l + 1].1;
+            let n_out = w[l + 1].0 + mult_arity[first..first + w[l + 1].1].iter().sum::<usize>();
+            first += w[l + 1].1;
             let layer = Layer::new(n_in, n_out, grids[l], ks[l], a, b, cfg.base, off);
             off = layer.end();
             layers.push(layer);
@@ -207,6 +238,7 @@ impl<T: Real> Model<T> {
         let mut m = Model { cfg: cfg.clone(), layers, params: vec![T::ZERO; off], cache: None, fit: None, undo: None };
         m.cfg.grid = grids;
         m.cfg.k = ks;
+        m.cfg.mult_arity = mult_arity;
         m.initialise()?;
         Ok(m)
     }
@@ -290,6 +322,12 @@ impl<T: Real> Model<T> {
         Model { cfg: self.cfg.clone(), layers, params: f(&self.params), cache: None, fit: None, undo: None }
     }
 
+    /// The arity of each multiplication node of node layer `l`.
+    pub fn arity(&self, l: usize) -> &[usize] {
+        let first: usize = self.cfg.width[..l].iter().map(|&(_, m)| m).sum();
+        &self.cfg.mult_arity[first..first + self.cfg.width[l].1]
+    }
+
     pub fn n_in(&self) -> usize {
         self.layers[0].n_in
     }
@@ -309,7 +347,7 @@ impl<T: Real> Model<T> {
         for (l, layer) in self.layers.iter().enumerate() {
             let y = layer.forward(&acts[l], &self.params);
             let (s, m) = self.cfg.width[l + 1];
-            acts.push(if m > 0 { mult_forward(&y, s, m) } else { y });
+            acts.push(if m > 0 { mult_forward(&y, s, self.arity(l + 1)) } else { y });
         }
         acts
     }
@@ -368,7 +406,7 @@ impl<T: Real> Model<T> {
             h = t.fused(Box::new(op), vec![h]);
             let (s, m) = self.cfg.width[l + 1];
             if m > 0 {
-                h = t.fused(Box::new(MultOp { sum: s, mult: m }), vec![h]);
+                h = t.fused(Box::new(MultOp { sum: s, arity: self.arity(l + 1).to_vec() }), vec![h]);
             }
         }
         (h, ins)

@@ -96,6 +96,40 @@ fn objective_gradient_with_regulariser_and_mult_nodes() {
 }
 
 #[test]
+fn objective_gradient_through_multiplication_nodes_of_arity_3_and_4() {
+    let cfg = ModelConfig { width: vec![(3, 0), (1, 2), (1, 0)], grid: vec![3], mult_arity: vec![3, 4], ..Default::default() };
+    let m: Model<f64> = Model::new(&cfg).unwrap();
+    assert_eq!((m.layers[0].n_out, m.layers[1].n_in), (1 + 3 + 4, 3));
+    let mut r = Rng::new(5);
+    let x = Tensor::from_vec(16, 3, (0..48).map(|_| r.uniform() * 2.0 - 1.0).collect());
+    let y = Tensor::from_vec(16, 1, (0..16).map(|_| r.uniform()).collect());
+    let d = Data { x, y };
+    let fc = FitConfig::default();
+    let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
+    let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
+    let mut q = p.clone();
+    for i in (0..p.len()).step_by(3) {
+        let h = 1e-6;
+        q[i] = p[i] + h;
+        let fp = m.objective(&q, &d, &fc, None).0;
+        q[i] = p[i] - h;
+        let fm = m.objective(&q, &d, &fc, None).0;
+        q[i] = p[i];
+        let fd = (fp - fm) / (2.0 * h);
+        assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "param {i}: {} vs {fd} (f {f0})", g[i]);
+    }
+    // the node multiplies its three subnodes: predict against the layer's own outputs
+    let xs = Tensor::from_vec(1, 3, vec![0.3, -0.5, 0.7]);
+    let sub = m.layers[0].forward(&xs, &m.params);
+    let acts = m.activations(&xs);
+    let prod3 = sub.data[1] * sub.data[2] * sub.data[3];
+    let prod4 = sub.data[4] * sub.data[5] * sub.data[6] * sub.data[7];
+    assert_eq!(acts[1].data, vec![sub.data[0], prod3, prod4]);
+    assert!(Model::<f64>::new(&ModelConfig { mult_arity: vec![2], ..cfg.clone() }).is_err(), "one arity for two nodes");
+    assert!(Model::<f64>::new(&ModelConfig { mult_arity: vec![1, 2], ..cfg }).is_err(), "arity 1");
+}
+
+#[test]
 fn hellokan_path_reaches_pykan_accuracy() {
     let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
     let mut m: Model<f64> = Model::new(&cfg).unwrap();

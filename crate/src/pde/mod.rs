@@ -25,6 +25,7 @@
 //!     scale_sp: 1.0,
 //!     train_sb: true,
 //!     train_sp: true,
+//!     mult_arity: vec![],
 //! };
 //! let mut m: Model<f64> = Model::new(&cfg).unwrap();
 //! // u = 0.5 at x = 0 (quantities of a point: x, u, u_x)

@@ -1,0 +1,54 @@
+//! Multiplication nodes on jets (value, gradient, Hessian of `d` inputs): the product rule
+//! forward and its adjoint, applied pairwise left to right for a node of any arity
+//! (see [`super::derivatives`]).
+//!
+//! # Shapes
+//! A jet is `1 + d (+ d * d)` numbers, as in [`super::derivatives`].
+
+/// The jet of the product `a b` into `z`.
+pub(super) fn jet_mul(d: usize, order: usize, a: &[f64], b: &[f64], z: &mut [f64]) {
+    z[0] = a[0] * b[0];
+    if order >= 1 {
+        for q in 0..d {
+            z[1 + q] = a[0] * b[1 + q] + b[0] * a[1 + q];
+        }
+        if order >= 2 {
+            for q in 0..d {
+                for r in 0..d {
+                    let h = 1 + d + q * d + r;
+                    z[h] = a[0] * b[h] + b[0] * a[h] + a[1 + q] * b[1 + r] + b[1 + q] * a[1 + r];
+                }
+            }
+        }
+    }
+}
+
+/// Adjoints of the factors `a`, `b` of a multiplication node from its adjoint `zb`.
+pub(super) fn mult_backward(d: usize, order: usize, zb: &[f64], a: &[f64], b: &[f64], ab: &mut [f64], bb: &mut [f64]) {
+    ab[0] = zb[0] * b[0];
+    bb[0] = zb[0] * a[0];
+    for v in ab[1..].iter_mut().chain(bb[1..].iter_mut()) {
+        *v = 0.0;
+    }
+    if order >= 1 {
+        for q in 0..d {
+            ab[0] += zb[1 + q] * b[1 + q];
+            bb[0] += zb[1 + q] * a[1 + q];
+            ab[1 + q] += b[0] * zb[1 + q];
+            bb[1 + q] += a[0] * zb[1 + q];
+        }
+    }
+    if order >= 2 {
+        for q in 0..d {
+            for r in 0..d {
+                let (h, ht) = (1 + d + q * d + r, 1 + d + r * d + q);
+                ab[0] += zb[h] * b[h];
+                bb[0] += zb[h] * a[h];
+                ab[h] += b[0] * zb[h];
+                bb[h] += a[0] * zb[h];
+                ab[1 + q] += (zb[h] + zb[ht]) * b[1 + r];
+                bb[1 + q] += (zb[h] + zb[ht]) * a[1 + r];
+            }
+        }
+    }
+}
