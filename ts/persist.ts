@@ -71,6 +71,16 @@ export function fromJSON(obj: unknown): ModelHandle {
   });
 }
 
+/**
+ * The configuration as files keep it: without multArity while every multiplication node has
+ * the default arity 2, so that such a model's bytes are those of the format before multArity.
+ */
+function stored(cfg: KANConfig): Partial<KANConfig> {
+  if (cfg.multArity.flat().some((a) => a !== 2)) return cfg;
+  const { multArity: _, ...rest } = cfg;
+  return rest;
+}
+
 /** Values of layer `l` of a configuration: inputs, outputs (sum nodes + every mult node's arity), G, k. @internal */
 export function dimsOf(cfg: KANConfig, l: number): [number, number, number, number] {
   const ni = cfg.width[l]![0] + cfg.width[l]![1];
@@ -169,7 +179,7 @@ export function save(model: ModelHandle): Uint8Array {
   return encodeSafetensors(tensors, {
     format: FORMAT,
     format_version: FORMAT_VERSION,
-    config: JSON.stringify(cfg),
+    config: JSON.stringify(stored(cfg)),
     symbolic: JSON.stringify(symbolic),
   });
 }
