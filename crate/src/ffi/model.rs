@@ -259,7 +259,7 @@ pub extern "C" fn kw_model_mult_arity(h: u32, l: u32, out: *mut u32, cap: usize)
     status(with_model(h, |m| {
         dispatch!(m, m => {
             if l as usize > m.layers.len() {
-                return Err(Failure::invalid(format!("node layer {l} out of range")));
+                return Err(Failure::invalid("kw_model_mult_arity: node layer out of range"));
             }
             let o = slice_mut(out, cap)?;
             o.fill(0);

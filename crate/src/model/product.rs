@@ -6,6 +6,8 @@
 //! A jet is `1 + d (+ d * d)` numbers, as in [`super::derivatives`].
 
 /// The jet of the product `a b` into `z`.
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub(super) fn jet_mul(d: usize, order: usize, a: &[f64], b: &[f64], z: &mut [f64]) {
     z[0] = a[0] * b[0];
     if order >= 1 {
@@ -24,6 +26,8 @@ pub(super) fn jet_mul(d: usize, order: usize, a: &[f64], b: &[f64], z: &mut [f64
 }
 
 /// Adjoints of the factors `a`, `b` of a multiplication node from its adjoint `zb`.
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub(super) fn mult_backward(d: usize, order: usize, zb: &[f64], a: &[f64], b: &[f64], ab: &mut [f64], bb: &mut [f64]) {
     ab[0] = zb[0] * b[0];
     bb[0] = zb[0] * a[0];
