@@ -257,17 +257,16 @@ pub extern "C" fn kw_model_layer_dims(h: u32, l: u32, out: *mut u32) -> i32 {
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_mult_arity(h: u32, l: u32, out: *mut u32, cap: usize) -> i32 {
     status(with_model(h, |m| {
-        dispatch!(m, m => {
-            if l as usize > m.layers.len() {
-                return Err(Failure::invalid("kw_model_mult_arity: node layer out of range"));
-            }
-            let o = slice_mut(out, cap)?;
-            o.fill(0);
-            for (v, &a) in o.iter_mut().zip(m.arity(l as usize)) {
-                *v = a as u32;
-            }
-            Ok(())
-        })
+        let cfg = dispatch!(m, m => &m.cfg);
+        if l as usize >= cfg.width.len() {
+            return Err(Failure::invalid("kw_model_mult_arity: node layer out of range"));
+        }
+        let o = slice_mut(out, cap)?;
+        o.fill(0);
+        for (v, &a) in o.iter_mut().zip(cfg.arity(l as usize)) {
+            *v = a as u32;
+        }
+        Ok(())
     }))
 }
 

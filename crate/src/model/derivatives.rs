@@ -48,7 +48,7 @@ use crate::model::Model;
 use crate::real::Real;
 use crate::symbolic;
 
-use super::product::{jet_mul, mult_backward};
+use super::product::{node_backward, node_forward};
 
 /// A model's layers and parameters in f64, with the order of derivatives it propagates.
 #[derive(Clone, Debug)]
@@ -112,7 +112,7 @@ impl JetNet {
     pub fn of<T: Real>(m: &Model<T>, order: usize) -> (JetNet, Vec<f64>) {
         let m = m.to_f64();
         let (d, c) = (m.n_in(), &m.cfg);
-        let nodes = (1..c.width.len()).map(|l| (c.width[l].0, m.arity(l).to_vec())).collect();
+        let nodes = (1..c.width.len()).map(|l| (c.width[l].0, c.arity(l).to_vec())).collect();
         let net = JetNet { nodes, d, order, train_sb: c.train_sb, train_sp: c.train_sp, layers: m.layers };
         (net, m.params)
     }
@@ -235,14 +235,7 @@ impl JetNet {
             out[..sum * j].copy_from_slice(&sub[..sum * j]);
             let mut at = sum;
             for (m, &a) in arity.iter().enumerate() {
-                // the product left to right: z = ((s0 s1) s2) ...
-                let z = &mut out[(sum + m) * j..(sum + m + 1) * j];
-                z.copy_from_slice(&sub[at * j..(at + 1) * j]);
-                let mut left = vec![0.0; j];
-                for t in 1..a {
-                    left.copy_from_slice(z);
-                    jet_mul(d, order, &left, &sub[(at + t) * j..(at + t + 1) * j], z);
-                }
+                node_forward(d, order, &sub[at * j..(at + a) * j], &mut out[(sum + m) * j..(sum + m + 1) * j]);
                 at += a;
             }
         }
@@ -266,21 +259,7 @@ impl JetNet {
             let sub = &w.subs[l];
             let mut at = sum;
             for (m, &a) in arity.iter().enumerate() {
-                // prefix products p[t] = s0 ... st, then back through z = p[a-2] s[a-1], ...
-                let mut prefix = vec![0.0; a * j];
-                prefix[..j].copy_from_slice(&sub[at * j..(at + 1) * j]);
-                for t in 1..a {
-                    let (done, rest) = prefix.split_at_mut(t * j);
-                    jet_mul(d, order, &done[(t - 1) * j..], &sub[(at + t) * j..(at + t + 1) * j], &mut rest[..j]);
-                }
-                let mut pb = za[(sum + m) * j..(sum + m + 1) * j].to_vec();
-                let mut left_b = vec![0.0; j];
-                for t in (1..a).rev() {
-                    let fb = &mut sa[(at + t) * j..(at + t + 1) * j];
-                    mult_backward(d, order, &pb, &prefix[(t - 1) * j..t * j], &sub[(at + t) * j..(at + t + 1) * j], &mut left_b, fb);
-                    pb.copy_from_slice(&left_b);
-                }
-                sa[at * j..(at + 1) * j].copy_from_slice(&pb);
+                node_backward(d, order, &sub[at * j..(at + a) * j], &za[(sum + m) * j..(sum + m + 1) * j], &mut sa[at * j..(at + a) * j]);
                 at += a;
             }
             // edges: subnode adjoints to input adjoints and parameter gradients

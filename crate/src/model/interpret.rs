@@ -74,7 +74,7 @@ impl<T: Real> Model<T> {
         for l in (0..nl).rev() {
             let layer = &self.layers[l];
             let (ni, no) = (layer.n_in, layer.n_out);
-            let owner = self.subnode_owner(l + 1);
+            let owner = self.cfg.subnode_owner(l + 1);
             let mut e_acc = vec![0.0; ni * no];
             let mut next = vec![vec![0.0; ni]; k_out];
             for k in 0..k_out {
@@ -96,16 +96,6 @@ impl<T: Real> Model<T> {
         Scores { nodes, edges, means }
     }
 
-    /// For each subnode feeding node layer `l` (layer l-1's outputs), the node it belongs to.
-    pub fn subnode_owner(&self, l: usize) -> Vec<usize> {
-        let sum = self.cfg.width[l].0;
-        let mut owner: Vec<usize> = (0..sum).collect();
-        for (q, &a) in self.arity(l).iter().enumerate() {
-            owner.extend(core::iter::repeat_n(sum + q, a));
-        }
-        owner
-    }
-
     /// A model with only the nodes `keep[l]` of every node layer (sorted indices; the
     /// input and output layers must keep what the caller wants to keep). The mean of every
     /// edge leaving a removed node (`means`, [`Scores::means`]) moves into the bias of the
@@ -124,21 +114,12 @@ impl<T: Real> Model<T> {
             }
         }
         // the kept mult nodes keep their arities
-        cfg.mult_arity = (0..=nl)
-            .flat_map(|l| {
-                let (sum, ar) = (self.cfg.width[l].0, self.arity(l));
-                keep[l].iter().filter(move |&&q| q >= sum).map(move |&q| ar[q - sum])
-            })
-            .collect();
-        let subnodes = |l: usize| -> Vec<usize> {
-            let owner = self.subnode_owner(l);
-            keep[l].iter().flat_map(|&q| owner.iter().enumerate().filter(move |&(_, &o)| o == q).map(|(j, _)| j)).collect()
-        };
+        let subnodes = kept_subnodes(&self.cfg, keep, &mut cfg.mult_arity);
         let mut layers = Vec::with_capacity(nl);
         let mut params = Vec::new();
         for l in 0..nl {
             let src = &self.layers[l];
-            let (ins, outs) = (&keep[l], subnodes(l + 1));
+            let (ins, outs) = (&keep[l], &subnodes[l + 1]);
             let (ni, no, nb, nt) = (ins.len(), outs.len(), src.nb(), src.nt());
             let mut ly = src.clone();
             ly.n_in = ni;
@@ -366,4 +347,18 @@ fn above(scores: &[f64], th: f64) -> Vec<usize> {
         k.push((0..scores.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0));
     }
     k
+}
+
+/// For every node layer, the subnodes of the nodes in `keep` (layer l-1's outputs that stay);
+/// `arity` becomes the kept multiplication nodes' arities. Not generic: one copy for both dtypes.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn kept_subnodes(cfg: &super::ModelConfig, keep: &[Vec<usize>], arity: &mut Vec<usize>) -> Vec<Vec<usize>> {
+    arity.clear();
+    (0..keep.len())
+        .map(|l| {
+            let (sum, owner) = (cfg.width[l].0, cfg.subnode_owner(l));
+            arity.extend(keep[l].iter().filter(|&&q| q >= sum).map(|&q| cfg.arity(l)[q - sum]));
+            keep[l].iter().flat_map(|&q| owner.iter().enumerate().filter(move |&(_, &o)| o == q).map(|(j, _)| j)).collect()
+        })
+        .collect()
 }

@@ -87,6 +87,39 @@ pub struct ModelConfig {
     pub mult_arity: Vec<usize>,
 }
 
+impl ModelConfig {
+    /// The arity of each multiplication node of node layer `l` (after [`Model::new`]).
+    pub fn arity(&self, l: usize) -> &[usize] {
+        let first: usize = self.width[..l].iter().map(|&(_, m)| m).sum();
+        &self.mult_arity[first..first + self.width[l].1]
+    }
+
+    /// For each subnode feeding node layer `l` (layer l-1's outputs), the node it belongs to.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn subnode_owner(&self, l: usize) -> Vec<usize> {
+        let sum = self.width[l].0;
+        let mut owner: Vec<usize> = (0..sum).collect();
+        for (q, &a) in self.arity(l).iter().enumerate() {
+            owner.extend(core::iter::repeat_n(sum + q, a));
+        }
+        owner
+    }
+
+    /// The arities filled in (all 2 when none are given), checked against the width.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn resolve_arity(&mut self) -> Res<()> {
+        let n_mult: usize = self.width.iter().map(|&(_, m)| m).sum();
+        // TypeScript checks multArity first and names the entry; the core only refuses
+        if self.mult_arity.is_empty() {
+            self.mult_arity = vec![2; n_mult];
+        }
+        if self.mult_arity.len() != n_mult || self.mult_arity.iter().any(|&a| !(2..=MAX_ARITY).contains(&a)) {
+            return Err(Failure::invalid("KAN: multArity needs one arity in 2..=64 per multiplication node"));
+        }
+        Ok(())
+    }
+}
+
 // The defaults users get live in ts/config.ts alone; these are the native tests' starting point.
 #[cfg(test)]
 impl Default for ModelConfig {
@@ -199,12 +232,8 @@ impl<T: Real> Model<T> {
             return Err(Failure::invalid("KAN: the input and output layers cannot have multiplication nodes"));
         }
         let nl = w.len() - 1;
-        let n_mult: usize = w.iter().map(|&(_, m)| m).sum();
-        // TypeScript checks multArity first and names the entry; the core only refuses
-        let mult_arity = if cfg.mult_arity.is_empty() { vec![2; n_mult] } else { cfg.mult_arity.clone() };
-        if mult_arity.len() != n_mult || mult_arity.iter().any(|&a| !(2..=MAX_ARITY).contains(&a)) {
-            return Err(Failure::invalid("KAN: multArity needs one arity in 2..=64 per multiplication node"));
-        }
+        let mut cfg = cfg.clone();
+        cfg.resolve_arity()?;
         let per = |v: &Vec<usize>, name: &str| -> Res<Vec<usize>> {
             match v.len() {
                 1 => Ok(vec![v[0]; nl]),
@@ -226,11 +255,9 @@ impl<T: Real> Model<T> {
         }
         let mut layers = Vec::with_capacity(nl);
         let mut off = 0;
-        let mut first = w[0].1;
         for l in 0..nl {
             let n_in = w[l].0 + w[l].1;
-            let n_out = w[l + 1].0 + mult_arity[first..first + w[l + 1].1].iter().sum::<usize>();
-            first += w[l + 1].1;
+            let n_out = cfg.subnode_owner(l + 1).len();
             let layer = Layer::new(n_in, n_out, grids[l], ks[l], a, b, cfg.base, off);
             off = layer.end();
             layers.push(layer);
@@ -238,7 +265,6 @@ impl<T: Real> Model<T> {
         let mut m = Model { cfg: cfg.clone(), layers, params: vec![T::ZERO; off], cache: None, fit: None, undo: None };
         m.cfg.grid = grids;
         m.cfg.k = ks;
-        m.cfg.mult_arity = mult_arity;
         m.initialise()?;
         Ok(m)
     }
@@ -322,12 +348,6 @@ impl<T: Real> Model<T> {
         Model { cfg: self.cfg.clone(), layers, params: f(&self.params), cache: None, fit: None, undo: None }
     }
 
-    /// The arity of each multiplication node of node layer `l`.
-    pub fn arity(&self, l: usize) -> &[usize] {
-        let first: usize = self.cfg.width[..l].iter().map(|&(_, m)| m).sum();
-        &self.cfg.mult_arity[first..first + self.cfg.width[l].1]
-    }
-
     pub fn n_in(&self) -> usize {
         self.layers[0].n_in
     }
@@ -347,7 +367,7 @@ impl<T: Real> Model<T> {
         for (l, layer) in self.layers.iter().enumerate() {
             let y = layer.forward(&acts[l], &self.params);
             let (s, m) = self.cfg.width[l + 1];
-            acts.push(if m > 0 { mult_forward(&y, s, self.arity(l + 1)) } else { y });
+            acts.push(if m > 0 { mult_forward(&y, s, self.cfg.arity(l + 1)) } else { y });
         }
         acts
     }
@@ -406,7 +426,7 @@ impl<T: Real> Model<T> {
             h = t.fused(Box::new(op), vec![h]);
             let (s, m) = self.cfg.width[l + 1];
             if m > 0 {
-                h = t.fused(Box::new(MultOp { sum: s, arity: self.arity(l + 1).to_vec() }), vec![h]);
+                h = t.fused(Box::new(MultOp { sum: s, arity: self.cfg.arity(l + 1).to_vec() }), vec![h]);
             }
         }
         (h, ins)

@@ -3,12 +3,47 @@
 //! (see [`super::derivatives`]).
 //!
 //! # Shapes
-//! A jet is `1 + d (+ d * d)` numbers, as in [`super::derivatives`].
+//! A jet is `1 + d (+ d * d)` numbers, as in [`super::derivatives`]; a node's factors are
+//! `a` jets one after the other.
+
+/// The jet `z` of a multiplication node from its factors' jets, multiplied left to right.
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub(super) fn node_forward(d: usize, order: usize, factors: &[f64], z: &mut [f64]) {
+    let j = z.len();
+    z.copy_from_slice(&factors[..j]);
+    let mut left = vec![0.0; j];
+    for f in factors[j..].chunks(j) {
+        left.copy_from_slice(z);
+        jet_mul(d, order, &left, f, z);
+    }
+}
+
+/// The factors' adjoints `fb` from the node's adjoint `zb`: back through the prefix products
+/// p[t] = f0 ... ft, as z = p[a-2] f[a-1], p[a-2] = p[a-3] f[a-2], ...
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub(super) fn node_backward(d: usize, order: usize, factors: &[f64], zb: &[f64], fb: &mut [f64]) {
+    let j = zb.len();
+    let a = factors.len() / j;
+    let mut prefix = factors.to_vec();
+    for t in 1..a {
+        let (done, rest) = prefix.split_at_mut(t * j);
+        jet_mul(d, order, &done[(t - 1) * j..], &factors[t * j..(t + 1) * j], &mut rest[..j]);
+    }
+    let mut pb = zb.to_vec();
+    let mut left = vec![0.0; j];
+    for t in (1..a).rev() {
+        mult_backward(d, order, &pb, &prefix[(t - 1) * j..t * j], &factors[t * j..(t + 1) * j], &mut left, &mut fb[t * j..(t + 1) * j]);
+        pb.copy_from_slice(&left);
+    }
+    fb[..j].copy_from_slice(&pb);
+}
 
 /// The jet of the product `a b` into `z`.
 #[inline(never)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub(super) fn jet_mul(d: usize, order: usize, a: &[f64], b: &[f64], z: &mut [f64]) {
+fn jet_mul(d: usize, order: usize, a: &[f64], b: &[f64], z: &mut [f64]) {
     z[0] = a[0] * b[0];
     if order >= 1 {
         for q in 0..d {
@@ -28,7 +63,7 @@ pub(super) fn jet_mul(d: usize, order: usize, a: &[f64], b: &[f64], z: &mut [f64
 /// Adjoints of the factors `a`, `b` of a multiplication node from its adjoint `zb`.
 #[inline(never)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub(super) fn mult_backward(d: usize, order: usize, zb: &[f64], a: &[f64], b: &[f64], ab: &mut [f64], bb: &mut [f64]) {
+fn mult_backward(d: usize, order: usize, zb: &[f64], a: &[f64], b: &[f64], ab: &mut [f64], bb: &mut [f64]) {
     ab[0] = zb[0] * b[0];
     bb[0] = zb[0] * a[0];
     for v in ab[1..].iter_mut().chain(bb[1..].iter_mut()) {
