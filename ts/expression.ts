@@ -15,7 +15,8 @@
  * terms c*f(a*s + b) over source nodes s, plus a constant: `+`, `-` and constant factors act
  * on the terms; a library function of a single term folds that term's scale and the constant
  * into its a and b; anything larger becomes a sum node first. A product of non-constant
- * factors is one multiplication node whose subnodes are the factors (of any arity up to 64).
+ * factors is one multiplication node whose subnodes are the factors (up to `maxArity` of them;
+ * longer products nest).
  * `u / v` is u times 1/x of v, `u^n` the library's x^n, 1/x^n or sqrt,
  * `c^u` exp(log(c) u), and `u^v` exp(v log|u|). A node's layer is one past its deepest source;
  * identity edges carry a value through the layers it skips, and a second edge from one source
@@ -25,13 +26,15 @@ import { MAX_ARITY, normaliseConfig, type KANOptions } from "./config.js";
 import { checkNames, parseEquation, type Node } from "./equation.js";
 import { KanError, describe } from "./errors.js";
 import { ModelHandle } from "./model.js";
-import { checkOptions } from "./options.js";
+import { checkOptions, intOption } from "./options.js";
 import { symbolicById, symbolicId } from "./symbolic-lib.js";
 
 /** Options of `KAN.fromExpression(text, options)`: those of `new KAN` but width, and the inputs' names. */
 export type ExpressionOptions = Omit<KANOptions, "width" | "multArity"> & {
   /** The inputs' names, in column order. Default: x1 .. xN, N the largest index of such a name in the text. */
   inputNames?: string[];
+  /** The most factors of one multiplication node (2 to 64); longer products nest. Default 2. */
+  maxArity?: number;
 };
 
 interface Input { kind: "in"; i: number }
@@ -159,7 +162,7 @@ export function fromExpression(text: unknown, opts: ExpressionOptions = {}): Mod
       `${op}: text must be a non-empty string or an array of them, got ${JSON.stringify(text) ?? describe(text)}`,
     );
   }
-  const o = checkOptions(op, opts, ["inputNames", "grid", "k", "gridRange", "baseFun", "noiseScale", "gridEps", "dtype",
+  const o = checkOptions(op, opts, ["inputNames", "maxArity", "grid", "k", "gridRange", "baseFun", "noiseScale", "gridEps", "dtype",
     "seed", "scaleBaseMu", "scaleBaseSigma", "scaleSp", "sbTrainable", "spTrainable"]) as ExpressionOptions;
   let names = o.inputNames;
   if (names === undefined) {
@@ -174,7 +177,8 @@ export function fromExpression(text: unknown, opts: ExpressionOptions = {}): Mod
   }
   checkNames(`${op}: options`, { inputNames: names, outputNames: [] });
   const where = (q: number): string => (Array.isArray(text) ? `${op}: text[${q}]` : `${op}: text`);
-  const compiler = new Compiler(names.length, MAX_ARITY, (msg) => {
+  const maxArity = intOption(op, "maxArity", o.maxArity ?? 2, 2, MAX_ARITY);
+  const compiler = new Compiler(names.length, maxArity, (msg) => {
     throw new KanError("INVALID_ARGUMENT", `${op}: ${msg}`);
   });
   const outputs = texts.map((t: string, q) => {
@@ -238,6 +242,7 @@ function build(op: string, inputs: Input[], outputs: Form[], o: ExpressionOption
   const multArity = layers.map((ns) => ns.flatMap((n) => (n.kind === "mult" ? [n.factors.length] : [])));
   const kanOptions: Record<string, unknown> = { ...o, width, multArity };
   delete kanOptions.inputNames;
+  delete kanOptions.maxArity;
   const cfg = normaliseConfig(kanOptions, op);
   const model = ModelHandle.create(cfg, op);
   try {

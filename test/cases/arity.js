@@ -89,8 +89,10 @@ export const cases = [
       equal(JSON.stringify(p.width), "[3,[1,1],1]", "pruned width");
       equal(JSON.stringify(p.config.multArity), "[[],[2],[]]", "pruned multArity");
       close(p.predict(POINTS).data, m.predict(POINTS).data, { abs: 1e-12 }, "pruned predictions");
-      const e = KAN.fromExpression("x1*x2*x3*x4 + x1");
+      const e = KAN.fromExpression("x1*x2*x3*x4 + x1", { maxArity: 4 });
       equal(JSON.stringify(e.width), "[4,[1,1],1]", "fromExpression: one node of arity 4");
+      const e2 = KAN.fromExpression("x1*x2*x3*x4 + x1");
+      equal(JSON.stringify(e2.width), "[4,[3,1],[2,1],[1,1],1]", "fromExpression: maxArity 2 nests");
       equal(JSON.stringify(e.config.multArity), "[[],[4],[]]", "fromExpression multArity");
       ok(/\\*/.test(e.symbolicFormula()[0]), e.symbolicFormula()[0]);
       ok((m.toSVG().match(/class="mult"/g) ?? []).length === 2, "two mult nodes drawn");
