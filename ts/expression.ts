@@ -162,8 +162,9 @@ export function fromExpression(text: unknown, opts: ExpressionOptions = {}): Mod
       `${op}: text must be a non-empty string or an array of them, got ${JSON.stringify(text) ?? describe(text)}`,
     );
   }
-  const o = checkOptions(op, opts, ["inputNames", "maxArity", "grid", "k", "gridRange", "baseFun", "noiseScale", "gridEps", "dtype",
-    "seed", "scaleBaseMu", "scaleBaseSigma", "scaleSp", "sbTrainable", "spTrainable"]) as ExpressionOptions;
+  const o = checkOptions(op, opts, ["inputNames", "maxArity", "grid", "k", "gridRange", "baseFun", "noiseScale",
+    "gridEps", "dtype", "seed", "scaleBaseMu", "scaleBaseSigma", "scaleSp", "sbTrainable", "spTrainable",
+  ]) as ExpressionOptions;
   let names = o.inputNames;
   if (names === undefined) {
     const n = Math.max(0, ...texts.flatMap((t: string) => [...t.matchAll(/\bx(\d+)\b/g)].map((m) => Number(m[1]))));
