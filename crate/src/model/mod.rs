@@ -48,8 +48,8 @@ pub mod derivatives;
 mod fit;
 mod grid;
 mod interpret;
-pub mod revive;
 mod product;
+pub mod revive;
 #[cfg(test)]
 mod tests;
 
