@@ -126,8 +126,16 @@ fn user<T: Real>(id: u16, x: T) -> (T, T) {
 }
 
 /// Value and derivative of function `id` at `x` (guarded: always finite).
+#[inline(never)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub fn eval<T: Real>(id: u16, x: T) -> (T, T) {
+    eval_inline(id, x)
+}
+
+/// [`eval`]'s body, for callers that fix `id` and keep only the value: the match and the
+/// slope then fold away, and the value is the same bits as `eval`'s.
+#[inline(always)]
+pub(crate) fn eval_inline<T: Real>(id: u16, x: T) -> (T, T) {
     if id >= USER_BASE {
         return user(id, x);
     }

@@ -18,7 +18,7 @@
 //! assert!(fit.r2 > 0.999999 && (fit.a.abs() - 3.0).abs() < 1e-4);
 //! ```
 
-use crate::symbolic::{eval, even_or_odd, Fit};
+use crate::symbolic::{eval, eval_inline, even_or_odd, Fit};
 
 /// Function `id` at `x`, value and slope: one out-of-line copy of the library for the search.
 #[inline(never)]
@@ -71,17 +71,18 @@ impl Targets {
 
     /// pykan's r2 of `f(a*x + b)`: squared correlation with `eps` added to the denominator;
     /// 0 for non-finite values. One pass, on values shifted by the first (exact for nearby
-    /// values), so a large offset does not cancel the variance.
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn r2(&self, id: u16, a: f64, b: f64) -> f64 {
+    /// values), so a large offset does not cancel the variance. `buf` holds the values.
+    fn r2(&self, id: u16, a: f64, b: f64, buf: &mut [f64]) -> f64 {
         let n = self.xy.len();
         if n == 0 {
             return 0.0;
         }
-        let p0 = ev(id, a * self.xy[0][0] + b).0;
+        let buf = &mut buf[..n];
+        values(id, a, b, &self.xy, buf);
+        let p0 = buf[0];
         let (mut s, mut ss, mut sy) = (0.0, 0.0, 0.0);
-        for &[x, y] in &self.xy {
-            let p = ev(id, a * x + b).0 - p0;
+        for (&v, &[_, y]) in buf.iter().zip(&self.xy) {
+            let p = v - p0;
             s += p;
             ss += p * p;
             sy += p * y;
@@ -93,6 +94,30 @@ impl Targets {
         } else {
             0.0
         }
+    }
+}
+
+/// `f(a*x + b)` for every pair's `x`, into `out`, with the library's function `id`: each
+/// built-in gets a loop of its own, its slope and the dispatch on `id` folded away (the
+/// search spends most of its time here). The values are [`eval`]'s to the bit.
+#[inline(never)]
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn values(id: u16, a: f64, b: f64, xy: &[[f64; 2]], out: &mut [f64]) {
+    macro_rules! by_id {
+        ($($k:literal)*) => {
+            match id {
+                $($k => fill(xy, out, |x| eval_inline::<f64>($k, a * x + b).0),)*
+                _ => fill(xy, out, |x| ev(id, a * x + b).0),
+            }
+        };
+    }
+    by_id!(1 2 3 4 5 11 12 16 17 18 19 20 22 29)
+}
+
+#[inline(always)]
+fn fill(xy: &[[f64; 2]], out: &mut [f64], f: impl Fn(f64) -> f64) {
+    for (o, p) in out.iter_mut().zip(xy) {
+        *o = f(p[0]);
     }
 }
 
@@ -122,10 +147,11 @@ impl Samples {
         let lin = |r: (f64, f64), i: usize| r.0 + (r.1 - r.0) * i as f64 / (GRID - 1) as f64;
         // r2 at (-a, -b) mirrors r2 at (a, b) when both ranges are symmetric
         let half = even_or_odd(id) && ar.0 == -ar.1 && br.0 == -br.1;
+        let buf = &mut [0.0; SEARCH];
         let mut grid = vec![0.0; GRID * GRID];
         for i in 0..GRID {
             for j in 0..GRID {
-                grid[i * GRID + j] = if half && i > GRID / 2 { grid[(GRID - 1 - i) * GRID + GRID - 1 - j] } else { self.coarse.r2(id, lin(ar, i), lin(br, j)) };
+                grid[i * GRID + j] = if half && i > GRID / 2 { grid[(GRID - 1 - i) * GRID + GRID - 1 - j] } else { self.coarse.r2(id, lin(ar, i), lin(br, j), buf) };
             }
         }
         // the best local maxima (ties: the first in grid order), as (r2, index)
@@ -158,7 +184,7 @@ impl Samples {
         let mut fine = [(-1.0, 0usize); STARTS];
         for &(v, k) in &starts {
             if v >= 0.0 {
-                let r = self.fine.r2(id, lin(ar, k / GRID), lin(br, k % GRID));
+                let r = self.fine.r2(id, lin(ar, k / GRID), lin(br, k % GRID), buf);
                 let q = fine.iter().position(|f| f.0 < r).unwrap_or(STARTS);
                 if q < STARTS {
                     fine.copy_within(q..STARTS - 1, q + 1);
@@ -171,8 +197,8 @@ impl Samples {
             if v < 0.0 {
                 break;
             }
-            let (pa, pb, r) = self.zoom(id, lin(ar, k / GRID), lin(br, k % GRID), ar, br);
-            let (pa, pb, r) = self.polish(id, pa, pb, r, ar, br);
+            let (pa, pb, r) = self.zoom(id, lin(ar, k / GRID), lin(br, k % GRID), ar, br, buf);
+            let (pa, pb, r) = self.polish(id, pa, pb, r, ar, br, buf);
             if r > best {
                 (a, b, best) = (pa, pb, r);
             }
@@ -192,8 +218,8 @@ impl Samples {
     /// each spanning a cell of the one before on either side, as pykan zooms (no slopes
     /// needed: r2 has kinks at guarded domains, sgn, abs). Returns the best point and its r2.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn zoom(&self, id: u16, mut a: f64, mut b: f64, ar: (f64, f64), br: (f64, f64)) -> (f64, f64, f64) {
-        let mut r = self.fine.r2(id, a, b);
+    fn zoom(&self, id: u16, mut a: f64, mut b: f64, ar: (f64, f64), br: (f64, f64), buf: &mut [f64]) -> (f64, f64, f64) {
+        let mut r = self.fine.r2(id, a, b, buf);
         let (mut ha, mut hb) = ((ar.1 - ar.0) / (GRID - 1) as f64, (br.1 - br.0) / (GRID - 1) as f64);
         let at = |c: f64, h: f64, q: usize, lim: (f64, f64)| (c + h * (2.0 * q as f64 / (ZOOM - 1) as f64 - 1.0)).clamp(lim.0, lim.1);
         for _ in 0..ZOOMS {
@@ -201,7 +227,7 @@ impl Samples {
             for p in 0..ZOOM {
                 for q in 0..ZOOM {
                     let (na, nb) = (at(ca, ha, p, ar), at(cb, hb, q, br));
-                    let v = self.fine.r2(id, na, nb);
+                    let v = self.fine.r2(id, na, nb, buf);
                     if v > r {
                         (a, b, r) = (na, nb, v);
                     }
@@ -217,7 +243,7 @@ impl Samples {
     /// raise r2: the slopes are projected off `span{1, f}`, which eliminates the optimal
     /// `(c, d)` (variable projection). Walks along the ridges a grid cannot follow.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn polish(&self, id: u16, mut a: f64, mut b: f64, mut r: f64, ar: (f64, f64), br: (f64, f64)) -> (f64, f64, f64) {
+    fn polish(&self, id: u16, mut a: f64, mut b: f64, mut r: f64, ar: (f64, f64), br: (f64, f64), buf: &mut [f64]) -> (f64, f64, f64) {
         let t = &self.fine;
         let n = t.xy.len();
         let nf = n.max(1) as f64;
@@ -265,7 +291,7 @@ impl Samples {
                 let det = h11 * h22 - uw * uw;
                 let na = (a + (h22 * ue - uw * we) / det).clamp(ar.0, ar.1);
                 let nb = (b + (h11 * we - uw * ue) / det).clamp(br.0, br.1);
-                let nr = if na.is_finite() && nb.is_finite() { t.r2(id, na, nb) } else { -1.0 };
+                let nr = if na.is_finite() && nb.is_finite() { t.r2(id, na, nb, buf) } else { -1.0 };
                 if nr > r {
                     let small = nr - r <= 1e-15;
                     (a, b, r) = (na, nb, nr);
