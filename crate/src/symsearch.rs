@@ -73,21 +73,48 @@ impl Targets {
     /// 0 for non-finite values. One pass, on values shifted by the first (exact for nearby
     /// values), so a large offset does not cancel the variance. `buf` holds the values.
     fn r2(&self, id: u16, a: f64, b: f64, buf: &mut [f64]) -> f64 {
+        let mut r = [0.0];
+        self.r2_all(id, &[(a, b)], &mut r, buf);
+        r[0]
+    }
+
+    /// [`Targets::r2`] at every point `(a, b)` of `at` into `out`, two points at a time: their
+    /// sums interleave in one loop, so that the two chains of additions run side by side.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn r2_all(&self, id: u16, at: &[(f64, f64)], out: &mut [f64], buf: &mut [f64]) {
         let n = self.xy.len();
-        if n == 0 {
-            return 0.0;
+        for k in (0..at.len()).step_by(2) {
+            let two = k + 1 < at.len();
+            let (u, w) = buf.split_at_mut(SEARCH);
+            let (u, w) = (&mut u[..n], &mut w[..n]);
+            values(id, at[k].0, at[k].1, &self.xy, u);
+            if two {
+                values(id, at[k + 1].0, at[k + 1].1, &self.xy, w);
+            }
+            // a lone point is scored twice over the same values
+            let w: &[f64] = if two { w } else { u };
+            let (u0, w0) = (u.first().copied().unwrap_or(0.0), w.first().copied().unwrap_or(0.0));
+            let (mut s, mut ss, mut sy) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+            for ((&pu, &pw), &[_, y]) in u.iter().zip(w).zip(&self.xy) {
+                let (p, q) = (pu - u0, pw - w0);
+                s[0] += p;
+                s[1] += q;
+                ss[0] += p * p;
+                ss[1] += q * q;
+                sy[0] += p * y;
+                sy[1] += q * y;
+            }
+            for (q, o) in out[k..at.len().min(k + 2)].iter_mut().enumerate() {
+                *o = if n == 0 { 0.0 } else { self.ratio(s[q], ss[q], sy[q]) };
+            }
         }
-        let buf = &mut buf[..n];
-        values(id, a, b, &self.xy, buf);
-        let p0 = buf[0];
-        let (mut s, mut ss, mut sy) = (0.0, 0.0, 0.0);
-        for (&v, &[_, y]) in buf.iter().zip(&self.xy) {
-            let p = v - p0;
-            s += p;
-            ss += p * p;
-            sy += p * y;
-        }
-        let sxx = (ss - s * s / n as f64).max(0.0);
+    }
+
+    /// r2 from the sums of the shifted values `s`, their squares `ss` and their products
+    /// with the centred targets `sy`.
+    #[inline(always)]
+    fn ratio(&self, s: f64, ss: f64, sy: f64) -> f64 {
+        let sxx = (ss - s * s / self.xy.len() as f64).max(0.0);
         let r = sy * sy / (sxx * self.syy + self.eps);
         if r.is_finite() {
             r
@@ -105,13 +132,14 @@ impl Targets {
 fn values(id: u16, a: f64, b: f64, xy: &[[f64; 2]], out: &mut [f64]) {
     macro_rules! by_id {
         ($($k:literal)*) => {
-            match id {
+            // x^0.5 is sqrt
+            match if id == 12 { 11 } else { id } {
                 $($k => fill(xy, out, |x| eval_inline::<f64>($k, a * x + b).0),)*
                 _ => fill(xy, out, |x| ev(id, a * x + b).0),
             }
         };
     }
-    by_id!(1 2 3 4 5 11 12 16 17 18 19 20 22 29)
+    by_id!(1 2 3 4 5 11 16 17 18 19 20 22 29)
 }
 
 #[inline(always)]
@@ -147,11 +175,19 @@ impl Samples {
         let lin = |r: (f64, f64), i: usize| r.0 + (r.1 - r.0) * i as f64 / (GRID - 1) as f64;
         // r2 at (-a, -b) mirrors r2 at (a, b) when both ranges are symmetric
         let half = even_or_odd(id) && ar.0 == -ar.1 && br.0 == -br.1;
-        let buf = &mut [0.0; SEARCH];
+        let buf = &mut [0.0; 2 * SEARCH];
         let mut grid = vec![0.0; GRID * GRID];
+        let mut at = [(0.0, 0.0); GRID];
         for i in 0..GRID {
-            for j in 0..GRID {
-                grid[i * GRID + j] = if half && i > GRID / 2 { grid[(GRID - 1 - i) * GRID + GRID - 1 - j] } else { self.coarse.r2(id, lin(ar, i), lin(br, j), buf) };
+            if half && i > GRID / 2 {
+                for j in 0..GRID {
+                    grid[i * GRID + j] = grid[(GRID - 1 - i) * GRID + GRID - 1 - j];
+                }
+            } else {
+                for (j, p) in at.iter_mut().enumerate() {
+                    *p = (lin(ar, i), lin(br, j));
+                }
+                self.coarse.r2_all(id, &at, &mut grid[i * GRID..], buf);
             }
         }
         // the best local maxima (ties: the first in grid order), as (r2, index)
@@ -159,6 +195,10 @@ impl Samples {
         for i in 0..GRID {
             for j in 0..GRID {
                 let v = grid[i * GRID + j];
+                // what cannot enter the list needs no test for a peak
+                if !(starts[STARTS - 1].0 < v) {
+                    continue;
+                }
                 let mut peak = true;
                 for (di, dj) in [(0, 1), (2, 1), (1, 0), (1, 2), (0, 0), (0, 2), (2, 0), (2, 2)] {
                     let (p, q) = ((i + di).wrapping_sub(1), (j + dj).wrapping_sub(1));
@@ -221,16 +261,20 @@ impl Samples {
     fn zoom(&self, id: u16, mut a: f64, mut b: f64, ar: (f64, f64), br: (f64, f64), buf: &mut [f64]) -> (f64, f64, f64) {
         let mut r = self.fine.r2(id, a, b, buf);
         let (mut ha, mut hb) = ((ar.1 - ar.0) / (GRID - 1) as f64, (br.1 - br.0) / (GRID - 1) as f64);
-        let at = |c: f64, h: f64, q: usize, lim: (f64, f64)| (c + h * (2.0 * q as f64 / (ZOOM - 1) as f64 - 1.0)).clamp(lim.0, lim.1);
+        let at_ = |c: f64, h: f64, q: usize, lim: (f64, f64)| (c + h * (2.0 * q as f64 / (ZOOM - 1) as f64 - 1.0)).clamp(lim.0, lim.1);
+        let (mut at, mut v) = ([(0.0, 0.0); ZOOM * ZOOM], [0.0; ZOOM * ZOOM]);
         for _ in 0..ZOOMS {
             let (ca, cb) = (a, b);
-            for p in 0..ZOOM {
-                for q in 0..ZOOM {
-                    let (na, nb) = (at(ca, ha, p, ar), at(cb, hb, q, br));
-                    let v = self.fine.r2(id, na, nb, buf);
-                    if v > r {
-                        (a, b, r) = (na, nb, v);
-                    }
+            // points at (a, b) itself (the centre) score r: not a step up, not scored again
+            let mut m = 0;
+            for k in 0..ZOOM * ZOOM {
+                at[m] = (at_(ca, ha, k / ZOOM, ar), at_(cb, hb, k % ZOOM, br));
+                m += usize::from(at[m] != (ca, cb));
+            }
+            self.fine.r2_all(id, &at[..m], &mut v, buf);
+            for (&(na, nb), &v) in at[..m].iter().zip(&v) {
+                if v > r {
+                    (a, b, r) = (na, nb, v);
                 }
             }
             ha *= 2.0 / (ZOOM - 1) as f64;
