@@ -24,6 +24,10 @@
 
 use std::ops::Range;
 
+/// Whether this build has workers (dist/kanwasm-mt.wasm). Code that only pays off on
+/// several threads tests it, so the single-thread module keeps its bytes.
+pub const THREADED: bool = cfg!(all(target_arch = "wasm32", target_feature = "atomics"));
+
 /// A buffer that tasks write in disjoint parts (see [`Shared::slice`]).
 pub struct Shared<T> {
     ptr: *mut T,
@@ -176,17 +180,25 @@ mod pool {
     use core::arch::wasm32::{memory_atomic_notify, memory_atomic_wait32};
     use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering::*};
 
-    // Each worker has its own go and done words: the caller wakes exactly the workers of a
-    // run and waits for exactly them, so a worker never reads the job of a run it is not in.
+    // Each worker has its own go word: the caller wakes exactly the workers of a run. A
+    // worker joins the run only while it is open (OPEN holds its generation) and counts
+    // itself in ACTIVE first, so the caller, once the tasks are all claimed, closes the run
+    // and waits for the workers inside it alone: one woken late (the host had no core for
+    // it) skips the run instead of holding the caller up.
     static GO: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
-    static DONE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
     static ALIVE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
     static ASKED: AtomicUsize = AtomicUsize::new(1);
     static GEN: AtomicI32 = AtomicI32::new(0);
+    static OPEN: AtomicI32 = AtomicI32::new(0);
+    static ACTIVE: AtomicI32 = AtomicI32::new(0);
     // the job: the function (a wide pointer, as two words), the tasks, the next task
     static JOB: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
     static TASKS: AtomicUsize = AtomicUsize::new(0);
     static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+    /// Polls of its go word a worker makes before it sleeps: the runs of a training step
+    /// follow each other within microseconds, and waking a sleeping thread takes longer.
+    const SPIN: u32 = 1 << 16;
 
     type Job<'a> = *const (dyn Fn(usize, usize) + Sync + 'a);
 
@@ -200,8 +212,8 @@ mod pool {
     }
 
     fn work(slot: usize) {
-        // SAFETY: the caller of `run` published the job before waking this thread and
-        // waits for it to finish before the function goes out of scope.
+        // SAFETY: the caller of `run` published the job before opening the run, and keeps
+        // the function alive until every thread inside the run has left it.
         let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*core::mem::transmute::<[usize; 2], Job<'static>>([JOB[0].load(Acquire), JOB[1].load(Acquire)]) };
         let tasks = TASKS.load(Acquire);
         loop {
@@ -221,18 +233,22 @@ mod pool {
         JOB[1].store(b, Release);
         TASKS.store(tasks, Release);
         NEXT.store(0, Release);
-        let gen = GEN.fetch_add(1, AcqRel).wrapping_add(1);
+        let mut gen = GEN.load(Relaxed).wrapping_add(1);
+        if gen == 0 {
+            gen = 1;
+        }
+        GEN.store(gen, Relaxed);
+        OPEN.store(gen, SeqCst);
         for id in 1..w {
             GO[id].store(gen, Release);
             // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
             unsafe { memory_atomic_notify(GO[id].as_ptr(), 1) };
         }
         work(0);
+        OPEN.store(0, SeqCst);
         // spun, not waited for: a browser's main thread may not block
-        for id in 1..w {
-            while DONE[id].load(Acquire) != gen {
-                core::hint::spin_loop();
-            }
+        while ACTIVE.load(SeqCst) != 0 {
+            core::hint::spin_loop();
         }
     }
 
@@ -242,16 +258,24 @@ mod pool {
         }
         let mut seen = GO[id].load(Acquire);
         ALIVE[id].store(1, Release);
+        let mut idle = 0;
         loop {
             let gen = GO[id].load(Acquire);
             if gen == seen {
-                // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
-                unsafe { memory_atomic_wait32(GO[id].as_ptr(), seen, -1) };
+                idle += 1;
+                if idle > SPIN {
+                    // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
+                    unsafe { memory_atomic_wait32(GO[id].as_ptr(), seen, -1) };
+                }
                 continue;
             }
-            seen = gen;
-            work(id);
-            DONE[id].store(gen, Release);
+            (seen, idle) = (gen, 0);
+            // in the count before the check: a run closed after the check waits for this thread
+            ACTIVE.fetch_add(1, SeqCst);
+            if OPEN.load(SeqCst) == gen {
+                work(id);
+            }
+            ACTIVE.fetch_sub(1, SeqCst);
         }
     }
 }

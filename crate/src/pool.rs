@@ -210,6 +210,22 @@ impl<T: Pooled> Aligned<T> {
     pub fn extend<I: IntoIterator<Item = T>>(&mut self, it: I) {
         self.buf.extend(it);
     }
+
+    /// A buffer of `len` elements from a cache-line boundary, not yet written.
+    ///
+    /// # Safety
+    /// Every element is written (through [`Self::slice_mut`]) before it is read.
+    pub unsafe fn unfilled(len: usize) -> Self {
+        let mut a = Self::take(len);
+        assert!(a.buf.capacity() >= a.off + len);
+        // SAFETY: room for them (asserted); the caller writes them before reading
+        unsafe { a.buf.set_len(a.off + len) };
+        a
+    }
+
+    pub fn slice_mut(&mut self) -> &mut [T] {
+        &mut self.buf[self.off..]
+    }
 }
 
 /// Zeroes the bytes from `p` to the next cache-line boundary (fewer than [`LINE`]; `p` is

@@ -21,13 +21,22 @@ impl<T: Real> Layer<T> {
     pub fn backward_cached(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], c: &BasisCache<T>, need_dx: bool, exclusive: bool) {
         let (w, wb) = self.eff(c, p);
         let (g_coef, g_sb, g_sp, g_aff) = self.grad_blocks(pg);
+        // On threads each task chains its own inputs' gradients (see `Chain`); the
+        // single-thread module chains them all after the tasks, in fewer bytes.
+        let ni = self.n_in;
         if exclusive {
-            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, g_coef, g_sb, g_aff);
-            self.chain_effective(p, None, g_coef, g_sb, g_sp);
+            let chain = par::THREADED.then(|| Chain { to: None, g_sp: par::Shared::new(g_sp) });
+            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, g_coef, g_sb, g_aff, chain.as_ref());
+            if !par::THREADED {
+                self.chain_effective(0..ni, p, None, g_coef, g_sb, g_sp);
+            }
         } else {
             let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
-            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, &mut gw, &mut gwb, g_aff);
-            self.chain_effective(p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
+            let chain = par::THREADED.then(|| Chain { to: Some((par::Shared::new(g_coef), par::Shared::new(g_sb))), g_sp: par::Shared::new(g_sp) });
+            self.accumulate(x, p, gy, gx, c, need_dx, &w, &wb, &mut gw, &mut gwb, g_aff, chain.as_ref());
+            if !par::THREADED {
+                self.chain_effective(0..ni, p, Some((&gw, &gwb)), g_coef, g_sb, g_sp);
+            }
             pool::give(gw);
             pool::give(gwb);
         }
@@ -63,6 +72,7 @@ impl<T: Real> Layer<T> {
         gw: &mut [T],
         gwb: &mut [T],
         g_aff: &mut [T],
+        chain: Option<&Chain<T>>,
     ) {
         let (no, ni, nb) = (self.n_out, self.n_in, self.nb());
         let n = x.rows;
@@ -96,7 +106,18 @@ impl<T: Real> Layer<T> {
             let (gw, gwb, g_aff) =
                 unsafe { (gws.slice(r.start * nb * no..r.end * nb * no), gwbs.slice(r.start * no..r.end * no), gas.slice(4 * r.start * no..4 * r.end * no)) };
             let out = Part { i0: r.start, gw, gwb, g_aff, gx: &gxs };
-            self.accumulate_inputs(r, slot, x, p, gy, cr.get(), need_dx, w, wb, out, gr_at.as_ref(), all, ready);
+            self.accumulate_inputs(r.clone(), slot, x, p, gy, cr.get(), need_dx, w, wb, out, gr_at.as_ref(), all, ready);
+            if let Some(ch) = chain.filter(|_| par::THREADED) {
+                let (rw, rb) = (r.start * nb * no..r.end * nb * no, r.start * no..r.end * no);
+                // SAFETY: as above, and the slices before are gone.
+                unsafe {
+                    let (gw, gwb, g_sp) = (gws.slice(rw.clone()), gwbs.slice(rb.clone()), ch.g_sp.slice(rb.clone()));
+                    match &ch.to {
+                        Some((gc, gsb)) => self.chain_effective(r, p, Some((gw, gwb)), gc.slice(rw), gsb.slice(rb), g_sp),
+                        None => self.chain_effective(r, p, None, gw, gwb, g_sp),
+                    }
+                }
+            }
         };
         // SAFETY: each task writes its own inputs' gradients; nothing allocates.
         unsafe { par::run(parts, threads, &task) };
@@ -263,16 +284,18 @@ impl<T: Real> Layer<T> {
     }
 
     /// Chains gradients of the effective weights `w = coef * sp * mask`, `wb = sb * mask`
-    /// into the parameter gradient blocks: `d coef += gw * mask * sp`, `d sp += gw * mask * coef`,
-    /// `d sb += gwb * mask`. `raw` holds `(gw, gwb)`; `None` means they were accumulated in
-    /// `g_coef` and `g_sb` themselves (otherwise zero), which are then overwritten.
-    pub(super) fn chain_effective(&self, p: &[T], raw: Option<(&[T], &[T])>, g_coef: &mut [T], g_sb: &mut [T], g_sp: &mut [T]) {
-        let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
-        let coef = &p[self.coef_off()..self.sb_off()];
-        let sp = &p[self.sp_off()..self.aff_off()];
+    /// of the inputs `ins` into their parameter gradient blocks (each slice from the first
+    /// of them): `d coef += gw * mask * sp`, `d sp += gw * mask * coef`, `d sb += gwb * mask`.
+    /// `raw` holds `(gw, gwb)`; `None` means they were accumulated in `g_coef` and `g_sb`
+    /// themselves (otherwise zero), which are then overwritten.
+    pub(super) fn chain_effective(&self, ins: std::ops::Range<usize>, p: &[T], raw: Option<(&[T], &[T])>, g_coef: &mut [T], g_sb: &mut [T], g_sp: &mut [T]) {
+        let (nb, no, i0) = (self.nb(), self.n_out, ins.start);
+        let coef = &p[self.coef_off() + i0 * nb * no..self.sb_off()];
+        let sp = &p[self.sp_off() + i0 * no..self.aff_off()];
+        let mask = &self.mask[i0 * no..ins.end * no];
         // separate slices per row, so the loops vectorise
-        for i in 0..ni {
-            let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
+        for i in 0..ins.len() {
+            let (spi, mi) = (&sp[i * no..(i + 1) * no], &mask[i * no..(i + 1) * no]);
             let g_spi = &mut g_sp[i * no..(i + 1) * no];
             for j in 0..nb {
                 let r = (i * nb + j) * no..(i * nb + j + 1) * no;
@@ -298,12 +321,12 @@ impl<T: Real> Layer<T> {
         }
         match raw {
             Some((_, gwb)) => {
-                for ((g, &a), &m) in g_sb.iter_mut().zip(gwb).zip(&self.mask) {
+                for ((g, &a), &m) in g_sb.iter_mut().zip(gwb).zip(mask) {
                     *g += a * m;
                 }
             }
             None => {
-                for (g, &m) in g_sb.iter_mut().zip(&self.mask) {
+                for (g, &m) in g_sb.iter_mut().zip(mask) {
                     *g *= m;
                 }
             }
@@ -319,4 +342,12 @@ struct Part<'a, T> {
     gwb: &'a mut [T],
     g_aff: &'a mut [T],
     gx: &'a par::Shared<T>,
+}
+
+/// Where the tasks of [`Layer::accumulate`] chain their inputs' gradients to the parameters
+/// (the threaded module): `g_sp`, and `(g_coef, g_sb)` unless the effective-weight
+/// gradients were built up in those.
+struct Chain<T> {
+    to: Option<(par::Shared<T>, par::Shared<T>)>,
+    g_sp: par::Shared<T>,
 }

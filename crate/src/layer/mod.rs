@@ -158,6 +158,9 @@ impl<T: Real> Layer<T> {
         let coef = &p[self.coef_off()..self.sb_off()];
         let sb = &p[self.sb_off()..self.sp_off()];
         let sp = &p[self.sp_off()..self.aff_off()];
+        if par::THREADED {
+            return self.effective_par(p);
+        }
         // filled in layout order, so the buffer needs no zeroing first
         let mut w = Aligned::take(coef.len());
         for i in 0..self.n_in {
@@ -169,6 +172,38 @@ impl<T: Real> Layer<T> {
         }
         let mut wb = Aligned::take(sb.len());
         wb.extend(sb.iter().zip(&self.mask).map(|(&a, &m)| a * m));
+        (w, wb)
+    }
+
+    /// [`Self::effective`] on threads: inputs in parts, each writing its own rows.
+    fn effective_par(&self, p: &[T]) -> (Aligned<T>, Aligned<T>) {
+        let (nb, no, ni) = (self.nb(), self.n_out, self.n_in);
+        let (coef, sb) = (&p[self.coef_off()..self.sb_off()], &p[self.sb_off()..self.sp_off()]);
+        let sp = &p[self.sp_off()..self.aff_off()];
+        // SAFETY: the tasks write every row of both.
+        let (mut w, mut wb) = unsafe { (Aligned::unfilled(coef.len()), Aligned::unfilled(sb.len())) };
+        let (ws, wbs) = (par::Shared::new(w.slice_mut()), par::Shared::new(wb.slice_mut()));
+        let parts = par::parts(ni * nb * no, 1 << 14).min(ni);
+        let task = |t: usize, _slot: usize| {
+            let r = par::part(ni, parts, t);
+            // SAFETY: the parts' rows are disjoint.
+            let (w, wb) = unsafe { (ws.slice(r.start * nb * no..r.end * nb * no), wbs.slice(r.start * no..r.end * no)) };
+            for (li, i) in r.clone().enumerate() {
+                let (spi, mi) = (&sp[i * no..(i + 1) * no], &self.mask[i * no..(i + 1) * no]);
+                for j in 0..nb {
+                    let (src, dst) = ((i * nb + j) * no, (li * nb + j) * no);
+                    for (((d, &c), &s), &m) in w[dst..dst + no].iter_mut().zip(&coef[src..src + no]).zip(spi).zip(mi) {
+                        *d = c * s * m;
+                    }
+                }
+            }
+            let e = r.start * no..r.end * no;
+            for ((d, &a), &m) in wb.iter_mut().zip(&sb[e.clone()]).zip(&self.mask[e]) {
+                *d = a * m;
+            }
+        };
+        // SAFETY: each task writes its own rows and allocates nothing.
+        unsafe { par::run(parts, usize::MAX, &task) };
         (w, wb)
     }
 

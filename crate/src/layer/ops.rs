@@ -171,7 +171,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         }
         let (tw, twb) = (f64_to(&gw), f64_to(&gwb));
         let (g_coef, g_sb, g_sp, _) = l.grad_blocks(pg);
-        l.chain_effective(p, Some((&tw, &twb)), g_coef, g_sb, g_sp);
+        l.chain_effective(0..ni, p, Some((&tw, &twb)), g_coef, g_sb, g_sp);
         pool::give(g_sx);
         pool::give(tw);
         pool::give(twb);
