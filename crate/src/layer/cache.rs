@@ -205,8 +205,9 @@ impl<T: Real> Layer<T> {
         };
         // Inputs go in parts, one task each (see crate::par): an input's entries, and its
         // moved entries (in a region of `moved` of its own, gathered in order below), depend
-        // on that input alone. Each thread pads knots into a buffer of its own.
-        let parts = par::parts(ni, 1);
+        // on that input alone. Each thread pads knots into a buffer of its own. A part has
+        // about a thousand entries at least: a few rows (a test set's) are not worth a run.
+        let parts = par::parts(ni, 1024usize.div_ceil(n.max(1)));
         let slots = par::width();
         let mut tps: Vec<Vec<T>> = (0..slots).map(|_| Vec::with_capacity(nt + 2 * k)).collect();
         let mut nmoved: Vec<usize> = pool::zeros(ni);
