@@ -54,14 +54,27 @@ pub fn lookup(name: &str) -> Option<u16> {
     LIB.iter().position(|(n, _)| *n == name).map(|i| i as u16 + 1)
 }
 
-/// `x^p` for `|x| >= x0`, and the tangent-free cap `x0^p` (sign kept for odd powers)
-/// inside, where `x0 = Y_MAX^(1/p)` for negative powers.
+/// For the poles `x^-p`, p = 1 to 5: `x0 = Y_MAX^(-1/p)` and the cap `x0^-p`, as bits. They
+/// are the values the guard has always had (`powf` and `powi`; for 2 and 4 the compiler
+/// folded both into `powf`, whose cap for 4 is 2 ulp below `powi`'s), without `powf` at
+/// every evaluation, which cost more than the rest of it.
+const POLES: [(u64, u64); 5] = [
+    (0x3eb0_c6f7_a0b5_ed8d, 0x412e_8480_0000_0000),
+    (0x3f50_624d_d2f1_a9fc, 0x412e_8480_0000_0000),
+    (0x3f84_7ae1_47ae_147d, 0x412e_847f_ffff_fff7),
+    (0x3fa0_30dc_4ea0_3a72, 0x412e_8480_0000_0002),
+    (0x3fb0_270a_c3f8_a9f9, 0x412e_8480_0000_0006),
+];
+
+/// `x^-p` for `|x| >= x0`, and the tangent-free cap `x0^-p` (sign kept for odd powers)
+/// inside, where `x0 = Y_MAX^(-1/p)` ([`POLES`]; p is 1 to 5).
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn pole<T: Real>(x: T, p: i32) -> (T, T) {
-    let x0 = T::from_f64(Y_MAX.powf(1.0 / p as f64).recip());
+    let (x0, cap) = POLES[(p - 1) as usize];
+    let x0 = T::from_f64(f64::from_bits(x0));
     if x.abs() < x0 {
         let s = if p % 2 != 0 && x < T::ZERO { -T::ONE } else { T::ONE };
-        return (s * x0.powi(-p), T::ZERO);
+        return (s * T::from_f64(f64::from_bits(cap)), T::ZERO);
     }
     (x.powi(-p), T::from_f64(-(p as f64)) * x.powi(-p - 1))
 }
@@ -422,6 +435,18 @@ mod tests {
         let fit2 = fit_params(&x, &y2, &g, (-10.0, 10.0), (-10.0, 10.0), 101, 3);
         assert!(fit2.r2 > 0.9999, "{fit2:?}");
         assert!(score(2.0, fit2.r2, 0.8) < score(3.0, fit2.r2, 0.8));
+    }
+
+    /// The poles' guard constants are `Y_MAX^(-1/p)` and its `-p`th power (to the last
+    /// bits, which the compiler and libm may round either way).
+    #[test]
+    fn pole_constants_are_their_powers() {
+        for (q, &(x0, cap)) in POLES.iter().enumerate() {
+            let (p, x0, cap) = ((q + 1) as f64, f64::from_bits(x0), f64::from_bits(cap));
+            assert!((x0 / Y_MAX.powf(-1.0 / p) - 1.0).abs() < 4.0 * f64::EPSILON, "p {p}: {x0}");
+            assert!((cap / x0.powf(-p) - 1.0).abs() < 8.0 * f64::EPSILON, "p {p}: {cap}");
+            assert!((cap / Y_MAX - 1.0).abs() < 8.0 * f64::EPSILON, "p {p}: {cap}");
+        }
     }
 
     #[test]
