@@ -119,12 +119,13 @@ pub fn set_threads(n: usize) {
     let _ = n;
 }
 
-/// The tasks for `n` items in parts of at least `min` items: about four per participant,
-/// so a thread slowed by the host's other work holds up little; one alone (the caller's
-/// loop over whole layers, as before threads, which keeps weights in cache longest).
+/// The tasks for `n` items in parts of at least `min` items: up to eight per participant,
+/// so that a run's threads finish close together (it ends with its slowest thread) and a
+/// thread slowed by the host's other work holds up little; one alone (the caller's loop
+/// over whole layers, as before threads, which keeps weights in cache longest).
 pub fn parts(n: usize, min: usize) -> usize {
     let w = width();
-    let most = if w > 1 { 4 * w } else { 1 };
+    let most = if w > 1 { 8 * w } else { 1 };
     n.div_ceil(min.max(1)).clamp(1, most).min(n.max(1))
 }
 
