@@ -9,6 +9,7 @@
 pub mod alloc;
 pub mod autodiff;
 pub mod bspline;
+pub mod cubic;
 pub mod error;
 pub mod ffi;
 pub mod kernels;

@@ -42,6 +42,38 @@ impl<T: Real> Layer<T> {
         }
     }
 
+    /// The backward pass of a layer without numeric edges (see [`Self::numeric`]): the
+    /// symbolic edges' affine gradients into `pg` and the input gradient into `gx`, each
+    /// summed in the order [`Self::accumulate`] keeps, so the bits are the same.
+    #[inline(never)]
+    pub fn backward_symbolic(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
+        let (no, ni) = (self.n_out, self.n_in);
+        let aff = &p[self.aff_off()..self.end()];
+        let g_aff = self.grad_blocks(pg).3;
+        for s in 0..x.rows {
+            let grow = &gy.data[s * no..(s + 1) * no];
+            for i in 0..ni {
+                let xv = x.data[s * ni + i];
+                let mut dx = T::ZERO;
+                for o in 0..no {
+                    let e = i * no + o;
+                    if self.sym[e] != 0 {
+                        let a = &aff[4 * e..4 * e + 4];
+                        let (f, df) = sym_eval(self.sym[e], a[0] * xv + a[1]);
+                        let g = grow[o];
+                        let ga = &mut g_aff[4 * e..4 * e + 4];
+                        ga[0] += g * a[2] * df * xv;
+                        ga[1] += g * a[2] * df;
+                        ga[2] += g * f;
+                        ga[3] += g;
+                        dx += g * a[2] * df * a[0];
+                    }
+                }
+                gx[s * ni + i] += dx;
+            }
+        }
+    }
+
     /// This layer's blocks of the flat parameter gradient: coef `(in, coeff, out)`,
     /// scale_base and scale_sp `(in, out)`, affine `(in, out, 4)`.
     #[allow(clippy::type_complexity)]

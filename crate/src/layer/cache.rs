@@ -4,6 +4,7 @@
 use super::{Base, Gram, Layer};
 use crate::autodiff::{silu_both, Tensor};
 use crate::bspline;
+use crate::cubic::CubicSpans;
 use crate::par;
 use crate::pool::{self, Aligned, Pooled};
 use crate::real::Real;
@@ -210,14 +211,18 @@ impl<T: Real> Layer<T> {
         let parts = par::parts(ni, 1024usize.div_ceil(n.max(1)));
         let slots = par::width();
         let mut tps: Vec<Vec<T>> = (0..slots).map(|_| Vec::with_capacity(nt + 2 * k)).collect();
+        let mut spans: Vec<CubicSpans<T>> = (0..slots).map(|_| CubicSpans::default()).collect();
         let mut nmoved: Vec<usize> = pool::zeros(ni);
         {
             let BasisCache { row, moved, val, der, b, db, .. } = &mut c;
             let sh = (par::Shared::new(row), par::Shared::new(moved), par::Shared::new(val), par::Shared::new(der), par::Shared::new(b), par::Shared::new(db));
             let (tp_at, nm_at) = (par::Shared::new(&mut tps), par::Shared::new(&mut nmoved));
+            let sp_at = par::Shared::new(&mut spans);
             let task = |t: usize, slot: usize| {
                 // SAFETY: each thread has its own knot buffer
                 let tp = unsafe { &mut tp_at.slice(slot..slot + 1)[0] };
+                // SAFETY: and its own interval table
+                let spans = unsafe { &mut sp_at.slice(slot..slot + 1)[0] };
                 for i in par::part(ni, parts, t) {
                     let (e, v) = (i * n..(i + 1) * n, i * n * w..(i + 1) * n * w);
                     // SAFETY: the entries of input i belong to this task alone.
@@ -242,11 +247,24 @@ impl<T: Real> Layer<T> {
                     // path, 4 samples at a time
                     match bspline::uniform_step(t).filter(|_| k == 3).map(|h| T::ONE / h) {
                         Some(inv_h) => self.push_cubic(&mut s, i, xs, with_der, t[0], inv_h),
+                        // on uneven knots (after a grid update), cubic splines take per-interval
+                        // polynomials, other orders the Cox-de Boor scheme
                         None => {
-                            bspline::pad_knots(t, k, tp);
+                            if k == 3 {
+                                spans.build(t);
+                            } else {
+                                bspline::pad_knots(t, k, tp);
+                            }
                             let mut scratch = [T::ZERO; bspline::WIN];
-                            let tp = &*tp;
-                            self.push_input(&mut s, i, xs, with_der, |xv, val, der| bspline::eval_padded(t, tp, k, xv, val, der.unwrap_or(&mut scratch)))
+                            let (tp, spans) = (&*tp, &*spans);
+                            self.push_input(&mut s, i, xs, with_der, |xv, val, der| {
+                                let der = der.unwrap_or(&mut scratch);
+                                if k == 3 {
+                                    spans.eval(xv, val, der)
+                                } else {
+                                    bspline::eval_padded(t, tp, k, xv, val, der)
+                                }
+                            })
                         }
                     }
                     debug_assert_eq!(s.at, n, "every entry of input {i} written");
@@ -381,9 +399,9 @@ impl<T: Real> Layer<T> {
             };
             let at = c.at;
             c.row[at] = rows0 + j0 as usize * no;
-            c.val[w * at..w * (at + 1)].copy_from_slice(&val[..w]);
+            put(&mut c.val[w * at..w * (at + 1)], &val[..w]);
             if with_der {
-                c.der[w * at..w * (at + 1)].copy_from_slice(&der[..w]);
+                put(&mut c.der[w * at..w * (at + 1)], &der[..w]);
             }
             c.at += 1;
         }
@@ -399,5 +417,15 @@ impl<T: Real> Layer<T> {
                 (Eff::Owned(w), Eff::Owned(wb))
             }
         }
+    }
+}
+
+/// `dst = src` for a window: cubic windows (4 entries) as a copy of known size, so a
+/// window costs a few moves rather than a call to memcpy (or wasm's `memory.copy`).
+#[inline(always)]
+pub(super) fn put<T: Copy>(dst: &mut [T], src: &[T]) {
+    match (<&mut [T; 4]>::try_from(&mut *dst), <&[T; 4]>::try_from(src)) {
+        (Ok(d), Ok(s)) => *d = *s,
+        _ => dst.copy_from_slice(src),
     }
 }

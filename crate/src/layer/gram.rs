@@ -40,14 +40,15 @@ type At = (usize, usize, f64, bool);
 /// `c.der`); and each window's first basis into `j0` (`row / no - i * nb`, with `1 / no`,
 /// rounded, as `row` is a multiple of `no`, so no integer division).
 #[inline(never)]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: At, w1: usize, phi: &mut [f64], j0: &mut [usize]) {
     let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
     let w = w1 - 1;
     for ((q, p), j) in qs.zip(phi.chunks_exact_mut(w1)).zip(j0.iter_mut()) {
         p[0] = if at.3 { b[q].to_f64() } else { 0.0 };
-        for (p, x) in p[1..].iter_mut().zip(&v[q * w..(q + 1) * w]) {
-            *p = x.to_f64();
+        // cubic windows as 4 moves of known count, not a call to memcpy
+        match <&[T; 4]>::try_from(&v[q * w..(q + 1) * w]) {
+            Ok(x) => (0..4).for_each(|r| p[1 + r] = x[r].to_f64()),
+            Err(_) => p[1..].iter_mut().zip(&v[q * w..(q + 1) * w]).for_each(|(p, x)| *p = x.to_f64()),
         }
         *j = ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize;
     }
@@ -74,9 +75,10 @@ fn chunks<T: Real>(c: &BasisCache<T>, n: usize, at: At, w1: usize, der: bool, mu
 }
 
 /// Sums `phi` and `phi phi^T` (upper half) of a chunk's entries into the block of each
-/// one's window position (`w1 (w1 + 1)` each).
+/// one's window position (`w1 (w1 + 1)` each). `F` as in [`input_pass`].
 #[inline(never)]
-fn sum_blocks(phi: &[f64], j0: &[usize], w1: usize, blocks: &mut [f64]) {
+fn sum_blocks<const F: usize>(phi: &[f64], j0: &[usize], w1: usize, blocks: &mut [f64]) {
+    let w1 = if F > 0 { F } else { w1 };
     for (p, &j) in phi.chunks_exact(w1).zip(j0) {
         let blk = &mut blocks[j * w1 * (w1 + 1)..(j + 1) * w1 * (w1 + 1)];
         for a in 0..w1 {
@@ -139,7 +141,10 @@ impl<T: Real> Layer<T> {
         let mut blocks = pool::zeros((sh.nb + 1 - sh.w) * w1 * (w1 + 1));
         for (i, g) in sums.chunks_exact_mut(sh.stride()).enumerate() {
             blocks.iter_mut().for_each(|v| *v = 0.0);
-            chunks(c, n, sh.at(i, n), w1, false, |_, phi, _, j0| sum_blocks(phi, j0, w1, &mut blocks));
+            chunks(c, n, sh.at(i, n), w1, false, |_, phi, _, j0| match w1 {
+                5 => sum_blocks::<5>(phi, j0, w1, &mut blocks),
+                _ => sum_blocks::<0>(phi, j0, w1, &mut blocks),
+            });
             sh.fold(&blocks, g);
         }
         pool::give(blocks);

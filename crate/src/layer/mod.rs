@@ -220,6 +220,9 @@ impl<T: Real> Layer<T> {
 
     /// Forward pass. Shapes: `x (n, in) -> (n, out)`.
     pub fn forward(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
+        if !self.numeric() {
+            return self.forward_symbolic(x, p);
+        }
         self.forward_cached(x, p, &self.basis_cache_with(x, false))
     }
 
@@ -229,7 +232,6 @@ impl<T: Real> Layer<T> {
         let (w, wb) = self.eff(c, p);
         let mut out = Tensor::zeros(x.rows, no);
         let sym = self.has_sym();
-        let aff = &p[self.aff_off()..self.end()];
         let n = x.rows;
         // Rows go in parts, one task each (see crate::par): a row's sums run in the same
         // order whichever part holds it, so the bits do not depend on the threads.
@@ -264,22 +266,46 @@ impl<T: Real> Layer<T> {
         // SAFETY: each task writes its own rows of `out` and allocates nothing.
         unsafe { par::run(parts, usize::MAX, &task) };
         if sym {
-            for s in 0..n {
-                let orow = &mut out.data[s * no..(s + 1) * no];
-                for i in 0..ni {
-                    let xv = x.data[s * ni + i];
-                    for o in 0..no {
-                        let id = self.sym[i * no + o];
-                        if id != 0 {
-                            let a = &aff[(i * no + o) * 4..(i * no + o) * 4 + 4];
-                            orow[o] += a[2] * sym_eval(id, a[0] * xv + a[1]).0 + a[3];
-                        }
+            self.add_symbolic(x, p, &mut out);
+        }
+        self.add_bias(&mut out);
+        out
+    }
+
+    /// Whether any edge keeps a numeric part (a mask entry not 0). Once every edge is
+    /// symbolic or pruned, the splines add exact zeros, so their passes can be left out.
+    pub fn numeric(&self) -> bool {
+        self.mask[..self.n_in * self.n_out].iter().any(|&m| m != T::ZERO)
+    }
+
+    /// The forward pass of a layer without numeric edges: symbolic edges and bias alone,
+    /// the same bits as [`Self::forward_cached`] gives it.
+    #[inline(never)]
+    pub fn forward_symbolic(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
+        let mut out = Tensor::zeros(x.rows, self.n_out);
+        self.add_symbolic(x, p, &mut out);
+        self.add_bias(&mut out);
+        out
+    }
+
+    /// `out (n, out) +=` the symbolic edges' outputs, sample by sample.
+    #[inline(never)]
+    fn add_symbolic(&self, x: &Tensor<T>, p: &[T], out: &mut Tensor<T>) {
+        let (no, ni) = (self.n_out, self.n_in);
+        let aff = &p[self.aff_off()..self.end()];
+        for s in 0..x.rows {
+            let orow = &mut out.data[s * no..(s + 1) * no];
+            for i in 0..ni {
+                let xv = x.data[s * ni + i];
+                for o in 0..no {
+                    let id = self.sym[i * no + o];
+                    if id != 0 {
+                        let a = &aff[(i * no + o) * 4..(i * no + o) * 4 + 4];
+                        orow[o] += a[2] * sym_eval(id, a[0] * xv + a[1]).0 + a[3];
                     }
                 }
             }
         }
-        self.add_bias(&mut out);
-        out
     }
 
     /// `out (n, out) += bias`, row by row; nothing when every bias is 0.

@@ -76,10 +76,18 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
         "kan_layer"
     }
     fn forward(&self, ins: &[&Tensor<T>], p: &[T]) -> Tensor<T> {
+        // a layer whose edges are all symbolic needs no basis (the regulariser, if any,
+        // makes its own cache)
+        if !self.layer.numeric() {
+            return self.layer.forward_symbolic(ins[0], p);
+        }
         let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
         self.layer.forward_cached(ins[0], p, &c)
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
+        if !self.layer.numeric() {
+            return self.layer.backward_symbolic(ins[0], p, gy, &mut gs[0].data, pg);
+        }
         let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
         self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx, self.exclusive);
     }
