@@ -46,10 +46,12 @@ impl<T: Real> Layer<T> {
     /// symbolic edges' affine gradients into `pg` and the input gradient into `gx`, each
     /// summed in the order [`Self::accumulate`] keeps, so the bits are the same.
     #[inline(never)]
-    pub fn backward_symbolic(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T]) {
+    /// `kept`: the values and derivatives [`Self::forward_symbolic`] kept (or empty).
+    pub fn backward_symbolic(&self, x: &Tensor<T>, p: &[T], gy: &Tensor<T>, gx: &mut [T], pg: &mut [T], kept: &[T]) {
         let (no, ni) = (self.n_out, self.n_in);
         let aff = &p[self.aff_off()..self.end()];
         let g_aff = self.grad_blocks(pg).3;
+        let mut kept = kept.chunks_exact(2);
         for s in 0..x.rows {
             let grow = &gy.data[s * no..(s + 1) * no];
             for i in 0..ni {
@@ -59,7 +61,10 @@ impl<T: Real> Layer<T> {
                     let e = i * no + o;
                     if self.sym[e] != 0 {
                         let a = &aff[4 * e..4 * e + 4];
-                        let (f, df) = sym_eval(self.sym[e], a[0] * xv + a[1]);
+                        let (f, df) = match kept.next() {
+                            Some(k) => (k[0], k[1]),
+                            None => sym_eval(self.sym[e], a[0] * xv + a[1]),
+                        };
                         let g = grow[o];
                         let ga = &mut g_aff[4 * e..4 * e + 4];
                         ga[0] += g * a[2] * df * xv;

@@ -37,7 +37,7 @@ type At = (usize, usize, f64, bool);
 
 /// The features of the entries `qs` of a basis cache into `phi (w1 per entry)`: the base
 /// value, then the window of values (`c.val`), or with `der` of derivatives (`c.db`,
-/// `c.der`); and each window's first basis into `j0` (`row / no - i * nb`, with `1 / no`,
+/// `c.der`); and, in the values' pass, each window's first basis into `j0` (`row / no - i * nb`, with `1 / no`,
 /// rounded, as `row` is a multiple of `no`, so no integer division).
 #[inline(never)]
 fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: At, w1: usize, phi: &mut [f64], j0: &mut [usize]) {
@@ -50,7 +50,13 @@ fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: 
             Ok(x) => (0..4).for_each(|r| p[1 + r] = x[r].to_f64()),
             Err(_) => p[1..].iter_mut().zip(&v[q * w..(q + 1) * w]).for_each(|(p, x)| *p = x.to_f64()),
         }
-        *j = ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize;
+        if !der {
+            // (the derivatives' pass follows the values' pass over the same entries)
+            *j = match at.2 == 1.0 {
+                true => c.row[q] - at.1,
+                false => ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize,
+            };
+        }
     }
 }
 

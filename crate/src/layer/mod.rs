@@ -221,7 +221,7 @@ impl<T: Real> Layer<T> {
     /// Forward pass. Shapes: `x (n, in) -> (n, out)`.
     pub fn forward(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
         if !self.numeric() {
-            return self.forward_symbolic(x, p);
+            return self.forward_symbolic(x, p, None);
         }
         self.forward_cached(x, p, &self.basis_cache_with(x, false))
     }
@@ -266,7 +266,7 @@ impl<T: Real> Layer<T> {
         // SAFETY: each task writes its own rows of `out` and allocates nothing.
         unsafe { par::run(parts, usize::MAX, &task) };
         if sym {
-            self.add_symbolic(x, p, &mut out);
+            self.add_symbolic(x, p, &mut out, None);
         }
         self.add_bias(&mut out);
         out
@@ -279,18 +279,22 @@ impl<T: Real> Layer<T> {
     }
 
     /// The forward pass of a layer without numeric edges: symbolic edges and bias alone,
-    /// the same bits as [`Self::forward_cached`] gives it.
+    /// the same bits as [`Self::forward_cached`] gives it. `keep` receives each symbolic
+    /// edge's value and derivative, sample by sample, for [`Self::backward_symbolic`].
     #[inline(never)]
-    pub fn forward_symbolic(&self, x: &Tensor<T>, p: &[T]) -> Tensor<T> {
+    pub fn forward_symbolic(&self, x: &Tensor<T>, p: &[T], keep: Option<&mut Vec<T>>) -> Tensor<T> {
         let mut out = Tensor::zeros(x.rows, self.n_out);
-        self.add_symbolic(x, p, &mut out);
+        self.add_symbolic(x, p, &mut out, keep);
         self.add_bias(&mut out);
         out
     }
 
-    /// `out (n, out) +=` the symbolic edges' outputs, sample by sample.
+    /// `out (n, out) +=` the symbolic edges' outputs, sample by sample (see `keep` above).
     #[inline(never)]
-    fn add_symbolic(&self, x: &Tensor<T>, p: &[T], out: &mut Tensor<T>) {
+    fn add_symbolic(&self, x: &Tensor<T>, p: &[T], out: &mut Tensor<T>, mut keep: Option<&mut Vec<T>>) {
+        if let Some(k) = keep.as_deref_mut() {
+            k.clear();
+        }
         let (no, ni) = (self.n_out, self.n_in);
         let aff = &p[self.aff_off()..self.end()];
         for s in 0..x.rows {
@@ -301,7 +305,11 @@ impl<T: Real> Layer<T> {
                     let id = self.sym[i * no + o];
                     if id != 0 {
                         let a = &aff[(i * no + o) * 4..(i * no + o) * 4 + 4];
-                        orow[o] += a[2] * sym_eval(id, a[0] * xv + a[1]).0 + a[3];
+                        let (f, df) = sym_eval(id, a[0] * xv + a[1]);
+                        orow[o] += a[2] * f + a[3];
+                        if let Some(k) = keep.as_deref_mut() {
+                            k.extend([f, df]);
+                        }
                     }
                 }
             }

@@ -29,12 +29,15 @@ pub struct KanOp<'a, T: Pooled> {
     /// when the op is made, as a new tape may bring new parameters; the basis, and the
     /// backward pass's groups of samples (see [`BasisCache::keep`]), stay.
     pub keep: bool,
+    /// A layer without numeric edges: each symbolic edge's value and derivative per
+    /// sample from the forward, which the backward then reads instead of evaluating again.
+    sym: RefCell<Vec<T>>,
 }
 
 impl<'a, T: Real> KanOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>) -> Self {
-        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true, exclusive: false, keep: false }
+        KanOp { layer, cache: Rc::new(RefCell::new(None)), need_dx: true, need_der: true, exclusive: false, keep: false, sym: Default::default() }
     }
 
     /// The op on a cache that outlives the tape (see [`Self::keep`]).
@@ -79,14 +82,14 @@ impl<T: Real> Fused<T> for KanOp<'_, T> {
         // a layer whose edges are all symbolic needs no basis (the regulariser, if any,
         // makes its own cache)
         if !self.layer.numeric() {
-            return self.layer.forward_symbolic(ins[0], p);
+            return self.layer.forward_symbolic(ins[0], p, Some(&mut self.sym.borrow_mut()));
         }
         let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
         self.layer.forward_cached(ins[0], p, &c)
     }
     fn backward(&self, ins: &[&Tensor<T>], p: &[T], _out: &Tensor<T>, gy: &Tensor<T>, gs: &mut [Tensor<T>], pg: &mut [T]) {
         if !self.layer.numeric() {
-            return self.layer.backward_symbolic(ins[0], p, gy, &mut gs[0].data, pg);
+            return self.layer.backward_symbolic(ins[0], p, gy, &mut gs[0].data, pg, &self.sym.borrow());
         }
         let c = cached(&self.cache, self.layer, ins[0], p, self.need_der, self.keep);
         self.layer.backward_cached(ins[0], p, gy, &mut gs[0].data, pg, &c, self.need_dx, self.exclusive);
