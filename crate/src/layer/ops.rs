@@ -105,8 +105,9 @@ pub struct EdgeScaleOp<'a, T: Pooled> {
     pub cache: SharedCache<T>,
     /// Whether the backward computes the gradient of the input (not for the data).
     pub need_dx: bool,
-    /// Per-edge mean and std of the outputs from the forward, `(in, out)` each.
-    moments: RefCell<Option<(Vec<f64>, Vec<f64>)>>,
+    /// Per-edge mean and std of the outputs from the forward, `(in, out)` each, and the
+    /// inputs' std `(1, in)`.
+    moments: RefCell<Option<(Vec<f64>, Vec<f64>, Tensor<T>)>>,
 }
 
 impl<'a, T: Real> EdgeScaleOp<'a, T> {
@@ -140,7 +141,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
                 out.data[o * ni + i] = T::from_f64(sy[i * no + o]) / (sx.data[i] + T::from_f64(0.1));
             }
         }
-        *self.moments.borrow_mut() = Some((mean, sy));
+        *self.moments.borrow_mut() = Some((mean, sy, sx));
         pool::give(w);
         pool::give(wb);
         out
@@ -152,11 +153,13 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let (ni, no) = (l.n_in, l.n_out);
         let c = cached(&self.cache, l, x, p, self.need_dx, false);
         let (w, wb) = f64_eff(l, &c, p);
-        let (mean, sy) = match self.moments.borrow_mut().take() {
+        let (mean, sy, sx) = match self.moments.borrow_mut().take() {
             Some(m) => m,
-            None => self.moments(&c, &w, &wb),
+            None => {
+                let (mean, sy) = self.moments(&c, &w, &wb);
+                (mean, sy, std_rows(x))
+            }
         };
-        let sx = std_rows(x);
         let eps = T::from_f64(0.1);
         let dn = x.rows.saturating_sub(1).max(1) as f64;
         // d a_oi / d y_sio = gcoef_io * (y_sio - mean_io)
