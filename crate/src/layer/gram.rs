@@ -37,26 +37,40 @@ type At = (usize, usize, f64, bool);
 
 /// The features of the entries `qs` of a basis cache into `phi (w1 per entry)`: the base
 /// value, then the window of values (`c.val`), or with `der` of derivatives (`c.db`,
-/// `c.der`); and, in the values' pass, each window's first basis into `j0` (`row / no - i * nb`, with `1 / no`,
-/// rounded, as `row` is a multiple of `no`, so no integer division).
+/// `c.der`); and, in the values' pass, each window's first basis into `j0` (`row / no -
+/// i * nb`, with `1 / no`, rounded, as `row` is a multiple of `no`, so no integer division).
 #[inline(never)]
 fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: At, w1: usize, phi: &mut [f64], j0: &mut [usize]) {
     let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
     let w = w1 - 1;
+    // cubic windows in a loop of their own, whose copies of known size stay moves: merged
+    // with the general loop, they became a call to `memory.copy` per entry
+    if w == 4 {
+        for ((q, p), j) in qs.clone().zip(phi.chunks_exact_mut(5)).zip(j0.iter_mut()) {
+            let p: &mut [f64; 5] = p.try_into().unwrap();
+            let x: &[T; 4] = v[4 * q..4 * q + 4].try_into().unwrap();
+            *p = [if at.3 { b[q].to_f64() } else { 0.0 }, x[0].to_f64(), x[1].to_f64(), x[2].to_f64(), x[3].to_f64()];
+            if !der {
+                *j = first_basis(c, q, at);
+            }
+        }
+        return;
+    }
     for ((q, p), j) in qs.zip(phi.chunks_exact_mut(w1)).zip(j0.iter_mut()) {
         p[0] = if at.3 { b[q].to_f64() } else { 0.0 };
-        // cubic windows as 4 moves of known count, not a call to memcpy
-        match <&[T; 4]>::try_from(&v[q * w..(q + 1) * w]) {
-            Ok(x) => (0..4).for_each(|r| p[1 + r] = x[r].to_f64()),
-            Err(_) => p[1..].iter_mut().zip(&v[q * w..(q + 1) * w]).for_each(|(p, x)| *p = x.to_f64()),
-        }
+        p[1..].iter_mut().zip(&v[q * w..(q + 1) * w]).for_each(|(p, x)| *p = x.to_f64());
         if !der {
-            // (the derivatives' pass follows the values' pass over the same entries)
-            *j = match at.2 == 1.0 {
-                true => c.row[q] - at.1,
-                false => ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize,
-            };
+            *j = first_basis(c, q, at);
         }
+    }
+}
+
+/// The first basis of entry `q`'s window (see [`load`]).
+#[inline(always)]
+fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
+    match at.2 == 1.0 {
+        true => c.row[q] - at.1,
+        false => ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize,
     }
 }
 
