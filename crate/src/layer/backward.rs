@@ -212,8 +212,18 @@ impl<T: Real> Layer<T> {
                 let mut dx = T::ZERO;
                 if need_dx && grouped {
                     let rows = c.row[q];
-                    let d = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
-                    dx = T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]);
+                    let d: &[T; 4] = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
+                    dx = match no {
+                        // the kernel's sum for one output, without the call
+                        1 => {
+                            let mut t = c.db[q] * wb[i];
+                            for (r, &dr) in d.iter().enumerate() {
+                                t += dr * w[rows + r];
+                            }
+                            T::ZERO + t * grow[0]
+                        }
+                        _ => T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]),
+                    };
                 } else if need_dx {
                     dx = self.edge_grads(q, i, grow, c, w, wb, &mut gw_i[c.row[q] - row0..], gwb_i);
                 } else if !grouped {

@@ -253,6 +253,24 @@ impl<T: Real> Layer<T> {
                     let (m, q) = ((i0 + ib).min(ni) - i0, i0 * n + rows.start);
                     T::axpy_windows(&c.b[q..], &c.val[w1 * q..], &c.row[q..], rows.len(), n, m, w1, &wb[i0 * no..], w, no, y);
                 }
+            } else if no == 1 {
+                // One output (a model's last layer, often): the same sums as below, kept in
+                // a register across the inputs
+                let (w1, base) = (self.k + 1, self.base != Base::Zero);
+                for (s, yo) in rows.zip(y.iter_mut()) {
+                    let mut acc = *yo;
+                    for i in 0..ni {
+                        let q = i * n + s;
+                        if base {
+                            acc += c.b[q] * wb[i];
+                        }
+                        let (r0, v) = (c.row[q], &c.val[q * w1..(q + 1) * w1]);
+                        for (r, &a) in v.iter().enumerate() {
+                            acc += a * w[r0 + r];
+                        }
+                    }
+                    *yo = acc;
+                }
             } else {
                 // Fewer outputs than a SIMD vector: each (sample, input) adds its rows into
                 // the sample's outputs in place, in the kernel's order.
