@@ -467,4 +467,4 @@ export const cases = [
 ];
 
 // Regenerate after an intended change of the numerics: the digests printed by a failing run.
-const EXPECTED_DIGESTS = "5cd99102 534d1166";
+const EXPECTED_DIGESTS = "9a4ad1ba 1307c48b";

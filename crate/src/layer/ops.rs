@@ -107,8 +107,11 @@ pub struct EdgeScaleOp<'a, T: Pooled> {
     pub need_dx: bool,
     /// Per-edge mean and std of the outputs from the forward, `(in, out)` each, and the
     /// inputs' std `(1, in)`.
-    moments: RefCell<Option<(Vec<f64>, Vec<f64>, Tensor<T>)>>,
+    moments: RefCell<Option<Moments<T>>>,
 }
+
+/// See `EdgeScaleOp::moments`: per-edge means and stds, the inputs' stds.
+type Moments<T> = (Vec<f64>, Vec<f64>, Tensor<T>);
 
 impl<'a, T: Real> EdgeScaleOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
