@@ -289,9 +289,11 @@ impl<T: Real> Model<T> {
         Ok(r2)
     }
 
-    /// Edge `(l, i, j)` becomes `c * f(a*x + b) + d` with `aff = [a, b, c, d]`.
+    /// Edge `(l, i, j)` becomes `c * f(a*x + b) + d` with `aff = [a, b, c, d]`, in the
+    /// [`well_scaled`] form of the same function.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn set_symbolic(&mut self, l: usize, i: usize, j: usize, id: u16, aff: [f64; 4]) {
+    pub(super) fn set_symbolic(&mut self, l: usize, i: usize, j: usize, id: u16, aff: [f64; 4]) {
+        let aff = well_scaled(id, aff);
         let ly = &mut self.layers[l];
         let e = i * ly.n_out + j;
         ly.sym[e] = id;
@@ -336,6 +338,27 @@ impl<T: Real> Model<T> {
             }
         }
         Ok(done)
+    }
+}
+
+/// The same edge function `c * f(a*x + b) + d` with `a` and `b` of order one where `f` lets
+/// `c` and `d` take up their scale: `x` (`a = 1, b = 0`), `x^2..x^5` and `abs` (`a = 1`), `exp`
+/// (`b = 0`). The search leaves such `a` and `b` anywhere along the directions that do not
+/// change the function, often at its range's ends (`9.9e-6 * exp(10 - w)` for `0.22 * exp(-w)`);
+/// there the loss varies a million times faster in `c` than in `b`, and training stalls.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub(super) fn well_scaled(id: u16, [a, b, c, d]: [f64; 4]) -> [f64; 4] {
+    let out = match id {
+        1 => [1.0, 0.0, c * a, c * b + d],
+        2..=5 if a != 0.0 => [1.0, b / a, c * a.powi(id as i32), d],
+        18 if a != 0.0 => [1.0, b / a, c * a.abs(), d],
+        16 => [a, 0.0, c * b.exp(), d],
+        _ => return [a, b, c, d],
+    };
+    if out.iter().all(|v| v.is_finite()) {
+        out
+    } else {
+        [a, b, c, d]
     }
 }
 
