@@ -248,8 +248,9 @@ impl<T: Real> Model<T> {
         (xs, ys)
     }
 
-    /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first; with
-    /// `best_only`, only as many as it takes to know the best ([`crate::symsearch::rank`]).
+    /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first, their
+    /// parameters [`well_scaled`]; with `best_only`, only as many as it takes to know the best
+    /// ([`crate::symsearch::rank`]).
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
@@ -267,7 +268,13 @@ impl<T: Real> Model<T> {
     ) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
-        Ok(crate::symsearch::rank(&xs, &ys, lib, weight_simple, ar, br, best_only))
+        let mut found = crate::symsearch::rank(&xs, &ys, lib, weight_simple, ar, br, best_only);
+        // as fixing the edge sets them, so a suggestion's parameters can be set as they are
+        for s in &mut found {
+            let f = &mut s.fit;
+            [f.a, f.b, f.c, f.d] = well_scaled(s.id, [f.a, f.b, f.c, f.d]);
+        }
+        Ok(found)
     }
 
     /// Makes edge `(l, i, j)` symbolic with function `id`, fitting `(a, b, c, d)` to the

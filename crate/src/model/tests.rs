@@ -396,3 +396,29 @@ fn a_symbolic_edge_is_set_well_scaled_and_trains_to_the_exact_formula() {
     let last = (0..20).map(|_| m.fit_step().unwrap().train).last().unwrap();
     assert!(last < 1e-12, "RMSE {rmse0} -> {last}");
 }
+
+#[test]
+fn a_well_scaled_edge_is_the_same_function_and_stays_as_it_is() {
+    use crate::symbolic::{eval, lookup};
+    let mut r = Rng::new(9);
+    for name in ["x", "x^2", "x^3", "x^4", "x^5", "abs", "exp", "sin", "1/x"] {
+        let id = lookup(name).unwrap();
+        for _ in 0..20 {
+            let aff: [f64; 4] = std::array::from_fn(|_| 20.0 * r.uniform() - 10.0);
+            let w = super::interpret::well_scaled(id, aff);
+            assert_eq!(super::interpret::well_scaled(id, w).map(f64::to_bits), w.map(f64::to_bits), "{name} {aff:?}");
+            match name {
+                "exp" => assert!(w[0] == aff[0] && w[1] == 0.0, "{w:?}"),
+                "x" => assert!(w[0] == 1.0 && w[1] == 0.0, "{w:?}"),
+                "sin" | "1/x" => assert_eq!(w, aff),
+                _ => assert!(w[0] == 1.0 && (w[1] * aff[0] - aff[1]).abs() <= 1e-12, "{name} {w:?}"),
+            }
+            for q in 0..9 {
+                let x = -1.0 + 0.25 * q as f64;
+                let f = |[a, b, c, d]: [f64; 4]| c * eval(id, a * x + b).0 + d;
+                let (u, v) = (f(aff), f(w));
+                assert!((u - v).abs() <= 1e-12 * u.abs().max(1.0), "{name} {aff:?} at {x}: {u} vs {v}");
+            }
+        }
+    }
+}
