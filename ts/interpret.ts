@@ -51,7 +51,10 @@ export interface Suggestion {
   r2: number;
   /** The function's complexity (pykan's): simpler functions rank higher at equal r2. */
   complexity: number;
-  /** [a, b, c, d] of c*f(a*x + b) + d. */
+  /**
+   * [a, b, c, d] of c*f(a*x + b) + d, as fixSymbolic sets them: where c and d can take up a and b's scale,
+   * a = 1 (x, x^2..x^5, abs; for x also b = 0) or b = 0 (exp), so b may lie outside bRange.
+   */
   params: [number, number, number, number];
 }
 
