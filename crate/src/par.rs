@@ -188,6 +188,8 @@ mod pool {
     // it) skips the run instead of holding the caller up.
     static GO: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
     static ALIVE: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
+    // set while a worker sleeps on its go word: only then does waking it need a notify
+    static ASLEEP: [AtomicI32; MAX_WORKERS + 1] = [const { AtomicI32::new(0) }; MAX_WORKERS + 1];
     static ASKED: AtomicUsize = AtomicUsize::new(1);
     static GEN: AtomicI32 = AtomicI32::new(0);
     static OPEN: AtomicI32 = AtomicI32::new(0);
@@ -197,9 +199,10 @@ mod pool {
     static TASKS: AtomicUsize = AtomicUsize::new(0);
     static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-    /// Polls of its go word a worker makes before it sleeps: the runs of a training step
-    /// follow each other within microseconds, and waking a sleeping thread takes longer.
-    const SPIN: u32 = 1 << 16;
+    /// Polls of its go word a worker makes before it sleeps (about a tenth of a millisecond):
+    /// the runs of a training step follow each other within that, and waking a sleeping
+    /// thread takes longer than a poll.
+    const SPIN: u32 = 1 << 18;
 
     type Job<'a> = *const (dyn Fn(usize, usize) + Sync + 'a);
 
@@ -241,9 +244,12 @@ mod pool {
         GEN.store(gen, Relaxed);
         OPEN.store(gen, SeqCst);
         for id in 1..w {
-            GO[id].store(gen, Release);
-            // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
-            unsafe { memory_atomic_notify(GO[id].as_ptr(), 1) };
+            // after the go word, so a worker about to sleep either is seen here or sees it
+            GO[id].store(gen, SeqCst);
+            if ASLEEP[id].load(SeqCst) != 0 {
+                // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
+                unsafe { memory_atomic_notify(GO[id].as_ptr(), 1) };
+            }
         }
         work(0);
         OPEN.store(0, SeqCst);
@@ -265,8 +271,10 @@ mod pool {
             if gen == seen {
                 idle += 1;
                 if idle > SPIN {
+                    ASLEEP[id].store(1, SeqCst);
                     // SAFETY: GO[id] is a live, aligned i32 of the shared memory.
                     unsafe { memory_atomic_wait32(GO[id].as_ptr(), seen, -1) };
+                    ASLEEP[id].store(0, SeqCst);
                 }
                 continue;
             }
