@@ -134,6 +134,33 @@ pub fn part(n: usize, parts: usize, t: usize) -> Range<usize> {
     (n * t / parts)..(n * (t + 1) / parts)
 }
 
+/// Fills `dst` in parts on the threads, row by row (`row` bytes, the last one may be
+/// shorter): row `k` from row `ids[k]` of `src` (row `k` without `ids`), or zeros without
+/// `src`. The large buffers of a training step (its batch, the tape's copy of it, a
+/// gradient's zeros) would otherwise be made on one thread between parallel runs; as bytes,
+/// the module has one copy of this code for every element type.
+#[inline(never)]
+pub fn fill_bytes(dst: &mut [u8], row: usize, src: Option<&[u8]>, ids: Option<&[usize]>) {
+    let (n, row) = (dst.len(), row.max(1));
+    let rows = n.div_ceil(row);
+    let parts = parts(n, 1 << 18).min(rows.max(1));
+    let at = Shared::new(dst);
+    let task = |t: usize, _slot: usize| {
+        for k in part(rows, parts, t) {
+            let r = k * row..((k + 1) * row).min(n);
+            // SAFETY: the parts' rows are disjoint.
+            let d = unsafe { at.slice(r.clone()) };
+            match (src, ids) {
+                (Some(s), Some(ids)) => d.copy_from_slice(&s[ids[k] * row..][..d.len()]),
+                (Some(s), None) => d.copy_from_slice(&s[r]),
+                (None, _) => d.fill(0),
+            }
+        }
+    };
+    // SAFETY: each task writes its own rows and allocates nothing.
+    unsafe { run(parts, usize::MAX, &task) };
+}
+
 /// Runs worker `id` (1 ..= [`MAX_WORKERS`]) for good; the host calls it once per worker
 /// thread after setting up the thread's stack and thread-local block, and ends the thread
 /// (a Worker's terminate) when it retires the instance.

@@ -17,7 +17,7 @@
 
 use std::alloc::{dealloc, Layout};
 use std::cell::RefCell;
-use std::mem::{size_of, ManuallyDrop};
+use std::mem::{size_of, size_of_val, ManuallyDrop};
 
 /// Buffers kept per alignment (4 or 8 bytes).
 pub const MAX_KEPT: usize = 256;
@@ -121,6 +121,12 @@ pub fn take<T: Pooled>(cap: usize) -> Vec<T> {
 /// `len` zeros in a buffer from [`take`].
 #[inline(never)]
 pub fn zeros<T: Pooled>(len: usize) -> Vec<T> {
+    if crate::par::THREADED && len >= 1 << 16 {
+        // SAFETY: every byte is written next, and all-zero bytes are a value of T.
+        let mut v = unsafe { unfilled::<T>(len) };
+        crate::par::fill_bytes(bytes_of(&mut v), 1 << 12, None, None);
+        return v;
+    }
     let mut v = take::<T>(len);
     // short only when len * size overflowed usize
     assert!(v.capacity() >= len);
@@ -149,9 +155,28 @@ pub unsafe fn unfilled<T: Pooled>(len: usize) -> Vec<T> {
     v
 }
 
+/// The bytes of `v` (threads fill large buffers as bytes: one copy of that code).
+pub fn bytes_of<T: Pooled>(v: &mut [T]) -> &mut [u8] {
+    // SAFETY: the elements' bytes; every byte pattern is a u8, and the callers write only
+    // values of T (copies of them, or zeros).
+    unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, size_of_val(v)) }
+}
+
+/// The bytes of `v`, to read.
+pub fn bytes<T: Pooled>(v: &[T]) -> &[u8] {
+    // SAFETY: the elements' bytes, each a u8.
+    unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, size_of_val(v)) }
+}
+
 /// A copy of `s` in a buffer from [`take`].
 #[inline(never)]
 pub fn copy<T: Pooled>(s: &[T]) -> Vec<T> {
+    if crate::par::THREADED && s.len() >= 1 << 16 {
+        // SAFETY: every byte is written next.
+        let mut v = unsafe { unfilled::<T>(s.len()) };
+        crate::par::fill_bytes(bytes_of(&mut v), 1 << 12, Some(bytes(s)), None);
+        return v;
+    }
     let mut v = take(s.len());
     v.extend_from_slice(s);
     v

@@ -7,6 +7,7 @@ use crate::autodiff::{Tape, Tensor};
 use crate::error::{Failure, Res};
 use crate::layer::{Layer, SharedCache};
 use crate::optim::{Adam, Lbfgs, LbfgsConfig};
+use crate::par;
 use crate::pool;
 use crate::real::Real;
 use crate::rng::Rng;
@@ -76,6 +77,12 @@ impl<T: Real> Data<T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn gather(&self, ids: &[usize]) -> Data<T> {
         let pick = |t: &Tensor<T>| {
+            if par::THREADED {
+                // SAFETY: fill_bytes writes every row.
+                let mut d = unsafe { pool::unfilled::<T>(ids.len() * t.cols) };
+                par::fill_bytes(pool::bytes_of(&mut d), t.cols * T::BYTES, Some(pool::bytes(&t.data)), Some(ids));
+                return Tensor::from_vec(ids.len(), t.cols, d);
+            }
             let mut d = pool::take(ids.len() * t.cols);
             for &i in ids {
                 d.extend_from_slice(&t.data[i * t.cols..(i + 1) * t.cols]);
