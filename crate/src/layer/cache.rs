@@ -376,33 +376,38 @@ impl<T: Real> Layer<T> {
         // the last first basis of a window inside the basis (nb = g + k >= k + 1)
         let top = (self.nb() - w) as isize;
         let (rows0, no) = (i * self.nb() * self.n_out, self.n_out);
-        let mut val = [T::ZERO; bspline::WIN];
-        let mut der = [T::ZERO; bspline::WIN];
+        // windows go straight into the cache (a window on the stack and its copy cost as
+        // much as evaluating it); derivatives nobody asked for into a scratch buffer
+        let mut scratch = [T::ZERO; bspline::WIN];
         for xv in xs {
-            let st = eval(xv, &mut val[..w], if with_der { Some(&mut der[..w]) } else { None });
+            let at = c.at;
+            let val = &mut c.val[w * at..w * (at + 1)];
+            let der = if with_der { &mut c.der[w * at..w * (at + 1)] } else { &mut scratch[..w] };
+            let st = eval(xv, val, if with_der { Some(&mut *der) } else { None });
             let j0 = match st {
                 Some(st) if (0..=top).contains(&st) => st,
                 // moved inside, keeping the bases that exist (none when x is outside)
                 st => {
-                    c.moved[c.nmoved] = c.q0 + c.at;
+                    c.moved[c.nmoved] = c.q0 + at;
                     c.nmoved += 1;
                     let j0 = st.map_or(0, |st| st.clamp(0, top));
-                    let (v0, d0) = (val, der);
-                    for r in 0..w {
-                        // basis j0 + r is the evaluated window's entry j0 + r - st, if any
-                        let src = st.map(|st| j0 + r as isize - st).filter(|src| (0..w as isize).contains(src));
-                        val[r] = src.map_or(T::ZERO, |src| v0[src as usize]);
-                        der[r] = src.map_or(T::ZERO, |src| d0[src as usize]);
+                    // basis j0 + r is the evaluated window's entry j0 + r - st, if any: moved
+                    // in place (forwards for a shift down, backwards for one up)
+                    let shift = st.map_or(w as isize, |st| j0 - st);
+                    let mut mv = |r: usize| {
+                        let src = r as isize + shift;
+                        let ok = (0..w as isize).contains(&src);
+                        val[r] = if ok { val[src as usize] } else { T::ZERO };
+                        der[r] = if ok { der[src as usize] } else { T::ZERO };
+                    };
+                    match shift >= 0 {
+                        true => (0..w).for_each(&mut mv),
+                        false => (0..w).rev().for_each(&mut mv),
                     }
                     j0
                 }
             };
-            let at = c.at;
             c.row[at] = rows0 + j0 as usize * no;
-            put(&mut c.val[w * at..w * (at + 1)], &val[..w]);
-            if with_der {
-                put(&mut c.der[w * at..w * (at + 1)], &der[..w]);
-            }
             c.at += 1;
         }
     }
@@ -417,15 +422,5 @@ impl<T: Real> Layer<T> {
                 (Eff::Owned(w), Eff::Owned(wb))
             }
         }
-    }
-}
-
-/// `dst = src` for a window: cubic windows (4 entries) as a copy of known size, so a
-/// window costs a few moves rather than a call to memcpy (or wasm's `memory.copy`).
-#[inline(always)]
-pub(super) fn put<T: Copy>(dst: &mut [T], src: &[T]) {
-    match (<&mut [T; 4]>::try_from(&mut *dst), <&[T; 4]>::try_from(src)) {
-        (Ok(d), Ok(s)) => *d = *s,
-        _ => dst.copy_from_slice(src),
     }
 }
