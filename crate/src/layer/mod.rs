@@ -235,7 +235,10 @@ impl<T: Real> Layer<T> {
         let n = x.rows;
         // Rows go in parts, one task each (see crate::par): a row's sums run in the same
         // order whichever part holds it, so the bits do not depend on the threads.
-        let parts = par::parts(n, 32);
+        // every part reads all of the layer's weights: once they outgrow a core's cache,
+        // one part per thread, or the parts' rereads make the forward memory-bound
+        let big = (self.nb() + 1) * ni * no * T::BYTES > 256 << 10;
+        let parts = if big { par::parts(n, 32).min(par::width()) } else { par::parts(n, 32) };
         let at = par::Shared::new(&mut out.data);
         let (w, wb, cr) = (&*w, &*wb, par::Ref::new(c));
         let task = |t: usize, _slot: usize| {
