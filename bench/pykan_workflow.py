@@ -14,6 +14,7 @@ a shuffled order), and this pass leaves the same points in their own order.
 """
 import contextlib
 import json
+import math
 import subprocess
 import sys
 import time
@@ -49,7 +50,8 @@ def main():
             else:
                 state["model"] = out
                 err = rmse(out)
-            stages.append({"name": name, "seconds": seconds, "cpu": cpu, "rmse": err})
+            # JSON has no NaN: a fit that diverged reports null
+            stages.append({"name": name, "seconds": seconds, "cpu": cpu, "rmse": err if math.isfinite(err) else None})
 
         stage("fit 50, lamb 1e-3", lambda m: m.fit(data, opt="LBFGS", steps=50, lamb=1e-3))
         stage("prune", lambda m: m.prune())

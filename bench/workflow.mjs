@@ -100,7 +100,8 @@ if (pk?.error) log(`workflow: pykan did not run: ${pk.error}`);
 const ok = pk && !pk.error;
 
 const sec = (s) => (s === undefined ? "–" : s < 10 ? s.toFixed(3) : s.toFixed(1));
-const exp = (v) => (v === undefined ? "–" : v.toExponential(1));
+// null: pykan's fit diverged (no finite RMSE)
+const exp = (v) => (v === undefined ? "–" : v === null ? "NaN" : v.toExponential(1));
 const ratio = (a, b) => (a > 0 && b !== undefined ? `${(b / a).toFixed(1)}x` : "–");
 const sum = (st, f) => st.reduce((a, s) => a + s[f], 0);
 const tool = (name) => [`${name} s`, `${name} CPU s`, `${name} test RMSE`];
@@ -122,6 +123,7 @@ const notes = [
   `autoSymbolic's library: ${lib ? lib.join(" ") : "each tool's whole library"}`,
   `kanwasm's formula: ${kw.formula}`,
   ...(ok ? [`pykan's formula: ${pk.formula}`] : []),
+  ...(ok && pk.stages.some((s) => s.rmse === null) ? ["pykan's test RMSE was not finite after a stage in this run"] : []),
   ...(ok ? [`pykan ${pk.pykan}, torch ${pk.torch}, ${pk.threads} thread, float64`] : []),
   ...(pykanDir && !ok ? [`pykan: not run (${pk.error})`] : []),
 ];
