@@ -65,13 +65,7 @@ impl<T: Real> Layer<T> {
                             Some(k) => (k[0], k[1]),
                             None => sym_eval(self.sym[e], a[0] * xv + a[1]),
                         };
-                        let g = grow[o];
-                        let ga = &mut g_aff[4 * e..4 * e + 4];
-                        ga[0] += g * a[2] * df * xv;
-                        ga[1] += g * a[2] * df;
-                        ga[2] += g * f;
-                        ga[3] += g;
-                        dx += g * a[2] * df * a[0];
+                        dx += sym_grads(grow[o], a, f, df, xv, &mut g_aff[4 * e..4 * e + 4]);
                     }
                 }
                 gx[s * ni + i] += dx;
@@ -237,13 +231,7 @@ impl<T: Real> Layer<T> {
                             let e = (i * no + o) * 4;
                             let a = &aff[e..e + 4];
                             let (f, df) = sym_eval(id, a[0] * xv + a[1]);
-                            let g = grow[o];
-                            let ga = &mut g_aff_i[4 * o..4 * o + 4];
-                            ga[0] += g * a[2] * df * xv;
-                            ga[1] += g * a[2] * df;
-                            ga[2] += g * f;
-                            ga[3] += g;
-                            dx += g * a[2] * df * a[0];
+                            dx += sym_grads(grow[o], a, f, df, xv, &mut g_aff_i[4 * o..4 * o + 4]);
                         }
                     }
                 }
@@ -397,4 +385,16 @@ struct Part<'a, T> {
 struct Chain<T> {
     to: Option<(par::Shared<T>, par::Shared<T>)>,
     g_sp: par::Shared<T>,
+}
+
+/// One symbolic edge `c f(a x + b) + d` at a sample, given its output gradient `g`, the
+/// value `f` and derivative `df` there: adds the gradients of `(a, b, c, d)` to `ga` and
+/// returns the input gradient's share.
+#[inline(always)]
+fn sym_grads<T: Real>(g: T, a: &[T], f: T, df: T, xv: T, ga: &mut [T]) -> T {
+    ga[0] += g * a[2] * df * xv;
+    ga[1] += g * a[2] * df;
+    ga[2] += g * f;
+    ga[3] += g;
+    g * a[2] * df * a[0]
 }
