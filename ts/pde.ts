@@ -14,7 +14,7 @@
  * }, { steps: 50, onStep: ({ step, loss, terms }) => console.log(step, loss, terms) });
  * ```
  */
-import { FIT_DEFAULTS, boolOption, finiteNumber } from "./config.js";
+import { FIT_DEFAULTS, boolOption, finiteNumber, threadsOption } from "./config.js";
 import { disposeKey } from "./dispose.js";
 import { KanError, describe } from "./errors.js";
 import { checkNames, emitProgram, parseEquation, type Equation, type EquationNames } from "./equation.js";
@@ -24,6 +24,7 @@ import { OPT_CODE, type RawExports } from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
 import { PDE_SETTINGS, writeStruct, type StructValues } from "./raw/layout.js";
 import { rawKernel } from "./raw/loader.js";
+import { onThreads, prepareThreads } from "./threads.js";
 
 type Kernel = RawKernel;
 type PdeRaw = RawExports;
@@ -89,6 +90,15 @@ export interface PDEFitOptions {
   signal?: AbortSignal;
   /** Called after every step with its losses; awaited when it returns a promise. Default none. */
   onStep?: (s: PDEStepInfo) => void | Promise<void>;
+  /**
+   * Threads the step runs on, as in fit: an integer from 1 to 64, or "auto" for the host's
+   * logical cores. Default 1. Each term's points go in chunks fixed by their number, so the
+   * results have the same bits for any count. More than 1 loads the threaded module and moves
+   * every model into it (a page must be cross-origin isolated, else one thread and a warning).
+   * `trainer()` uses the threads a fit has started, at most this many; equations or symbolic
+   * edges with a function from `addSymbolic` keep the residuals on the calling thread.
+   */
+  threads?: number | "auto";
 }
 
 /** One step of a physics-informed fit. */
@@ -207,7 +217,7 @@ function checkProblem(op: string, model: ModelHandle, problem: PDEProblem): Chec
 
 const PDE_OPTIONS = [
   "opt", "steps", "lr", "updateGrid", "gridUpdateNum", "stopGridUpdateStep", "lamb", "lambL1", "lambEntropy", "signal",
-  "onStep",
+  "onStep", "threads",
 ];
 
 /** The core's settings of a fit (PDE_SETTINGS) but the order, which the problem sets. */
@@ -282,6 +292,8 @@ const pause = (): Promise<void> => new Promise((res) => setTimeout(res, 0));
 interface Settings {
   steps: number;
   cfg: CoreSettings;
+  /** 0: the host's cores. */
+  threads: number;
   signal?: AbortSignal;
   onStep?: (s: PDEStepInfo) => void | Promise<void>;
 }
@@ -292,6 +304,7 @@ function settings(op: string, opts: unknown): Settings {
   const d = FIT_DEFAULTS;
   const opt = enumOption(op, "opt", o.opt ?? d.opt, ["lbfgs", "adam"] as const);
   const steps = intOption(op, "steps", o.steps ?? d.steps, 0, 1e9);
+  const threads = threadsOption(op, o.threads ?? d.threads);
   const lr = o.lr ?? d.lr[opt];
   if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "lr" must be a finite number > 0, got ${describe(lr)}`);
@@ -316,7 +329,7 @@ function settings(op: string, opts: unknown): Settings {
     lamb_l1: finiteNumber(op, "lambL1", o.lambL1 ?? d.lambL1, 0),
     lamb_entropy: finiteNumber(op, "lambEntropy", o.lambEntropy ?? d.lambEntropy, 0),
   };
-  return { steps, cfg, ...(signal ? { signal } : {}), ...(o.onStep ? { onStep: o.onStep } : {}) };
+  return { steps, cfg, threads, ...(signal ? { signal } : {}), ...(o.onStep ? { onStep: o.onStep } : {}) };
 }
 
 /**
@@ -329,30 +342,51 @@ export class PDETrainer {
   readonly #s: Settings;
   readonly #op: string;
   readonly #id: number;
+  /** The core's instance that holds the fit: one loaded since (threads, a memory rescue) has not got it. */
+  readonly #kernel: Kernel;
   readonly #history: PDEHistory;
   #closed = false;
   #stepping = false;
   #lastYield = Date.now();
 
-  private constructor(model: ModelHandle, s: Settings, op: string, id: number, nterms: number) {
+  private constructor(model: ModelHandle, s: Settings, op: string, id: number, nterms: number, k: Kernel) {
     this.#model = model;
     this.#s = s;
     this.#op = op;
     this.#id = id;
+    this.#kernel = k;
     this.#history = { loss: [], terms: Array.from({ length: nterms }, () => []), reg: [] };
   }
 
   /** Validates, takes the model's training lock and starts the core's fit. @internal */
   static open(model: ModelHandle, problem: unknown, opts: unknown, op: string): PDETrainer {
+    const [s, c] = PDETrainer.check(model, problem, opts, op);
+    return PDETrainer.start(model, s, c, op);
+  }
+
+  /** The validated options and problem; throws before anything changes. */
+  private static check(model: ModelHandle, problem: unknown, opts: unknown, op: string): [Settings, Checked] {
+    model.handle(op);
+    model.notTraining(op);
+    return [settings(op, opts ?? {}), checkProblem(op, model, problem as PDEProblem)];
+  }
+
+  /** Takes the model's training lock and starts the core's fit of a checked problem. */
+  private static start(model: ModelHandle, s: Settings, c: Checked, op: string): PDETrainer {
     const h = model.handle(op);
     model.notTraining(op);
-    const s = settings(op, opts ?? {});
-    const c = checkProblem(op, model, problem as PDEProblem);
     const [k, r] = raw(op);
     const id = begin(k, r, op, h, c, s.cfg);
-    const t = new PDETrainer(model, s, op, id, c.points.length);
+    const t = new PDETrainer(model, s, op, id, c.points.length, k);
     model.lockTraining(op, t);
     return t;
+  }
+
+  /** fitPDE's trainer: checked first, then the threads started (which may move the models). @internal */
+  static async openThreaded(model: ModelHandle, problem: unknown, opts: unknown): Promise<PDETrainer> {
+    const [s, c] = PDETrainer.check(model, problem, opts, "fitPDE");
+    await prepareThreads("fitPDE", s.threads);
+    return PDETrainer.start(model, s, c, "fitPDE");
   }
 
   /** The step budget (`steps` of the options). */
@@ -403,8 +437,15 @@ export class PDETrainer {
       throw e;
     }
     const [k, r] = raw(op);
+    if (k !== this.#kernel) {
+      const msg = `${op}: the core's instance was replaced since this trainer opened (a fit on threads moves the ` +
+        "models to the threaded module); open a new trainer";
+      throw new KanError("DISPOSED", msg);
+    }
     const n = this.#history.terms.length;
-    const v = advance(k, r, op, this.#id, this.#model.handle(op), true, n);
+    const h = this.#model.handle(op);
+    // the threads serve this step only, as in fit
+    const v = onThreads(k, this.#s.threads, () => advance(k, r, op, this.#id, h, true, n));
     const info: PDEStepInfo = { step, loss: v[0]!, terms: Array.from(v.subarray(1, 1 + n)), reg: v[1 + n]! };
     this.#history.loss.push(info.loss);
     this.#history.reg.push(info.reg);
@@ -427,7 +468,8 @@ export class PDETrainer {
     if (this.#closed) return;
     this.#closed = true;
     this.#model.unlockTraining(this);
-    rawKernel("close").raw.kw_pde_free(this.#id);
+    // a fit's id in another instance may name another fit there
+    if (rawKernel("close") === this.#kernel) this.#kernel.raw.kw_pde_free(this.#id);
   }
 
   /** For `using t = model.trainer(problem, ...)`. */
@@ -443,7 +485,7 @@ export class PDETrainer {
  * problem or option throws before anything changes.
  */
 export async function fitPDE(model: ModelHandle, problem: PDEProblem, opts: PDEFitOptions = {}): Promise<PDEHistory> {
-  const t = PDETrainer.open(model, problem, opts, "fitPDE");
+  const t = await PDETrainer.openThreaded(model, problem, opts);
   try {
     while (!t.done) await t.step();
     return t.history;

@@ -3,7 +3,7 @@
 import { suites } from "../cases/index.js";
 
 // The threads' workers outlive the case that starts them (they serve every later fit).
-const lasting = new Set(["threads"]);
+const lasting = new Set(["threads", "pdeThreads"]);
 
 for (const [suite, cases] of Object.entries(suites)) {
   const keep = lasting.has(suite) ? { sanitizeOps: false, sanitizeResources: false } : {};

@@ -88,6 +88,8 @@ pub struct Work {
     adj_subs: Vec<f64>,
     /// The edges of every layer's inputs `[l][i]`, from the forward pass for the backward.
     edges: Vec<Vec<Edges>>,
+    /// Multiplication nodes' scratch, `(arity + 2) J` for the largest arity.
+    node: Vec<f64>,
 }
 
 /// `(b, b', b'', b''')` of the base function at `x`.
@@ -139,7 +141,8 @@ impl JetNet {
             .iter()
             .map(|l| (0..l.n_in).map(|_| Edges { st: None, bw: [0.0; 4 * WIN], b: [0.0; 4], s: vec![0.0; 4 * l.n_out], phi: vec![0.0; 4 * l.n_out] }).collect())
             .collect();
-        Work { acts, subs, adj_acts: vec![0.0; widest * j], adj_subs: vec![0.0; widest * j], edges }
+        let arity = self.nodes.iter().flat_map(|(_, a)| a.iter().copied()).max().unwrap_or(0);
+        Work { acts, subs, adj_acts: vec![0.0; widest * j], adj_subs: vec![0.0; widest * j], edges, node: vec![0.0; (arity + 2) * j] }
     }
 
     /// The basis window, base and edge derivatives up to `nd` of input `i` of `ly` at `x`.
@@ -184,7 +187,8 @@ impl JetNet {
     }
 
     /// The jets of one sample `x (d)`: `w.acts[l]` for every layer's inputs, the last being
-    /// the model's outputs.
+    /// the model's outputs. It and [`Self::backward_one`] allocate nothing: the physics-informed
+    /// loss runs them in tasks on worker threads (crate::par), with a [`Work`] per thread.
     pub fn forward_one(&self, p: &[f64], x: &[f64], w: &mut Work) {
         let (d, j, order) = (self.d, self.jet(), self.order);
         let a0 = &mut w.acts[0];
@@ -235,7 +239,7 @@ impl JetNet {
             out[..sum * j].copy_from_slice(&sub[..sum * j]);
             let mut at = sum;
             for (m, &a) in arity.iter().enumerate() {
-                node_forward(d, order, &sub[at * j..(at + a) * j], &mut out[(sum + m) * j..(sum + m + 1) * j]);
+                node_forward(d, order, &sub[at * j..(at + a) * j], &mut out[(sum + m) * j..(sum + m + 1) * j], &mut w.node);
                 at += a;
             }
         }
@@ -259,7 +263,7 @@ impl JetNet {
             let sub = &w.subs[l];
             let mut at = sum;
             for (m, &a) in arity.iter().enumerate() {
-                node_backward(d, order, &sub[at * j..(at + a) * j], &za[(sum + m) * j..(sum + m + 1) * j], &mut sa[at * j..(at + a) * j]);
+                node_backward(d, order, &sub[at * j..(at + a) * j], &za[(sum + m) * j..(sum + m + 1) * j], &mut sa[at * j..(at + a) * j], &mut w.node);
                 at += a;
             }
             // edges: subnode adjoints to input adjoints and parameter gradients

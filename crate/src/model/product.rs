@@ -6,38 +6,42 @@
 //! A jet is `1 + d (+ d * d)` numbers, as in [`super::derivatives`]; a node's factors are
 //! `a` jets one after the other.
 
-/// The jet `z` of a multiplication node from its factors' jets, multiplied left to right.
+/// The jet `z` of a multiplication node from its factors' jets, multiplied left to right;
+/// `left (J)` is scratch (the caller's: this runs on worker threads, which may not allocate).
 #[inline(never)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub(super) fn node_forward(d: usize, order: usize, factors: &[f64], z: &mut [f64]) {
+pub(super) fn node_forward(d: usize, order: usize, factors: &[f64], z: &mut [f64], left: &mut [f64]) {
     let j = z.len();
     z.copy_from_slice(&factors[..j]);
-    let mut left = vec![0.0; j];
+    let left = &mut left[..j];
     for f in factors[j..].chunks(j) {
         left.copy_from_slice(z);
-        jet_mul(d, order, &left, f, z);
+        jet_mul(d, order, left, f, z);
     }
 }
 
 /// The factors' adjoints `fb` from the node's adjoint `zb`: back through the prefix products
-/// p[t] = f0 ... ft, as z = p[a-2] f[a-1], p[a-2] = p[a-3] f[a-2], ...
+/// p[t] = f0 ... ft, as z = p[a-2] f[a-1], p[a-2] = p[a-3] f[a-2], ...; `scratch ((a + 2) J)`
+/// holds the prefixes and two adjoints.
 #[inline(never)]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub(super) fn node_backward(d: usize, order: usize, factors: &[f64], zb: &[f64], fb: &mut [f64]) {
+pub(super) fn node_backward(d: usize, order: usize, factors: &[f64], zb: &[f64], fb: &mut [f64], scratch: &mut [f64]) {
     let j = zb.len();
     let a = factors.len() / j;
-    let mut prefix = factors.to_vec();
+    let (prefix, rest) = scratch.split_at_mut(a * j);
+    let (pb, left) = rest.split_at_mut(j);
+    let left = &mut left[..j];
+    prefix.copy_from_slice(factors);
+    pb.copy_from_slice(zb);
     for t in 1..a {
         let (done, rest) = prefix.split_at_mut(t * j);
         jet_mul(d, order, &done[(t - 1) * j..], &factors[t * j..(t + 1) * j], &mut rest[..j]);
     }
-    let mut pb = zb.to_vec();
-    let mut left = vec![0.0; j];
     for t in (1..a).rev() {
-        mult_backward(d, order, &pb, &prefix[(t - 1) * j..t * j], &factors[t * j..(t + 1) * j], &mut left, &mut fb[t * j..(t + 1) * j]);
-        pb.copy_from_slice(&left);
+        mult_backward(d, order, pb, &prefix[(t - 1) * j..t * j], &factors[t * j..(t + 1) * j], left, &mut fb[t * j..(t + 1) * j]);
+        pb.copy_from_slice(left);
     }
-    fb[..j].copy_from_slice(&pb);
+    fb[..j].copy_from_slice(pb);
 }
 
 /// The jet of the product `a b` into `z`.

@@ -3,6 +3,8 @@
 //! loss is `sum_t weight_t * mean_s r_t(s)^2`, and its gradient with respect to every
 //! parameter is exact: the program's reverse mode gives the adjoint of the output jets,
 //! and [`JetNet::backward_one`] carries it back through the derivative propagation.
+//! It runs on the threads of crate::par in chunks of each term's points fixed by their
+//! number ([`loss`]), so its bits do not depend on the threads.
 //! With `lamb > 0` the objective adds pykan's sparsity regulariser, as `fit` does, over the
 //! layer inputs of a forward pass through every term's points, with its exact gradient.
 //!
@@ -52,7 +54,10 @@
 //! A point's quantities are its inputs `(d)` followed by each output's jet `(out, J)`,
 //! `J = 1 + d (+ d * d)` for order 1 (2); a term's points are `(n, d)`.
 
+mod loss;
 pub mod program;
+
+pub use loss::loss;
 
 use crate::autodiff::Tensor;
 use crate::error::{Failure, Res};
@@ -112,43 +117,6 @@ impl Sparsity {
 pub fn objective(net: &JetNet, reg: Option<&Sparsity>, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]>) -> (Vec<f64>, f64) {
     let l = loss(net, p, terms, grad.as_deref_mut());
     (l, reg.map_or(0.0, |s| s.value(p, grad)))
-}
-
-/// The loss `sum_t w_t mean(r_t^2)` at parameters `p`, with each term's `mean(r_t^2)`
-/// after it; with `grad`, its gradient is added there.
-pub fn loss(net: &JetNet, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]>) -> Vec<f64> {
-    let (d, j) = (net.d, net.jet());
-    let no = net.layers[net.layers.len() - 1].n_out;
-    let mut w = net.work();
-    let mut q = vec![0.0; d + no * j];
-    let mut ybar = vec![0.0; no * j];
-    let mut out = vec![0.0; terms.len() + 1];
-    for (t, term) in terms.iter().enumerate() {
-        let (mut v, mut adj) = (vec![0.0; term.prog.len()], vec![0.0; term.prog.len()]);
-        let mut sum = 0.0;
-        for s in 0..term.n {
-            let x = &term.x[s * d..(s + 1) * d];
-            net.forward_one(p, x, &mut w);
-            q[..d].copy_from_slice(x);
-            q[d..].copy_from_slice(&w.acts[net.layers.len()]);
-            let r = term.prog.eval(&q, &mut v);
-            sum += r * r;
-            if let Some(g) = grad.as_deref_mut() {
-                let mut qbar = std::mem::take(&mut q);
-                qbar.iter_mut().for_each(|e| *e = 0.0);
-                term.prog.backward(&v, &mut adj, &mut qbar);
-                let scale = 2.0 * term.weight * r / term.n as f64;
-                for (y, &b) in ybar.iter_mut().zip(&qbar[d..]) {
-                    *y = scale * b;
-                }
-                q = qbar;
-                net.backward_one(p, &ybar, &mut w, g);
-            }
-        }
-        out[t + 1] = sum / term.n.max(1) as f64;
-        out[0] += term.weight * out[t + 1];
-    }
-    out
 }
 
 /// A physics-informed fit in progress: the problem, the settings and the optimiser, whose

@@ -90,6 +90,11 @@ impl Program {
         self.ops.is_empty()
     }
 
+    /// Whether it calls a user's function, which runs in the host on the calling thread only.
+    pub fn calls_host(&self) -> bool {
+        self.ops.iter().any(|op| matches!(*op, Op::Func(_, id) if id >= symbolic::USER_BASE))
+    }
+
     /// The residual at quantities `q`; `v (len)` receives every instruction's value.
     pub fn eval(&self, q: &[f64], v: &mut [f64]) -> f64 {
         for (i, op) in self.ops.iter().enumerate() {
