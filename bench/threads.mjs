@@ -1,6 +1,8 @@
 // `npm run bench -- --threads`: training throughput on several threads, as ratios against one
 // thread measured in the same run: [100,100,100] G5 batch 512 and [784,64,10] G5 batch 256,
-// float32, Adam (lr 1e-3, updateGrid off), as the throughput table trains them.
+// float32, Adam (lr 1e-3, updateGrid off), as the throughput table trains them; and fitPDE
+// steps per second on the paper's Poisson problem ([2,10,1] G5, a 51 x 51 mesh, Adam: one
+// loss and gradient a step), with a check that threads 1 and 2 save the same bytes.
 //
 // One thread is measured first on dist/kanwasm.wasm (the module a fit without `threads`
 // uses), then rounds alternate threads 1, 2 and "auto" on the threaded module
@@ -55,6 +57,40 @@ for (const s of SHAPES) {
   results.push({ name, one, st: best.st, two: best[2], auto: best.auto });
   model.dispose();
 }
+// fitPDE: Poisson's equation u_xx + u_yy = f on [-1, 1]^2, u = 0 on the sides (bench/pde.mjs's "paper")
+const mesh = 51;
+const at = (i) => -1 + (2 * i) / (mesh - 1);
+const interior = Array.from({ length: mesh * mesh }, (_, s) => [at(Math.floor(s / mesh)), at(s % mesh)]);
+const boundary = Array.from({ length: mesh }, (_, i) => [[at(i), -1], [at(i), 1], [-1, at(i)], [1, at(i)]]).flat();
+const f = "-pi^2*sin(pi*x)*sin(pi*y^2) + 2*pi*sin(pi*x)*cos(pi*y^2) - 4*pi^2*y^2*sin(pi*x)*sin(pi*y^2)";
+const problem = {
+  inputNames: ["x", "y"],
+  terms: [{ points: interior, equation: `u_xx + u_yy = ${f}`, weight: 0.01 }, { points: boundary, equation: "u = 0" }],
+};
+const pdeModel = () => new KAN({ width: [2, 10, 1], grid: 5, seed: 0 });
+const pdeOpts = { opt: "adam", lr: 1e-3, updateGrid: false };
+const pde = { 1: 0, 2: 0 };
+{
+  const model = pdeModel();
+  for (let r = 0; r < rounds; r++) {
+    for (const t of [1, 2]) {
+      pde[t] = Math.max(pde[t], await measure((steps) => model.fitPDE(problem, { ...pdeOpts, steps, threads: t }), 1, timeBox));
+    }
+  }
+  model.dispose();
+}
+const pdeBytes = async (threads) => {
+  const model = pdeModel();
+  await model.fitPDE(problem, { steps: 3, threads });
+  const b = model.save();
+  model.dispose();
+  return b;
+};
+const [pdeOne, pdeTwo] = [await pdeBytes(1), await pdeBytes(2)];
+const pdeSame = pdeOne.length === pdeTwo.length && pdeOne.every((v, i) => v === pdeTwo[i]);
+log(`fitPDE Poisson [2,10,1] G5, ${interior.length} + ${boundary.length} points: threads 1 ${pde[1].toFixed(1)} ` +
+  `steps/s, 2 ${pde[2].toFixed(1)} steps/s (${(pde[2] / pde[1]).toFixed(2)}x); same bytes: ${pdeSame}`);
+
 const { raw } = rawKernel();
 raw.kw_set_threads(64);
 const threadsNow = raw.kw_threads();
@@ -76,6 +112,10 @@ and the threaded module on one thread.
 ${rows.join("\n")}
 
 Issue 24 acceptance: threads 2 vs 1 at least 1.7x on both shapes: ${pass ? "met" : "not met"}.
+
+fitPDE (Adam steps/s, float64) on the paper's Poisson problem, [2,10,1] G5, ${interior.length} interior
+and ${boundary.length} boundary points: threads 1 ${pde[1].toFixed(1)}, threads 2 ${pde[2].toFixed(1)}
+(${(pde[2] / pde[1]).toFixed(2)}x); LBFGS with grid updates saves the same bytes on 1 and 2 threads: ${pdeSame}.
 `;
 if (threadsNow < 2) log(`bench threads: only ${threadsNow} thread(s) ran`);
 console.log(markdown);
