@@ -92,6 +92,15 @@ pub struct Work {
     node: Vec<f64>,
 }
 
+/// `v` with a cache line's room to spare after its elements. Threads each write their own
+/// [`Work`] for every sample; without the room, the small buffers of two threads' scratch
+/// can share cache lines, which then pass between the cores at every write.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub fn spaced<T>(mut v: Vec<T>) -> Vec<T> {
+    v.reserve_exact(64usize.div_ceil(std::mem::size_of::<T>().max(1)));
+    v
+}
+
 /// `(b, b', b'', b''')` of the base function at `x`.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 fn base_derivs(base: Base, x: f64) -> [f64; 4] {
@@ -125,24 +134,27 @@ impl JetNet {
         1 + if self.order >= 1 { d } else { 0 } + if self.order >= 2 { d * d } else { 0 }
     }
 
+    /// Buffers for one sample's passes, each with room to spare after it (see [`spaced`]).
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn work(&self) -> Work {
         let j = self.jet();
-        let mut acts = vec![vec![0.0; self.d * j]];
+        let zeros = |n: usize| spaced(vec![0.0; n]);
+        let mut acts = vec![zeros(self.d * j)];
         let mut subs = Vec::new();
         let mut widest = self.d;
         for ly in &self.layers {
-            subs.push(vec![0.0; ly.n_out * j]);
-            acts.push(vec![0.0; ly.n_out * j]);
+            subs.push(zeros(ly.n_out * j));
+            acts.push(zeros(ly.n_out * j));
             widest = widest.max(ly.n_out).max(ly.n_in);
         }
         let edges = self
             .layers
             .iter()
-            .map(|l| (0..l.n_in).map(|_| Edges { st: None, bw: [0.0; 4 * WIN], b: [0.0; 4], s: vec![0.0; 4 * l.n_out], phi: vec![0.0; 4 * l.n_out] }).collect())
+            .map(|l| spaced((0..l.n_in).map(|_| Edges { st: None, bw: [0.0; 4 * WIN], b: [0.0; 4], s: zeros(4 * l.n_out), phi: zeros(4 * l.n_out) }).collect()))
             .collect();
         let arity = self.nodes.iter().flat_map(|(_, a)| a.iter().copied()).max().unwrap_or(0);
-        Work { acts, subs, adj_acts: vec![0.0; widest * j], adj_subs: vec![0.0; widest * j], edges, node: vec![0.0; (arity + 2) * j] }
+        let (acts, subs, edges) = (spaced(acts), spaced(subs), spaced(edges));
+        Work { acts, subs, adj_acts: zeros(widest * j), adj_subs: zeros(widest * j), edges, node: zeros((arity + 2) * j) }
     }
 
     /// The basis window, base and edge derivatives up to `nd` of input `i` of `ly` at `x`.

@@ -5,7 +5,7 @@
 //! threads, and in both modules (the single-thread one runs the same chunks in a loop).
 
 use super::Term;
-use crate::model::derivatives::{JetNet, Work};
+use crate::model::derivatives::{spaced, JetNet, Work};
 use crate::par;
 use crate::symbolic::USER_BASE;
 use std::ops::Range;
@@ -41,7 +41,8 @@ impl Scratch {
     fn new(net: &JetNet, len: usize) -> Scratch {
         let ny = net.layers[net.layers.len() - 1].n_out * net.jet();
         let nq = net.d + ny;
-        Scratch { w: net.work(), q: vec![0.0; nq], qbar: vec![0.0; nq], ybar: vec![0.0; ny], v: vec![0.0; len], adj: vec![0.0; len] }
+        let zeros = |n: usize| spaced(vec![0.0; n]);
+        Scratch { w: net.work(), q: zeros(nq), qbar: zeros(nq), ybar: zeros(ny), v: zeros(len), adj: zeros(len) }
     }
 }
 
@@ -63,7 +64,9 @@ pub fn loss(net: &JetNet, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]
         Some(_) => 1,
         None => most,
     };
-    let mut bufs = vec![0.0; if grad.is_some() { wave * np } else { 0 }];
+    // a cache line apart, as the scratch (see `spaced`)
+    let stride = np + 8;
+    let mut bufs = vec![0.0; if grad.is_some() { wave * stride } else { 0 }];
     let mut sums = vec![0.0; most];
     let mut out = vec![0.0; terms.len() + 1];
     for (t, term) in terms.iter().enumerate() {
@@ -75,7 +78,7 @@ pub fn loss(net: &JetNet, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]
             let task = |c: usize, slot: usize| {
                 // SAFETY: a slot is one thread's alone, and chunk c's buffers are its task's alone.
                 let (s, g, sum) =
-                    unsafe { (&mut sc.slice(slot..slot + 1)[0], with_grad.then(|| bs.slice(c * np..(c + 1) * np)), ss.slice(first + c..first + c + 1)) };
+                    unsafe { (&mut sc.slice(slot..slot + 1)[0], with_grad.then(|| bs.slice(c * stride..c * stride + np)), ss.slice(first + c..first + c + 1)) };
                 let c = first + c;
                 sum[0] = chunk(net, p, term, c * size..((c + 1) * size).min(term.n), s, g);
             };
@@ -83,7 +86,7 @@ pub fn loss(net: &JetNet, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]
             unsafe { par::run(k, slots, &task) };
             // on this thread: a number per chunk and parameter, against a chunk's passes per point
             if let Some(g) = grad.as_deref_mut() {
-                for b in bufs[..k * np].chunks_exact(np) {
+                for b in bufs[..k * stride].chunks_exact(stride) {
                     g.iter_mut().zip(b).for_each(|(a, &b)| *a += b);
                 }
             }
