@@ -43,19 +43,6 @@ type At = (usize, usize, f64, bool);
 fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: At, w1: usize, phi: &mut [f64], j0: &mut [usize]) {
     let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
     let w = w1 - 1;
-    // cubic windows in a loop of their own, whose copies of known size stay moves: merged
-    // with the general loop, they became a call to `memory.copy` per entry
-    if w == 4 {
-        for ((q, p), j) in qs.clone().zip(phi.chunks_exact_mut(5)).zip(j0.iter_mut()) {
-            let p: &mut [f64; 5] = p.try_into().unwrap();
-            let x: &[T; 4] = v[4 * q..4 * q + 4].try_into().unwrap();
-            *p = [if at.3 { b[q].to_f64() } else { 0.0 }, x[0].to_f64(), x[1].to_f64(), x[2].to_f64(), x[3].to_f64()];
-            if !der {
-                *j = first_basis(c, q, at);
-            }
-        }
-        return;
-    }
     for ((q, p), j) in qs.zip(phi.chunks_exact_mut(w1)).zip(j0.iter_mut()) {
         p[0] = if at.3 { b[q].to_f64() } else { 0.0 };
         p[1..].iter_mut().zip(&v[q * w..(q + 1) * w]).for_each(|(p, x)| *p = x.to_f64());
@@ -72,6 +59,16 @@ fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
         true => c.row[q] - at.1,
         false => ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize,
     }
+}
+
+/// The features of entry `q` of a cache of cubic windows, as [`load`] gives them. The
+/// cubic passes read them straight from the cache: a copy into a chunk cost as much as
+/// the pass itself.
+#[inline(always)]
+fn cubic_features<T: Real>(c: &BasisCache<T>, der: bool, q: usize, at: At) -> [f64; 5] {
+    let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
+    let x: &[T; 4] = v[4 * q..4 * q + 4].try_into().unwrap();
+    [if at.3 { b[q].to_f64() } else { 0.0 }, x[0].to_f64(), x[1].to_f64(), x[2].to_f64(), x[3].to_f64()]
 }
 
 /// Calls `f(phi, dphi, j0)` for the `n` entries from `at` chunk by chunk (`dphi` empty
@@ -95,40 +92,66 @@ fn chunks<T: Real>(c: &BasisCache<T>, n: usize, at: At, w1: usize, der: bool, mu
 }
 
 /// Sums `phi` and `phi phi^T` (upper half) of a chunk's entries into the block of each
-/// one's window position (`w1 (w1 + 1)` each). `F` as in [`input_pass`].
+/// one's window position (`w1 (w1 + 1)` each).
 #[inline(never)]
-fn sum_blocks<const F: usize>(phi: &[f64], j0: &[usize], w1: usize, blocks: &mut [f64]) {
-    let w1 = if F > 0 { F } else { w1 };
+fn sum_blocks(phi: &[f64], j0: &[usize], w1: usize, blocks: &mut [f64]) {
     for (p, &j) in phi.chunks_exact(w1).zip(j0) {
-        let blk = &mut blocks[j * w1 * (w1 + 1)..(j + 1) * w1 * (w1 + 1)];
-        for a in 0..w1 {
-            blk[a] += p[a];
-            for b in a..w1 {
-                blk[w1 + a * w1 + b] += p[a] * p[b];
-            }
+        add_block(p, w1, &mut blocks[j * w1 * (w1 + 1)..(j + 1) * w1 * (w1 + 1)]);
+    }
+}
+
+/// [`sum_blocks`] over the `n` entries from `at` of a cache of cubic windows.
+#[inline(never)]
+fn sum_blocks_cubic<T: Real>(c: &BasisCache<T>, n: usize, at: At, blocks: &mut [f64]) {
+    for q in at.0..at.0 + n {
+        let (p, j) = (cubic_features(c, false, q, at), first_basis(c, q, at));
+        add_block(&p, 5, &mut blocks[j * 30..(j + 1) * 30]);
+    }
+}
+
+/// One entry's `phi` and `phi phi^T` (upper half) into its block.
+#[inline(always)]
+fn add_block(p: &[f64], w1: usize, blk: &mut [f64]) {
+    for a in 0..w1 {
+        blk[a] += p[a];
+        for b in a..w1 {
+            blk[w1 + a * w1 + b] += p[a] * p[b];
         }
     }
 }
 
 /// `phi_s . (A phi'_s) - v . phi'_s` of a chunk's entries into `out`, with `A` and `v`
-/// restricted to each window position in `blocks` (`w1 x w1`) and `vhat` (`w1`). `F` is
-/// `w1` where the caller knows it (the loops then unroll), else 0.
+/// restricted to each window position in `blocks` (`w1 x w1`) and `vhat` (`w1`).
 #[inline(never)]
-fn input_pass<const F: usize>(phi: &[f64], dphi: &[f64], j0: &[usize], w1: usize, blocks: &[f64], vhat: &[f64], out: &mut [f64]) {
-    let w1 = if F > 0 { F } else { w1 };
+fn input_pass(phi: &[f64], dphi: &[f64], j0: &[usize], w1: usize, blocks: &[f64], vhat: &[f64], out: &mut [f64]) {
     for (((p, dp), &j), o) in phi.chunks_exact(w1).zip(dphi.chunks_exact(w1)).zip(j0).zip(out.iter_mut()) {
-        let blk = &blocks[j * w1 * w1..(j + 1) * w1 * w1];
-        let vh = &vhat[j * w1..(j + 1) * w1];
-        let mut t = 0.0;
-        for col in 0..w1 {
-            let mut u = -vh[col];
-            for a in 0..w1 {
-                u += p[a] * blk[a * w1 + col];
-            }
-            t += u * dp[col];
-        }
-        *o = t;
+        *o = input_entry(p, dp, w1, &blocks[j * w1 * w1..(j + 1) * w1 * w1], &vhat[j * w1..(j + 1) * w1]);
     }
+}
+
+/// [`input_pass`] over the `n` entries from `at` of a cache of cubic windows, each added to
+/// its sample's entry `(s, i)` of `gx (n, ni)`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn input_pass_cubic<T: Real>(c: &BasisCache<T>, n: usize, at: At, blocks: &[f64], vhat: &[f64], gx: &mut [T], i: usize, ni: usize) {
+    for (s, q) in (at.0..at.0 + n).enumerate() {
+        let (p, dp, j) = (cubic_features(c, false, q, at), cubic_features(c, true, q, at), first_basis(c, q, at));
+        gx[s * ni + i] += T::from_f64(input_entry(&p, &dp, 5, &blocks[j * 25..(j + 1) * 25], &vhat[j * 5..(j + 1) * 5]));
+    }
+}
+
+/// One entry's `phi . (A phi') - v . phi'`.
+#[inline(always)]
+fn input_entry(p: &[f64], dp: &[f64], w1: usize, blk: &[f64], vh: &[f64]) -> f64 {
+    let mut t = 0.0;
+    for col in 0..w1 {
+        let mut u = -vh[col];
+        for a in 0..w1 {
+            u += p[a] * blk[a * w1 + col];
+        }
+        t += u * dp[col];
+    }
+    t
 }
 
 /// A layer's shape as the statistics need it: inputs, outputs, bases, window `k + 1`, and
@@ -161,10 +184,10 @@ impl<T: Real> Layer<T> {
         let mut blocks = pool::zeros((sh.nb + 1 - sh.w) * w1 * (w1 + 1));
         for (i, g) in sums.chunks_exact_mut(sh.stride()).enumerate() {
             blocks.iter_mut().for_each(|v| *v = 0.0);
-            chunks(c, n, sh.at(i, n), w1, false, |_, phi, _, j0| match w1 {
-                5 => sum_blocks::<5>(phi, j0, w1, &mut blocks),
-                _ => sum_blocks::<0>(phi, j0, w1, &mut blocks),
-            });
+            match w1 {
+                5 => sum_blocks_cubic(c, n, sh.at(i, n), &mut blocks),
+                _ => chunks(c, n, sh.at(i, n), w1, false, |_, phi, _, j0| sum_blocks(phi, j0, w1, &mut blocks)),
+            }
             sh.fold(&blocks, g);
         }
         pool::give(blocks);
@@ -184,12 +207,13 @@ impl<T: Real> Layer<T> {
         let mut t = [0.0; CHUNK];
         for i in 0..sh.ni {
             sh.input_blocks(i, w, wb, gcoef, mean, &mut blocks, &mut vhat);
+            if w1 == 5 {
+                input_pass_cubic(c, n, sh.at(i, n), &blocks, &vhat, gx, i, sh.ni);
+                continue;
+            }
             chunks(c, n, sh.at(i, n), w1, true, |s0, phi, dphi, j0| {
                 let t = &mut t[..j0.len()];
-                match w1 {
-                    5 => input_pass::<5>(phi, dphi, j0, w1, &blocks, &vhat, t),
-                    _ => input_pass::<0>(phi, dphi, j0, w1, &blocks, &vhat, t),
-                }
+                input_pass(phi, dphi, j0, w1, &blocks, &vhat, t);
                 for (s, v) in (s0..).zip(t.iter()) {
                     gx[s * sh.ni + i] += T::from_f64(*v);
                 }
