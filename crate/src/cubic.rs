@@ -20,6 +20,9 @@ use crate::real::Real;
 /// Coefficients per interval: 4 bases x (4 value + 3 derivative coefficients).
 const PER: usize = 28;
 
+/// Knots up to which an interval is found by counting (grids up to 10 intervals, k = 3).
+const FEW: usize = 17;
+
 /// The per-interval polynomials of the cubic bases on the knots `t`, and a bucket table
 /// that finds an interval without a search.
 #[derive(Debug, Default)]
@@ -118,15 +121,22 @@ impl<T: Real> CubicSpans<T> {
         if !(x >= t[0]) || !(x < t[n - 1]) {
             return None;
         }
-        let b = ((x - t[0]) * self.scale).to_f64() as usize;
-        let mut i = self.first[b.min(self.first.len() - 1)];
-        // rounding of the bucket may leave x a little outside the bucket's first interval
-        while i > 0 && x < t[i] {
-            i -= 1;
-        }
-        while x >= t[i + 1] {
-            i += 1;
-        }
+        let i = if n <= FEW {
+            // the last knot at or below x, counted without branches: a search's branches on
+            // samples in no order cost more than these few comparisons
+            t[1..n - 1].iter().map(|&k| (x >= k) as usize).sum()
+        } else {
+            let b = ((x - t[0]) * self.scale).to_f64() as usize;
+            let mut i = self.first[b.min(self.first.len() - 1)];
+            // rounding of the bucket may leave x a little outside the bucket's first interval
+            while i > 0 && x < t[i] {
+                i -= 1;
+            }
+            while x >= t[i + 1] {
+                i += 1;
+            }
+            i
+        };
         let u = x - t[i];
         let c: &[T; PER] = self.coef[PER * i..PER * (i + 1)].try_into().unwrap();
         // fixed-size views: one length check each, and loops the compiler can vectorise
