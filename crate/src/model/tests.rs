@@ -332,6 +332,26 @@ mod perf {
         }
     }
 
+    /// What the hidden layer's basis costs per evaluation of hellokan's [2,5,1] (uneven knots).
+    #[test]
+    #[ignore]
+    fn hidden_basis_cost() {
+        let cfg = ModelConfig { width: vec![(2, 0), (5, 0), (1, 0)], grid: vec![3], seed: 42, ..Default::default() };
+        let mut m: Model<f64> = Model::new(&cfg).unwrap();
+        let d = dataset(1000, 1);
+        m.update_grid(&d.x).unwrap();
+        let h = m.activations(&d.x)[1].clone();
+        let l1 = &m.layers[1];
+        let reps = 4000;
+        for with_der in [true, false, true] {
+            let t = std::time::Instant::now();
+            for _ in 0..reps {
+                std::hint::black_box(l1.basis_cache_with(&h, with_der));
+            }
+            eprintln!("der {with_der}: {:?} per basis cache of 5 x 1000", t.elapsed() / reps);
+        }
+    }
+
     /// The regulariser's share of an evaluation on hellokan's [2,5,1] over 1000 samples,
     /// after a grid update (uneven knots), with the first layer's cache kept as a fit keeps it.
     #[test]
