@@ -58,14 +58,16 @@ pub fn loss(net: &JetNet, p: &[f64], terms: &[Term], mut grad: Option<&mut [f64]
     let longest = terms.iter().map(|t| t.prog.len()).max().unwrap_or(0);
     let mut scratch: Vec<Scratch> = (0..slots).map(|_| Scratch::new(net, longest)).collect();
     let most = terms.iter().map(|t| chunks(t.n).1).max().unwrap_or(0).max(1);
-    // chunks per run: a few per thread, so that the threads finish close together, in the budget
+    // a cache line apart, as the scratch (see `spaced`)
+    let stride = np + 8;
+    // chunks per run (each a buffer): eight per thread, so that the threads finish close
+    // together and a thread the host holds up delays few runs; within the budget. The sums
+    // do not depend on it: each number's runs in chunk order.
     let wave = match grad {
-        Some(_) if slots > 1 => (4 * slots).min(GRAD_BUDGET / np.max(1)).max(slots).min(most),
+        Some(_) if slots > 1 => (8 * slots).min(GRAD_BUDGET / stride).max(slots).min(most),
         Some(_) => 1,
         None => most,
     };
-    // a cache line apart, as the scratch (see `spaced`)
-    let stride = np + 8;
     let mut bufs = vec![0.0; if grad.is_some() { wave * stride } else { 0 }];
     let mut sums = vec![0.0; most];
     let mut out = vec![0.0; terms.len() + 1];
