@@ -36,7 +36,8 @@ unsafe impl Pooled for f64 {}
 unsafe impl Pooled for u32 {}
 unsafe impl Pooled for usize {}
 
-/// Kept buffers `(pointer, bytes)` of one alignment, and their bytes in all.
+/// Kept buffers `(pointer, bytes)` of one alignment, smallest first (a request finds its
+/// buffer by bisection), and their bytes in all.
 struct Shelf {
     kept: Vec<(*mut u8, usize)>,
     bytes: usize,
@@ -63,11 +64,11 @@ fn shelf_of<T: Pooled>() -> usize {
 fn take_raw(bytes: usize, s: usize) -> Option<(*mut u8, usize)> {
     SHELVES.with(|sh| {
         let sh = &mut sh.borrow_mut()[s];
-        let best = (0..sh.kept.len()).filter(|&i| sh.kept[i].1 >= bytes).min_by_key(|&i| sh.kept[i].1)?;
-        if sh.kept[best].1 > bytes.saturating_mul(4).max(4096) {
+        let best = sh.kept.partition_point(|b| b.1 < bytes);
+        if sh.kept.get(best)?.1 > bytes.saturating_mul(4).max(4096) {
             return None;
         }
-        let b = sh.kept.swap_remove(best);
+        let b = sh.kept.remove(best);
         sh.bytes -= b.1;
         Some(b)
     })
@@ -85,11 +86,11 @@ fn give_raw(p: *mut u8, bytes: usize, s: usize) {
         if sh.kept.capacity() == 0 {
             sh.kept.reserve_exact(MAX_KEPT + 1);
         }
-        sh.kept.push((p, bytes));
+        let at = sh.kept.partition_point(|b| b.1 < bytes);
+        sh.kept.insert(at, (p, bytes));
         sh.bytes += bytes;
         while sh.kept.len() > MAX_KEPT || sh.bytes > MAX_BYTES {
-            let i = (0..sh.kept.len()).min_by_key(|&i| sh.kept[i].1).unwrap_or(0);
-            let b = sh.kept.swap_remove(i);
+            let b = sh.kept.remove(0);
             sh.bytes -= b.1;
             freed.push(b);
         }

@@ -254,7 +254,8 @@ impl<T: Real> Layer<T> {
                 m += 1;
                 v.key[s] = u32::MAX;
             } else {
-                let j = c.row[q] / no - i * nb;
+                // rows are multiples of no: one output needs no division
+                let j = if no == 1 { c.row[q] } else { c.row[q] / no } - i * nb;
                 v.key[s] = j as u32;
                 start[j + 1] += 1;
             }
