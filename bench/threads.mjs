@@ -6,7 +6,7 @@
 //
 // One thread is measured first on dist/kanwasm.wasm (the module a fit without `threads`
 // uses), then rounds alternate threads 1, 2 and "auto" on the threaded module
-// (dist/kanwasm-mt.wasm), each keeping its best round: other work on a shared machine comes
+// (dist/kanwasm-mt.wasm), each keeping its best of three rounds: other work on a shared machine comes
 // and goes, and alternating exposes every count to it alike. The ratios divide by the
 // better of the two one-thread figures. --json prints { markdown } on the last line (what
 // `npm run bench` includes); --time S sets each measurement's time box (default 1.5).
@@ -18,7 +18,7 @@ import { measure } from "./timing.mjs";
 const args = process.argv.slice(2);
 const asJson = args.includes("--json");
 const timeBox = Number(flagValue(args, "--time") ?? 1.5);
-const rounds = 2;
+const rounds = 3;
 const log = (...m) => console.error(...m);
 const SHAPES = [
   { width: [100, 100, 100], grid: 5, batch: 512 },
