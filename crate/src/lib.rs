@@ -23,4 +23,5 @@ pub mod pool;
 pub mod real;
 pub mod rng;
 pub mod symbolic;
+pub mod symrank;
 pub mod symsearch;

@@ -173,11 +173,23 @@ impl Samples {
     /// (guarded, as edges compute it).
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn fit(&self, id: u16, ar: (f64, f64), br: (f64, f64)) -> Fit {
+        self.fit_in(id, ar, br, &mut vec![0.0; self.scratch_len()])
+    }
+
+    /// The length of the scratch space [`Samples::fit_in`] takes.
+    pub fn scratch_len(&self) -> usize {
+        (GRID * GRID).max(self.all.xy.len())
+    }
+
+    /// [`Samples::fit`] in `scratch` ([`Samples::scratch_len`] values at least) and without
+    /// allocating, so that it can run as a task on a worker thread (crate::par).
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    pub fn fit_in(&self, id: u16, ar: (f64, f64), br: (f64, f64), scratch: &mut [f64]) -> Fit {
         let lin = |r: (f64, f64), i: usize| r.0 + (r.1 - r.0) * i as f64 / (GRID - 1) as f64;
         // r2 at (-a, -b) mirrors r2 at (a, b) when both ranges are symmetric
         let half = even_or_odd(id) && ar.0 == -ar.1 && br.0 == -br.1;
         let buf = &mut [0.0; 2 * SEARCH];
-        let mut grid = vec![0.0; GRID * GRID];
+        let grid = &mut scratch[..GRID * GRID];
         let mut at = [(0.0, 0.0); GRID];
         for i in 0..GRID {
             if half && i > GRID / 2 {
@@ -239,7 +251,7 @@ impl Samples {
                 break;
             }
             let (pa, pb, r) = self.zoom(id, lin(ar, k / GRID), lin(br, k % GRID), ar, br, buf);
-            let (pa, pb, r) = self.polish(id, pa, pb, r, ar, br, buf);
+            let (pa, pb, r) = self.polish(id, pa, pb, r, ar, br, buf, scratch);
             if r > best {
                 (a, b, best) = (pa, pb, r);
             }
@@ -252,7 +264,7 @@ impl Samples {
                 b = nb;
             }
         }
-        self.finish(id, a, b)
+        self.finish(id, a, b, scratch)
     }
 
     /// From a coarse grid point, `ZOOMS` grids of `ZOOM x ZOOM` points on the 128 samples,
@@ -287,12 +299,15 @@ impl Samples {
     /// Damped Gauss-Newton on `(a, b)` from `(a, b)` whose r2 is `r`, keeping only steps that
     /// raise r2: the slopes are projected off `span{1, f}`, which eliminates the optimal
     /// `(c, d)` (variable projection). Walks along the ridges a grid cannot follow.
+    /// `scratch` holds three vectors of the fine samples' length.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn polish(&self, id: u16, mut a: f64, mut b: f64, mut r: f64, ar: (f64, f64), br: (f64, f64), buf: &mut [f64]) -> (f64, f64, f64) {
+    fn polish(&self, id: u16, mut a: f64, mut b: f64, mut r: f64, ar: (f64, f64), br: (f64, f64), buf: &mut [f64], scratch: &mut [f64]) -> (f64, f64, f64) {
         let t = &self.fine;
         let n = t.xy.len();
         let nf = n.max(1) as f64;
-        let (mut p, mut u, mut w) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let (p, rest) = scratch.split_at_mut(n);
+        let (u, rest) = rest.split_at_mut(n);
+        let (mut u, mut w) = (u, &mut rest[..n]);
         let mut lam = 1e-3;
         'outer: for _ in 0..STEPS {
             for (k, &[x, _]) in t.xy.iter().enumerate() {
@@ -355,12 +370,15 @@ impl Samples {
         (a, b, r)
     }
 
-    /// `(c, d)` by least squares on every sample, and r2 there.
+    /// `(c, d)` by least squares on every sample, and r2 there; `scratch` holds the values.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn finish(&self, id: u16, a: f64, b: f64) -> Fit {
+    fn finish(&self, id: u16, a: f64, b: f64, scratch: &mut [f64]) -> Fit {
         let all = &self.all;
         let n = all.xy.len().max(1) as f64;
-        let post: Vec<f64> = all.xy.iter().map(|p| ev(id, a * p[0] + b).0).collect();
+        let post = &mut scratch[..all.xy.len()];
+        for (o, p) in post.iter_mut().zip(&all.xy) {
+            *o = ev(id, a * p[0] + b).0;
+        }
         let pm = post.iter().sum::<f64>() / n;
         let (mut spy, mut spp) = (0.0, 0.0);
         for (&p, q) in post.iter().zip(&all.xy) {
@@ -371,46 +389,6 @@ impl Samples {
         let r2 = spy * spy / (spp * all.syy + all.eps);
         Fit { a, b, c, d: all.ym - c * pm, r2: if r2.is_finite() { r2 } else { 0.0 } }
     }
-}
-
-/// One candidate of [`rank`]: a library function, its complexity, its fit and pykan's score.
-#[derive(Clone, Debug)]
-pub struct Suggestion {
-    pub id: u16,
-    pub complexity: f64,
-    pub fit: Fit,
-    pub score: f64,
-}
-
-/// The functions of `lib` (ids with complexities) fitted to the edge samples `(x, y)`,
-/// best (lowest `score(complexity, r2, w)`) first, ties in the library's order. With
-/// `best_only` (and `w` in [0, 1]) a function that could not beat the best score so far even
-/// at r2 = 1 is skipped: the first is the same, the list shorter.
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub fn rank(x: &[f64], y: &[f64], lib: &[(u16, f64)], w: f64, ar: (f64, f64), br: (f64, f64), best_only: bool) -> Vec<Suggestion> {
-    let samples = Samples::new(x, y);
-    let prune = best_only && (0.0..=1.0).contains(&w);
-    let mut out: Vec<Suggestion> = Vec::with_capacity(lib.len());
-    let mut best = f64::INFINITY;
-    for &(id, cx) in lib {
-        if prune && crate::symbolic::score(cx, 1.0, w) >= best {
-            continue;
-        }
-        let fit = samples.fit(id, ar, br);
-        let score = crate::symbolic::score(cx, fit.r2, w);
-        best = best.min(score);
-        out.push(Suggestion { id, complexity: cx, fit, score });
-    }
-    // insertion sort, stable: a few dozen entries, and this keeps a general sort's code out
-    // of the module
-    for i in 1..out.len() {
-        let mut j = i;
-        while j > 0 && out[j - 1].score.total_cmp(&out[j].score) == core::cmp::Ordering::Greater {
-            out.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

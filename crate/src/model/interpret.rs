@@ -6,7 +6,8 @@ use crate::autodiff::Tensor;
 use crate::error::{Failure, Res};
 use crate::real::Real;
 
-pub use crate::symsearch::Suggestion;
+pub use crate::symrank::Suggestion;
+use crate::symsearch::Samples;
 
 /// Attribution scores: per node layer (`L + 1`), and per layer `(out, in)` row-major.
 #[derive(Clone, Debug)]
@@ -233,7 +234,12 @@ impl<T: Real> Model<T> {
     /// The inputs and outputs of edge `(l, i, j)` on the samples `x`.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn edge_samples(&self, l: usize, i: usize, j: usize, x: &Tensor<T>) -> (Vec<f64>, Vec<f64>) {
-        let acts = self.activations(x);
+        self.edge_samples_of(l, i, j, &self.activations(x))
+    }
+
+    /// [`Self::edge_samples`] from the activations `acts` of the samples.
+    #[cfg_attr(target_arch = "wasm32", optimize(size))]
+    fn edge_samples_of(&self, l: usize, i: usize, j: usize, acts: &[Tensor<T>]) -> (Vec<f64>, Vec<f64>) {
         let ly = &self.layers[l];
         let xin = &acts[l];
         let mut buf = vec![T::ZERO; ly.n_out];
@@ -250,7 +256,7 @@ impl<T: Real> Model<T> {
 
     /// Candidates for edge `(l, i, j)` from `lib` (ids with complexities), best first, their
     /// parameters [`well_scaled`]; with `best_only`, only as many as it takes to know the best
-    /// ([`crate::symsearch::rank`]).
+    /// ([`crate::symrank::rank`]).
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
@@ -268,13 +274,8 @@ impl<T: Real> Model<T> {
     ) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
-        let mut found = crate::symsearch::rank(&xs, &ys, lib, weight_simple, ar, br, best_only);
-        // as fixing the edge sets them, so a suggestion's parameters can be set as they are
-        for s in &mut found {
-            let f = &mut s.fit;
-            [f.a, f.b, f.c, f.d] = well_scaled(s.id, [f.a, f.b, f.c, f.d]);
-        }
-        Ok(found)
+        let found = crate::symrank::rank(&[Samples::new(&xs, &ys)], lib, weight_simple, ar, br, best_only);
+        Ok(found.into_iter().next().map(well_scaled_all).unwrap_or_default())
     }
 
     /// Makes edge `(l, i, j)` symbolic with function `id`, fitting `(a, b, c, d)` to the
@@ -287,7 +288,7 @@ impl<T: Real> Model<T> {
         let (aff, r2) = if fit {
             let x = x.ok_or_else(|| Failure::invalid("fixSymbolic: fitting needs samples; pass an input or fit first"))?;
             let (xs, ys) = self.edge_samples(l, i, j, x);
-            let ft = crate::symsearch::Samples::new(&xs, &ys).fit(id, ar, br);
+            let ft = Samples::new(&xs, &ys).fit(id, ar, br);
             ([ft.a, ft.b, ft.c, ft.d], ft.r2)
         } else {
             ([1.0, 0.0, 1.0, 0.0], f64::NAN)
@@ -325,21 +326,32 @@ impl<T: Real> Model<T> {
         x: &Tensor<T>,
     ) -> Res<Vec<SymbolicFix>> {
         let mut done = Vec::new();
+        // fixing an edge changes the inputs of the layers after it, not its own layer's
+        // samples: a layer's edges are searched together (on the threads), then fixed
         for l in 0..self.layers.len() {
             let (ni, no) = (self.layers[l].n_in, self.layers[l].n_out);
-            for i in 0..ni {
-                for j in 0..no {
-                    let e = i * no + j;
-                    if self.layers[l].sym[e] != 0 || self.layers[l].mask[e] == T::ZERO {
-                        continue;
-                    }
-                    let best = self.suggest(l, i, j, lib, weight_simple, ar, br, x, true)?;
-                    if let Some(b) = best.first() {
-                        if b.fit.r2 >= r2_th {
-                            let ft = b.fit;
-                            self.set_symbolic(l, i, j, b.id, [ft.a, ft.b, ft.c, ft.d]);
-                            done.push((l, i, j, b.id, ft.r2));
-                        }
+            let live: Vec<(usize, usize)> = (0..ni)
+                .flat_map(|i| (0..no).map(move |j| (i, j)))
+                .filter(|&(i, j)| self.layers[l].sym[i * no + j] == 0 && self.layers[l].mask[i * no + j] != T::ZERO)
+                .collect();
+            if live.is_empty() {
+                continue;
+            }
+            let acts = self.activations(x);
+            let samples: Vec<Samples> = live
+                .iter()
+                .map(|&(i, j)| {
+                    let (xs, ys) = self.edge_samples_of(l, i, j, &acts);
+                    Samples::new(&xs, &ys)
+                })
+                .collect();
+            let found = crate::symrank::rank(&samples, lib, weight_simple, ar, br, true);
+            for (&(i, j), best) in live.iter().zip(found) {
+                if let Some(b) = well_scaled_all(best).first() {
+                    if b.fit.r2 >= r2_th {
+                        let ft = b.fit;
+                        self.set_symbolic(l, i, j, b.id, [ft.a, ft.b, ft.c, ft.d]);
+                        done.push((l, i, j, b.id, ft.r2));
                     }
                 }
             }
@@ -367,6 +379,17 @@ pub(super) fn well_scaled(id: u16, [a, b, c, d]: [f64; 4]) -> [f64; 4] {
     } else {
         [a, b, c, d]
     }
+}
+
+/// The suggestions' parameters in [`well_scaled`] form, as fixing the edge sets them, so that
+/// a suggestion's parameters can be set as they are.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+fn well_scaled_all(mut found: Vec<Suggestion>) -> Vec<Suggestion> {
+    for s in &mut found {
+        let f = &mut s.fit;
+        [f.a, f.b, f.c, f.d] = well_scaled(s.id, [f.a, f.b, f.c, f.d]);
+    }
+    found
 }
 
 /// The nodes scoring above `th`, at least the best one.

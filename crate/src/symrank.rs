@@ -1,0 +1,109 @@
+//! The library's functions ranked on edges' samples, the fits on the threads (crate::par).
+//!
+//! Every (edge, built-in function) pair is a task: the tasks fit into their own slots, and
+//! the calling thread then ranks each edge in the library's order, as one thread would. A
+//! ranking that only wants the best skips a function that cannot beat the best score so
+//! far even at r2 = 1; a task skips only when a fit already done proves that it would be
+//! skipped, and the calling thread fits whatever the ranking needs and no task did (user
+//! functions, which the host evaluates on the calling thread alone), so the lists are the
+//! same bits for any number of threads.
+//!
+//! ```
+//! use kanwasm_core::symbolic::lookup;
+//! use kanwasm_core::symrank::rank;
+//! use kanwasm_core::symsearch::Samples;
+//! let x: Vec<f64> = (0..200).map(|i| -1.0 + i as f64 / 100.0).collect();
+//! let y: Vec<f64> = x.iter().map(|v| 0.5 * v.exp()).collect();
+//! let lib = [(lookup("x").unwrap(), 1.0), (lookup("exp").unwrap(), 2.0)];
+//! let ranked = rank(&[Samples::new(&x, &y)], &lib, 0.8, (-10.0, 10.0), (-10.0, 10.0), false);
+//! assert_eq!(ranked[0][0].id, lookup("exp").unwrap());
+//! ```
+
+use crate::par;
+use crate::symbolic::{score, Fit, USER_BASE};
+use crate::symsearch::Samples;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One candidate of [`rank`]: a library function, its complexity, its fit and pykan's score.
+#[derive(Clone, Debug)]
+pub struct Suggestion {
+    pub id: u16,
+    pub complexity: f64,
+    pub fit: Fit,
+    pub score: f64,
+}
+
+/// A task's score slot before the task has fitted (a NaN no score has).
+const NOT_FITTED: u64 = u64::MAX;
+
+/// The functions of `lib` (ids with complexities) fitted to each edge's samples, per edge best
+/// (lowest `score(complexity, r2, w)`) first, ties in the library's order. With `best_only`
+/// (and `w` in [0, 1]) a function that could not beat the best score so far even at r2 = 1 is
+/// left out: the first is the same, the list shorter.
+#[cfg_attr(target_arch = "wasm32", optimize(size))]
+pub fn rank(edges: &[Samples], lib: &[(u16, f64)], w: f64, ar: (f64, f64), br: (f64, f64), best_only: bool) -> Vec<Vec<Suggestion>> {
+    let prune = best_only && (0.0..=1.0).contains(&w);
+    let nl = lib.len();
+    let tasks = edges.len() * nl;
+    let per = edges.iter().map(Samples::scratch_len).max().unwrap_or(0);
+    let slots = par::width().min(tasks).max(1);
+    let mut scratch = vec![0.0; slots * per];
+    let empty = Fit { a: 0.0, b: 0.0, c: 0.0, d: 0.0, r2: 0.0 };
+    let mut fits = vec![empty; tasks];
+    let scores: Vec<AtomicU64> = (0..tasks).map(|_| AtomicU64::new(NOT_FITTED)).collect();
+    {
+        let (at_fit, at_scratch) = (par::Shared::new(&mut fits), par::Shared::new(&mut scratch));
+        let task = |t: usize, slot: usize| {
+            let (e, q) = (t / nl, t % nl);
+            let (id, cx) = lib[q];
+            if id >= USER_BASE {
+                return;
+            }
+            // skipped by the ranking for sure: a function before it already scores as well
+            let bound = score(cx, 1.0, w);
+            let before = &scores[e * nl..t];
+            if prune && before.iter().any(|s| s.load(Ordering::Acquire) != NOT_FITTED && f64::from_bits(s.load(Ordering::Acquire)) <= bound) {
+                return;
+            }
+            // SAFETY: slot `slot` is this thread's alone during the run, and task `t` owns fit `t`.
+            let (buf, out) = unsafe { (at_scratch.slice(slot * per..(slot + 1) * per), at_fit.slice(t..t + 1)) };
+            let fit = edges[e].fit_in(id, ar, br, buf);
+            out[0] = fit;
+            scores[t].store(score(cx, fit.r2, w).to_bits(), Ordering::Release);
+        };
+        // SAFETY: a task writes its fit, its score and its slot's scratch only; fitting a
+        // built-in function allocates nothing and touches no thread-local.
+        unsafe { par::run(tasks, slots, &task) };
+    }
+    let buf = &mut scratch[..per];
+    (0..edges.len())
+        .map(|e| {
+            let mut out: Vec<Suggestion> = Vec::with_capacity(nl);
+            let mut best = f64::INFINITY;
+            for (q, &(id, cx)) in lib.iter().enumerate() {
+                if prune && score(cx, 1.0, w) >= best {
+                    continue;
+                }
+                let t = e * nl + q;
+                let fit = if scores[t].load(Ordering::Relaxed) != NOT_FITTED { fits[t] } else { edges[e].fit_in(id, ar, br, buf) };
+                let score = score(cx, fit.r2, w);
+                best = best.min(score);
+                out.push(Suggestion { id, complexity: cx, fit, score });
+            }
+            sort(&mut out);
+            out
+        })
+        .collect()
+}
+
+/// By score, stable: insertion sort (a few dozen entries), which keeps a general sort's code
+/// out of the module.
+fn sort(out: &mut [Suggestion]) {
+    for i in 1..out.len() {
+        let mut j = i;
+        while j > 0 && out[j - 1].score.total_cmp(&out[j].score) == core::cmp::Ordering::Greater {
+            out.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
