@@ -192,6 +192,11 @@ export const PREDICT_DEFAULTS = {
   threads: 1 as number | "auto",
 } as const;
 
+/** Every default of the symbolic search's `threads` (SymbolicSearchOptions). @internal */
+export const SYMBOLIC_DEFAULTS = {
+  threads: 1 as number | "auto",
+} as const;
+
 /** Revival (FitOptions.revive): races per fit, and the steps of stall before a check and of a race. @internal */
 export const REVIVE = { races: 3, steps: 5 } as const;
 

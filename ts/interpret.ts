@@ -11,7 +11,7 @@
  * nodeScores[layer][node] (inputs first); edgeScores[l][j][i] scores the edge from input i to
  * (sub)node j of layer l. Samples are (n, inDim) with n >= 2; omitted, the last fit's inputs.
  */
-import { boolOption, finiteNumber } from "./config.js";
+import { SYMBOLIC_DEFAULTS, boolOption, finiteNumber, threadsOption } from "./config.js";
 import { KanError } from "./errors.js";
 import { toMatrix, type MatrixLike } from "./matrix.js";
 import { ModelHandle } from "./model.js";
@@ -20,6 +20,7 @@ import { FIXED_WIDTH, SUGGESTION_WIDTH, type Handle, type Ptr } from "./raw/expo
 import type { RawScope } from "./raw/kernel.js";
 import { rawKernel } from "./raw/loader.js";
 import { symbolicById, symbolicId, symbolicNames } from "./symbolic-lib.js";
+import { onThreads } from "./threads.js";
 
 /** Attribution: node scores per node layer (inputs first), edge scores per layer as [j][i] (output, input). */
 export interface Attribution {
@@ -41,6 +42,14 @@ export interface SymbolicSearchOptions {
   bRange?: [number, number];
   /** Samples to fit on; default: the inputs of the last fit. */
   input?: MatrixLike;
+  /**
+   * Threads the search runs on, each fitting whole functions to whole edges: an integer from 1
+   * to 64, or "auto" for the host's logical cores. Default 1. The results have the same bits
+   * for any number. suggestSymbolic and autoSymbolic are synchronous, so they cannot start
+   * threads: they use those a fit (or autoSymbolicAsync) with `threads` has started, at most
+   * this many, and run on one thread before that; autoSymbolicAsync starts them.
+   */
+  threads?: number | "auto";
 }
 
 /** A candidate function for an edge, from `model.suggestSymbolic`. */
@@ -245,8 +254,9 @@ export function suggestSymbolic(model: ModelHandle, l: unknown, i: unknown, j: u
   opts: SymbolicSearchOptions & { topk?: number } = {}): Suggestion[] {
   const op = "suggestSymbolic";
   const h = model.handle(op);
-  const o = checkOptions(op, opts, ["lib", "topk", "weightSimple", "aRange", "bRange", "input"]) as
+  const o = checkOptions(op, opts, ["lib", "topk", "weightSimple", "aRange", "bRange", "input", "threads"]) as
     SymbolicSearchOptions & { topk?: number };
+  const threads = threadsOption(op, o.threads ?? SYMBOLIC_DEFAULTS.threads);
   const [li, ii, jj] = edge(model, op, l, i, j);
   const topk = intOption(op, "topk", o.topk ?? DEFAULTS.topk, 1);
   const w = finiteNumber(op, "weightSimple", o.weightSimple ?? DEFAULTS.weightSimple, 0);
@@ -256,8 +266,9 @@ export function suggestSymbolic(model: ModelHandle, l: unknown, i: unknown, j: u
   const rows = k.scope((s) => {
     const [px, n] = samples(model, op, o.input, s);
     const out = s.alloc(8 * SUGGESTION_WIDTH * ids.length);
-    k.check(op, k.raw.kw_model_suggest(h, li, ii, jj, s.put(ids), s.put(cx), ids.length, w, ar[0], ar[1], br[0], br[1],
-      px, n, out));
+    const [pi, pc] = [s.put(ids), s.put(cx)];
+    onThreads(k, threads, () => k.check(op, k.raw.kw_model_suggest(h, li, ii, jj, pi, pc, ids.length, w, ar[0], ar[1],
+      br[0], br[1], px, n, out)));
     return s.take(out, SUGGESTION_WIDTH * ids.length, Float64Array);
   });
   const res: Suggestion[] = [];
@@ -316,8 +327,9 @@ export function autoSymbolic(model: ModelHandle, opts: SymbolicSearchOptions & {
   const op = "autoSymbolic";
   const h = model.handle(op);
   model.notTraining(op);
-  const o = checkOptions(op, opts, ["lib", "r2Threshold", "weightSimple", "aRange", "bRange", "input"]) as
+  const o = checkOptions(op, opts, ["lib", "r2Threshold", "weightSimple", "aRange", "bRange", "input", "threads"]) as
     SymbolicSearchOptions & { r2Threshold?: number };
+  const threads = threadsOption(op, o.threads ?? SYMBOLIC_DEFAULTS.threads);
   const th = finiteNumber(op, "r2Threshold", o.r2Threshold ?? DEFAULTS.r2Threshold);
   const w = finiteNumber(op, "weightSimple", o.weightSimple ?? DEFAULTS.weightSimple, 0);
   const [ar, br] = ranges(op, o);
@@ -330,8 +342,9 @@ export function autoSymbolic(model: ModelHandle, opts: SymbolicSearchOptions & {
     const [px, n] = samples(model, op, o.input, s);
     const out = s.alloc(8 * FIXED_WIDTH * cap);
     const count = s.alloc(4);
-    k.check(op, k.raw.kw_model_auto_symbolic(h, s.put(ids), s.put(cx), ids.length, th, w, ar[0], ar[1], br[0], br[1],
-      px, n, out, cap, count));
+    const [pi, pc] = [s.put(ids), s.put(cx)];
+    onThreads(k, threads, () => k.check(op, k.raw.kw_model_auto_symbolic(h, pi, pc, ids.length, th, w, ar[0], ar[1],
+      br[0], br[1], px, n, out, cap, count)));
     return s.take(out, FIXED_WIDTH * k.u32(count)[0]!, Float64Array);
   }));
   const res = [];

@@ -13,12 +13,13 @@
  * The edges are those `autoSymbolic` fixes, in its order (layer, input, output), each fitted
  * on the model as the edges before it left it, with the same search: the result is the same.
  */
-import { finiteNumber } from "./config.js";
+import { SYMBOLIC_DEFAULTS, finiteNumber, threadsOption } from "./config.js";
 import { KanError, describe, type FixedEdge } from "./errors.js";
 import { yieldToEventLoop } from "./fit.js";
 import { fixSymbolic, suggestSymbolic, type SymbolicSearchOptions } from "./interpret.js";
 import { ModelHandle } from "./model.js";
 import { checkOptions } from "./options.js";
+import { prepareThreads } from "./threads.js";
 
 // KanError carries the edges fixed before an abort, so the type lives beside it.
 export type { FixedEdge };
@@ -52,7 +53,8 @@ export async function autoSymbolicAsync(model: ModelHandle, opts: AutoSymbolicAs
   model.handle(op);
   model.notTraining(op);
   const o = checkOptions(op, opts, ["lib", "r2Threshold", "weightSimple", "aRange", "bRange", "input", "onEdge",
-    "signal"]) as AutoSymbolicAsyncOptions;
+    "signal", "threads"]) as AutoSymbolicAsyncOptions;
+  const threads = threadsOption(op, o.threads ?? SYMBOLIC_DEFAULTS.threads);
   const th = finiteNumber(op, "r2Threshold", o.r2Threshold ?? 0);
   if (o.onEdge !== undefined && typeof o.onEdge !== "function") {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "onEdge" must be a function, got ${describe(o.onEdge)}`);
@@ -62,9 +64,12 @@ export async function autoSymbolicAsync(model: ModelHandle, opts: AutoSymbolicAs
     throw new KanError("INVALID_ARGUMENT", `${op}: option "signal" must be an AbortSignal, got ${describe(signal)}`);
   }
   const search: SymbolicSearchOptions & { topk: number } = { topk: 1 };
-  for (const key of ["lib", "weightSimple", "aRange", "bRange", "input"] as const) {
+  for (const key of ["lib", "weightSimple", "aRange", "bRange", "input", "threads"] as const) {
     if (o[key] !== undefined) Object.assign(search, { [key]: o[key] });
   }
+  // the threaded module takes the models over before their edges are read
+  await prepareThreads(op, threads);
+  model.handle(op);
   // the edges autoSymbolic would fix: live (unmasked) numeric edges
   const edges: [number, number, number][] = [];
   for (let l = 0; l < model.depth; l++) {

@@ -21,11 +21,12 @@ import { cases as separability } from "./separability.js";
 import { cases as expression } from "./expression.js";
 import { cases as threads } from "./threads.js";
 import { cases as pdeThreads } from "./pde-threads.js";
+import { cases as symbolicThreads } from "./symbolic-threads.js";
 import { cases as prune } from "./prune.js";
 import { cases as revive } from "./revive.js";
 import { cases as arity } from "./arity.js";
 
 export const suites = {
   init, bspline, simd, layout, errors, model, trainer, formula, symbolic, svg, worker, boundary, memory, derivatives,
-  pde, reorder, separability, expression, threads, pdeThreads, prune, revive, arity,
+  pde, reorder, separability, expression, threads, pdeThreads, symbolicThreads, prune, revive, arity,
 };

@@ -329,30 +329,23 @@ impl<T: Real> Model<T> {
         // fixing an edge changes the inputs of the layers after it, not its own layer's
         // samples: a layer's edges are searched together (on the threads), then fixed
         for l in 0..self.layers.len() {
-            let (ni, no) = (self.layers[l].n_in, self.layers[l].n_out);
-            let live: Vec<(usize, usize)> = (0..ni)
-                .flat_map(|i| (0..no).map(move |j| (i, j)))
-                .filter(|&(i, j)| self.layers[l].sym[i * no + j] == 0 && self.layers[l].mask[i * no + j] != T::ZERO)
-                .collect();
-            if live.is_empty() {
-                continue;
+            let (ly, acts) = (&self.layers[l], self.activations(x));
+            let no = ly.n_out;
+            let (mut live, mut samples) = (Vec::new(), Vec::new());
+            for e in 0..ly.n_in * no {
+                if ly.sym[e] == 0 && ly.mask[e] != T::ZERO {
+                    let (xs, ys) = self.edge_samples_of(l, e / no, e % no, &acts);
+                    samples.push(Samples::new(&xs, &ys));
+                    live.push(e);
+                }
             }
-            let acts = self.activations(x);
-            let samples: Vec<Samples> = live
-                .iter()
-                .map(|&(i, j)| {
-                    let (xs, ys) = self.edge_samples_of(l, i, j, &acts);
-                    Samples::new(&xs, &ys)
-                })
-                .collect();
             let found = crate::symrank::rank(&samples, lib, weight_simple, ar, br, true);
-            for (&(i, j), best) in live.iter().zip(found) {
-                if let Some(b) = well_scaled_all(best).first() {
-                    if b.fit.r2 >= r2_th {
-                        let ft = b.fit;
-                        self.set_symbolic(l, i, j, b.id, [ft.a, ft.b, ft.c, ft.d]);
-                        done.push((l, i, j, b.id, ft.r2));
-                    }
+            for (e, best) in live.into_iter().zip(found) {
+                if let Some(b) = best.first().filter(|b| b.fit.r2 >= r2_th) {
+                    let f = b.fit;
+                    // in the form a suggestion has ([`Self::suggest`]), which fixing keeps
+                    self.set_symbolic(l, e / no, e % no, b.id, well_scaled(b.id, [f.a, f.b, f.c, f.d]));
+                    done.push((l, e / no, e % no, b.id, f.r2));
                 }
             }
         }
