@@ -1,6 +1,8 @@
 // The symbolic search through the public API: suggestSymbolic on one edge and autoSymbolic on
 // the 15 edges of a [2,5,1] fitted to hellokan (exp(sin(pi x1) + x2^2)), default library, and
-// the best r2 every edge reaches with each function. Run: node bench/symbolic.mjs [--json out.json]
+// the best r2 every edge reaches with each function; then autoSymbolic's wall time on threads 1
+// and 2 (the same fixed edges) on that model and a wider [4,8,1]. Run:
+// node bench/symbolic.mjs [--json out.json]
 import { writeFileSync } from "node:fs";
 import { init, KAN, createDataset } from "kanwasm";
 
@@ -41,5 +43,34 @@ console.log(`suggestSymbolic, edge (0,0,0), ${top.length} functions: ${tSuggest.
 console.log(`suggestSymbolic on all ${edges.length} edges: ${tAll.toFixed(3)} s`);
 console.log(`autoSymbolic, ${fixed.length} edges fixed: ${tAuto.toFixed(3)} s`);
 console.log(`  ${fixed.map((e) => `(${e.l},${e.i},${e.j}) ${e.name} ${e.r2.toFixed(5)}`).join("\n  ")}`);
+
+// threads: wall time, the best of three runs each (the host may be shared), threads 1 and 2
+// alternating; autoSymbolicAsync with threads 2 starts the workers first
+const wide = new KAN({ width: [4, 8, 1], grid: 3, k: 3, seed: 42 });
+const wideData = createDataset(([a, b, c, d]) => Math.sin(a) * b + Math.exp(c) - d * d, { nVar: 4, trainNum: 1000 });
+await wide.fit(wideData, { opt: "lbfgs", steps: 10 });
+const threads = [];
+// the samples passed on: the move to the threaded module leaves a model's last fit samples behind
+for (const [name, m, input] of [["[2,5,1]", model, data.trainInput], ["[4,8,1]", wide, wideData.trainInput]]) {
+  await m.clone().autoSymbolicAsync({ threads: 2, input, lib: ["x"] });
+  const best = { 1: Infinity, 2: Infinity };
+  const got = {};
+  for (let r = 0; r < 3; r++) {
+    for (const n of [1, 2]) {
+      const c = m.clone();
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      got[n] = JSON.stringify(c.autoSymbolic({ threads: n, input }));
+      best[n] = Math.min(best[n], (performance.now() - t0) / 1000);
+      const cu = process.cpuUsage(c0);
+      if (r === 0) console.log(`  threads ${n}: cpu ${((cu.user + cu.system) / 1e6).toFixed(3)} s`);
+      c.dispose();
+    }
+  }
+  const same = got[1] === got[2];
+  threads.push({ name, one: best[1], two: best[2], ratio: best[1] / best[2], same });
+  console.log(`autoSymbolic ${name}: threads 1 ${best[1].toFixed(3)} s, threads 2 ${best[2].toFixed(3)} s ` +
+    `(${(best[1] / best[2]).toFixed(2)}x), same edges: ${same}`);
+}
 const out = process.argv.indexOf("--json");
-if (out > 0) writeFileSync(process.argv[out + 1], JSON.stringify({ tSuggest, tAll, tAuto, edges, fixed }, null, 1));
+if (out > 0) writeFileSync(process.argv[out + 1], JSON.stringify({ tSuggest, tAll, tAuto, edges, fixed, threads }, null, 1));

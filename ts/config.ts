@@ -469,4 +469,5 @@ export const DISCOVER_DEFAULTS = {
     "x", "x^2", "x^3", "x^4", "x^5", "1/x", "1/x^2", "1/x^3", "1/x^4", "1/x^5", "sqrt", "x^1.5", "1/sqrt(x)",
     "exp", "log", "sin", "cos", "tan", "tanh", "arcsin", "arctan", "gaussian",
   ],
+  threads: 1 as number | "auto",
 } as const;

@@ -77,10 +77,10 @@ it("two outputs: one model with an output each, each formula exact", async () =>
   r.model.dispose();
 });
 
-it("the same seed gives the same formula and errors", async () => {
+it("the same seed gives the same formula and errors, on one thread or two", async () => {
   const data = createDataset(ratio, { nVar: 3, ranges: ratioRanges, trainNum: 100, testNum: 100, seed: 5 });
   const a = await discover(data, { seed: 1, budget: { steps: 150 } });
-  const b = await discover(data, { seed: 1, budget: { steps: 150 } });
+  const b = await discover(data, { seed: 1, budget: { steps: 150 }, threads: 2 });
   expect(b.js).toEqual(a.js);
   expect(b.rmse).toEqual(a.rmse);
   a.model.dispose();
@@ -101,6 +101,8 @@ it("bad data and options give KanError naming the argument", async () => {
     [data, { onStage: 3 }, /onStage/],
     [data, { signal: {} }, /signal/],
     [data, { colour: 1 }, /colour/],
+    [data, { threads: 0 }, /discover: option "threads"/],
+    [data, { threads: "all" }, /discover: option "threads"/],
     [{ trainInput: [[1, 2]] }, {}, /trainLabel/],
     [data, { outputNames: ["a", "b"] }, /outputNames/],
     [{ trainInput: [[1], [2]], trainLabel: [[1], [2], [3]] }, {}, /trainLabel/],

@@ -48,6 +48,8 @@ export class Context {
   readonly scale: number;
   readonly onStage: ((s: DiscoverStage) => void | Promise<void>) | undefined;
   inputNames: string[] | undefined;
+  /** The threads of its fits and searches (discover's option). */
+  threads: number | "auto" = 1;
   /** Whether a numeric fit far from its target ends its stage without a formula. */
   gate = true;
   #steps: number;
@@ -99,7 +101,7 @@ export class Context {
     const data = asDataset(opts.x ?? d.x, opts.y ?? d.y, opts.tx ?? d.tx, opts.ty ?? d.ty);
     try {
       await model.fit(data, {
-        opt: "lbfgs", steps, lamb: opts.lamb ?? 0, updateGrid: opts.updateGrid ?? false,
+        opt: "lbfgs", steps, lamb: opts.lamb ?? 0, updateGrid: opts.updateGrid ?? false, threads: this.threads,
         ...(this.signal ? { signal: this.signal } : {}),
       });
     } catch (e) {

@@ -17,11 +17,12 @@ export interface EdgeChoice extends EdgeSpec {
 
 /**
  * The simplest candidate whose misfit 1 - R² is within `slack` times the best one's (or below
- * 1e-10), among `lib`'s functions on edge (l, i, j) of `model` sampled at `input`.
+ * 1e-10), among `lib`'s functions on edge (l, i, j) of `model` sampled at `input`, searched
+ * on `threads`.
  */
 export function chooseEdge(model: KAN, l: number, i: number, j: number, lib: string[], input: Matrix,
-  slack = 10): EdgeChoice {
-  const sug = model.suggestSymbolic(l, i, j, { lib, topk: lib.length, input, weightSimple: 0 });
+  threads: number | "auto" = 1, slack = 10): EdgeChoice {
+  const sug = model.suggestSymbolic(l, i, j, { lib, topk: lib.length, input, weightSimple: 0, threads });
   const ok = sug.filter((s) => Number.isFinite(s.r2));
   if (ok.length === 0) return { name: "0", params: [1, 0, 0, 0], r2: 0, complexity: 0 };
   const best = Math.max(...ok.map((s) => s.r2));

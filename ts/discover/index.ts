@@ -11,7 +11,7 @@
  * const { formula, js, rmse } = await discover(data, { inputNames: ["m", "v", "r"] });
  * ```
  */
-import { DISCOVER_DEFAULTS } from "../config.js";
+import { DISCOVER_DEFAULTS, threadsOption } from "../config.js";
 import { checkDataset, seededRandom, type Dataset } from "../dataset.js";
 import { KanError, describe } from "../errors.js";
 import type { KAN } from "../kan.js";
@@ -45,6 +45,11 @@ export interface DiscoverOptions {
   onStage?: (stage: DiscoverStage) => void | Promise<void>;
   /** Stops discover between LBFGS steps: it rejects with KanError("ABORTED"). Default none. */
   signal?: AbortSignal;
+  /**
+   * Threads its fits and symbolic searches run on (as `fit`'s `threads`): an integer from 1 to 64,
+   * or "auto" for the host's logical cores. Default 1. The result is the same for any number.
+   */
+  threads?: number | "auto";
 }
 
 /** What discover may spend. */
@@ -71,7 +76,7 @@ export interface DiscoverResult {
   stages: DiscoverStage[];
 }
 
-const OPTIONS = ["inputNames", "outputNames", "lib", "seed", "budget", "onStage", "signal"] as const;
+const OPTIONS = ["inputNames", "outputNames", "lib", "seed", "budget", "onStage", "signal", "threads"] as const;
 
 function names(op: string, what: string, v: unknown, n: number): string[] | undefined {
   if (v === undefined) return undefined;
@@ -158,6 +163,8 @@ export async function discover(data: Dataset, options: DiscoverOptions = {}): Pr
   }
   for (const name of lib) requireSymbolicId(`${op}: lib`, name);
   const b = budget(op, o.budget);
+  threadsOption(op, o.threads ?? DISCOVER_DEFAULTS.threads);
+  const threads = o.threads ?? DISCOVER_DEFAULTS.threads;
   if (o.onStage !== undefined && typeof o.onStage !== "function") {
     throw new KanError("INVALID_ARGUMENT", `${op}: option "onStage" must be a function, got ${describe(o.onStage)}`);
   }
@@ -180,6 +187,7 @@ export async function discover(data: Dataset, options: DiscoverOptions = {}): Pr
       };
       const ctx = new Context(s, lib, seed, b.steps, b.seconds, o.signal, report);
       ctx.inputNames = inputNames;
+      ctx.threads = threads;
       picked.push(await search(ctx, seed));
     }
     const model = picked.length === 1 ? picked[0]!.model : stack(picked.map((p) => p.model), seed);

@@ -165,7 +165,8 @@ async function fitG(ctx: Context, g: Group): Promise<[EdgeSpec & { err: number; 
   let sug: Suggestion[];
   try {
     steps += await ctx.fit(coarse, 20, { updateGrid: true, ...io });
-    sug = coarse.suggestSymbolic(0, 0, 0, { lib: ctx.lib, topk: G_TRY, input: w, weightSimple: 0 });
+    sug = coarse.suggestSymbolic(0, 0, 0, { lib: ctx.lib, topk: G_TRY, input: w, weightSimple: 0,
+      threads: ctx.threads });
   } finally {
     coarse.dispose();
   }

@@ -128,7 +128,7 @@ export async function additive(ctx: Context): Promise<Candidate | null> {
   const [num, steps] = await numeric(ctx, [n, 1], ctx.seed);
   try {
     if (await tooFar(ctx, `additive [${n},1]`, num, ctx.data.x, ctx.data.y, steps, t0)) return null;
-    const inner = Array.from({ length: n }, (_, i) => chooseEdge(num, 0, i, 0, ctx.lib, ctx.data.x));
+    const inner = Array.from({ length: n }, (_, i) => chooseEdge(num, 0, i, 0, ctx.lib, ctx.data.x, ctx.threads));
     return await finish(ctx, `additive [${n},1]`, [{ inner, outer: null }], steps, t0);
   } finally {
     num.dispose();
@@ -142,8 +142,8 @@ export async function composed(ctx: Context, seed: number): Promise<Candidate | 
   const [num, steps] = await numeric(ctx, [n, 1, 1], seed);
   try {
     if (await tooFar(ctx, `composed [${n},1,1] seed ${seed}`, num, ctx.data.x, ctx.data.y, steps, t0)) return null;
-    const inner = Array.from({ length: n }, (_, i) => chooseEdge(num, 0, i, 0, ctx.lib, ctx.data.x));
-    const outer = chooseEdge(num, 1, 0, 0, ctx.lib, ctx.data.x);
+    const inner = Array.from({ length: n }, (_, i) => chooseEdge(num, 0, i, 0, ctx.lib, ctx.data.x, ctx.threads));
+    const outer = chooseEdge(num, 1, 0, 0, ctx.lib, ctx.data.x, ctx.threads);
     return await finish(ctx, `composed [${n},1,1] seed ${seed}`, [{ inner, outer }], steps, t0);
   } finally {
     num.dispose();
@@ -238,7 +238,7 @@ function productFactors(ctx: Context, num: KAN, xs: typeof ctx.data.x, useLog: b
       if (Math.abs(p) > 1e-9) factors.push(single(i, { name: "log", params: [1, 0, p, 0] }, EXP));
       if (odd) factors.push(single(i, X));
     } else {
-      const e = chooseEdge(num, 0, i, 0, ctx.lib, xs);
+      const e = chooseEdge(num, 0, i, 0, ctx.lib, xs, ctx.threads);
       if (odd) factors.push(single(i, X));
       if (e.name === "0") {
         logK += e.params[3];
