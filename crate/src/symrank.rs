@@ -107,3 +107,65 @@ fn sort(out: &mut [Suggestion]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::symbolic::{lookup, register_native, LIB};
+
+    /// One edge ranked the plain way: every function fitted in the library's order, those that
+    /// cannot beat the best so far skipped (the search before its fits became tasks).
+    fn one_by_one(s: &Samples, lib: &[(u16, f64)], w: f64, best_only: bool) -> Vec<(u16, u64, [u64; 5])> {
+        let (ar, br) = ((-10.0, 10.0), (-10.0, 10.0));
+        let prune = best_only && (0.0..=1.0).contains(&w);
+        let mut out: Vec<Suggestion> = Vec::new();
+        let mut best = f64::INFINITY;
+        for &(id, cx) in lib {
+            if prune && score(cx, 1.0, w) >= best {
+                continue;
+            }
+            let fit = s.fit(id, ar, br);
+            let sc = score(cx, fit.r2, w);
+            best = best.min(sc);
+            out.push(Suggestion { id, complexity: cx, fit, score: sc });
+        }
+        sort(&mut out);
+        out.iter().map(bits).collect()
+    }
+
+    fn bits(s: &Suggestion) -> (u16, u64, [u64; 5]) {
+        let f = s.fit;
+        (s.id, s.score.to_bits(), [f.a, f.b, f.c, f.d, f.r2].map(f64::to_bits))
+    }
+
+    /// Several edges at once rank each edge as one at a time does, to the bit, with and without
+    /// `best_only`, with user functions (fitted on the calling thread) anywhere in the library.
+    #[test]
+    fn several_edges_rank_as_one_at_a_time() {
+        let user = register_native(|x| x * x * x - 0.6 * x);
+        let shapes: [fn(f64) -> f64; 4] = [|x| (2.0 * x + 0.3).sin(), |x| x * x * x - 0.6 * x, |x| 0.5 * x.exp() - 0.2, |x| 3.0 * x];
+        let edges: Vec<Samples> = shapes
+            .iter()
+            .map(|g| {
+                let x: Vec<f64> = (0..150).map(|i| -1.0 + 2.0 * ((i * 37) % 150) as f64 / 149.0).collect();
+                let y: Vec<f64> = x.iter().map(|&v| g(v)).collect();
+                Samples::new(&x, &y)
+            })
+            .collect();
+        let mut all: Vec<(u16, f64)> = (1..=LIB.len() as u16).map(|id| (id, LIB[id as usize - 1].1 as f64)).collect();
+        let small = vec![(lookup("x").unwrap(), 1.0), (user, 2.0), (lookup("sin").unwrap(), 2.0), (lookup("exp").unwrap(), 2.0)];
+        all.insert(3, (user, 2.0));
+        for lib in [all, small] {
+            for (w, best_only) in [(0.8, true), (0.8, false), (0.0, true), (1.5, true)] {
+                let got = rank(&edges, &lib, w, (-10.0, 10.0), (-10.0, 10.0), best_only);
+                for (e, s) in edges.iter().enumerate() {
+                    assert_eq!(got[e].iter().map(bits).collect::<Vec<_>>(), one_by_one(s, &lib, w, best_only), "edge {e}, w {w}, best_only {best_only}");
+                }
+                // the cubic edge takes the user function (unless complexity outweighs fit)
+                if w < 1.0 {
+                    assert_eq!(got[1][0].id, user, "w {w}");
+                }
+            }
+        }
+    }
+}
