@@ -196,13 +196,15 @@ export class ModelHandle {
           fresh.scope((s) => fresh.check("carryOver", fresh.raw.kw_model_set(h, l, code, s.put(values), len)));
         }
       }
-      // the last fit's inputs, which interpretability and autoSymbolic use when given none
+      // the last fit's inputs, which interpretability and autoSymbolic use when given none (only
+      // the threaded module, which models move into, takes them)
       const at = old.raw.kw_model_samples_view(from);
       const n = old.raw.kw_model_view_len();
-      if (at !== 0 && n > 0) {
+      const set = fresh.raw.kw_model_set_samples?.bind(fresh.raw);
+      if (at !== 0 && n >= 2 * this.inDim && set) {
         const values = Float64Array.from(new (this.cfg.dtype === "float32" ? Float32Array : Float64Array)(
           old.raw.memory.buffer, at, n));
-        fresh.scope((s) => fresh.check("carryOver", fresh.raw.kw_model_set_samples(h, s.put(values), n / this.inDim)));
+        fresh.scope((s) => fresh.check("carryOver", set(h, s.put(values), n / this.inDim)));
       }
     } catch (e) {
       fresh.raw.kw_model_free(h);

@@ -1,12 +1,13 @@
-//! The library's functions ranked on edges' samples, the fits on the threads (crate::par).
+//! The library's functions ranked on an edge's samples, the fits on the threads (crate::par).
 //!
-//! Every (edge, built-in function) pair is a task: the tasks fit into their own slots, and
-//! the calling thread then ranks each edge in the library's order, as one thread would. A
-//! ranking that only wants the best skips a function that cannot beat the best score so
-//! far even at r2 = 1; a task skips only when a fit already done proves that it would be
-//! skipped, and the calling thread fits whatever the ranking needs and no task did (user
-//! functions, which the host evaluates on the calling thread alone), so the lists are the
-//! same bits for any number of threads.
+//! Every built-in function is a task that fits into its own slot, and the calling thread
+//! then ranks them in the library's order, as one thread would. A ranking that only wants the
+//! best skips a function that cannot beat the best score so far even at r2 = 1; a task skips
+//! only when a fit already done proves that it would be skipped, and the calling thread fits
+//! whatever the ranking needs and no task did (user functions, which the host evaluates on
+//! the calling thread alone), so the list is the same bits for any number of threads. The
+//! edges of autoSymbolic go one after another, each on all the threads: an edge's 29 fits of
+//! a few milliseconds keep two threads busy to within one fit.
 //!
 //! ```
 //! use kanwasm_core::symbolic::lookup;
@@ -15,8 +16,8 @@
 //! let x: Vec<f64> = (0..200).map(|i| -1.0 + i as f64 / 100.0).collect();
 //! let y: Vec<f64> = x.iter().map(|v| 0.5 * v.exp()).collect();
 //! let lib = [(lookup("x").unwrap(), 1.0), (lookup("exp").unwrap(), 2.0)];
-//! let ranked = rank(&[Samples::new(&x, &y)], &lib, 0.8, (-10.0, 10.0), (-10.0, 10.0), false);
-//! assert_eq!(ranked[0][0].id, lookup("exp").unwrap());
+//! let ranked = rank(&Samples::new(&x, &y), &lib, 0.8, (-10.0, 10.0), (-10.0, 10.0), false);
+//! assert_eq!(ranked[0].id, lookup("exp").unwrap());
 //! ```
 
 use crate::par;
@@ -36,64 +37,51 @@ pub struct Suggestion {
 /// A task's score slot before the task has fitted (a NaN no score has).
 const NOT_FITTED: u64 = u64::MAX;
 
-/// The functions of `lib` (ids with complexities) fitted to each edge's samples, per edge best
+/// The functions of `lib` (ids with complexities) fitted to the edge samples `s`, best
 /// (lowest `score(complexity, r2, w)`) first, ties in the library's order. With `best_only`
 /// (and `w` in [0, 1]) a function that could not beat the best score so far even at r2 = 1 is
 /// left out: the first is the same, the list shorter.
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub fn rank(edges: &[Samples], lib: &[(u16, f64)], w: f64, ar: (f64, f64), br: (f64, f64), best_only: bool) -> Vec<Vec<Suggestion>> {
+pub fn rank(s: &Samples, lib: &[(u16, f64)], w: f64, ar: (f64, f64), br: (f64, f64), best_only: bool) -> Vec<Suggestion> {
     let prune = best_only && (0.0..=1.0).contains(&w);
-    let nl = lib.len();
-    let tasks = edges.len() * nl;
-    let per = edges.iter().map(Samples::scratch_len).max().unwrap_or(0);
+    let (tasks, per) = (lib.len(), s.scratch_len());
     let slots = par::width().min(tasks).max(1);
     let mut scratch = vec![0.0; slots * per];
-    let empty = Fit { a: 0.0, b: 0.0, c: 0.0, d: 0.0, r2: 0.0 };
-    let mut fits = vec![empty; tasks];
+    let mut fits = vec![Fit { a: 0.0, b: 0.0, c: 0.0, d: 0.0, r2: 0.0 }; tasks];
     let scores: Vec<AtomicU64> = (0..tasks).map(|_| AtomicU64::new(NOT_FITTED)).collect();
-    {
+    // the single-thread module fits only as the ranking below asks, one function after another
+    if par::THREADED || cfg!(test) {
         let (at_fit, at_scratch) = (par::Shared::new(&mut fits), par::Shared::new(&mut scratch));
         let task = |t: usize, slot: usize| {
-            let (e, q) = (t / nl, t % nl);
-            let (id, cx) = lib[q];
-            if id >= USER_BASE {
-                return;
-            }
+            let (id, cx) = lib[t];
             // skipped by the ranking for sure: a function before it already scores as well
             let bound = score(cx, 1.0, w);
-            let before = &scores[e * nl..t];
-            if prune && before.iter().any(|s| s.load(Ordering::Acquire) != NOT_FITTED && f64::from_bits(s.load(Ordering::Acquire)) <= bound) {
+            let done = |v: &AtomicU64| v.load(Ordering::Acquire) != NOT_FITTED && f64::from_bits(v.load(Ordering::Acquire)) <= bound;
+            if id >= USER_BASE || (prune && scores[..t].iter().any(done)) {
                 return;
             }
             // SAFETY: slot `slot` is this thread's alone during the run, and task `t` owns fit `t`.
             let (buf, out) = unsafe { (at_scratch.slice(slot * per..(slot + 1) * per), at_fit.slice(t..t + 1)) };
-            let fit = edges[e].fit_in(id, ar, br, buf);
-            out[0] = fit;
-            scores[t].store(score(cx, fit.r2, w).to_bits(), Ordering::Release);
+            out[0] = s.fit_in(id, ar, br, buf);
+            scores[t].store(score(cx, out[0].r2, w).to_bits(), Ordering::Release);
         };
         // SAFETY: a task writes its fit, its score and its slot's scratch only; fitting a
         // built-in function allocates nothing and touches no thread-local.
         unsafe { par::run(tasks, slots, &task) };
     }
-    let buf = &mut scratch[..per];
-    (0..edges.len())
-        .map(|e| {
-            let mut out: Vec<Suggestion> = Vec::with_capacity(nl);
-            let mut best = f64::INFINITY;
-            for (q, &(id, cx)) in lib.iter().enumerate() {
-                if prune && score(cx, 1.0, w) >= best {
-                    continue;
-                }
-                let t = e * nl + q;
-                let fit = if scores[t].load(Ordering::Relaxed) != NOT_FITTED { fits[t] } else { edges[e].fit_in(id, ar, br, buf) };
-                let score = score(cx, fit.r2, w);
-                best = best.min(score);
-                out.push(Suggestion { id, complexity: cx, fit, score });
-            }
-            sort(&mut out);
-            out
-        })
-        .collect()
+    let mut out: Vec<Suggestion> = Vec::with_capacity(tasks);
+    let mut best = f64::INFINITY;
+    for (t, &(id, cx)) in lib.iter().enumerate() {
+        if prune && score(cx, 1.0, w) >= best {
+            continue;
+        }
+        let fit = if scores[t].load(Ordering::Relaxed) != NOT_FITTED { fits[t] } else { s.fit_in(id, ar, br, &mut scratch[..per]) };
+        let score = score(cx, fit.r2, w);
+        best = best.min(score);
+        out.push(Suggestion { id, complexity: cx, fit, score });
+    }
+    sort(&mut out);
+    out
 }
 
 /// By score, stable: insertion sort (a few dozen entries), which keeps a general sort's code
@@ -138,10 +126,10 @@ mod tests {
         (s.id, s.score.to_bits(), [f.a, f.b, f.c, f.d, f.r2].map(f64::to_bits))
     }
 
-    /// Several edges at once rank each edge as one at a time does, to the bit, with and without
+    /// The ranking from fits made as tasks is, to the bit, the plain one's, with and without
     /// `best_only`, with user functions (fitted on the calling thread) anywhere in the library.
     #[test]
-    fn several_edges_rank_as_one_at_a_time() {
+    fn tasks_rank_as_one_at_a_time() {
         let user = register_native(|x| x * x * x - 0.6 * x);
         let shapes: [fn(f64) -> f64; 4] = [|x| (2.0 * x + 0.3).sin(), |x| x * x * x - 0.6 * x, |x| 0.5 * x.exp() - 0.2, |x| 3.0 * x];
         let edges: Vec<Samples> = shapes
@@ -157,13 +145,13 @@ mod tests {
         all.insert(3, (user, 2.0));
         for lib in [all, small] {
             for (w, best_only) in [(0.8, true), (0.8, false), (0.0, true), (1.5, true)] {
-                let got = rank(&edges, &lib, w, (-10.0, 10.0), (-10.0, 10.0), best_only);
                 for (e, s) in edges.iter().enumerate() {
-                    assert_eq!(got[e].iter().map(bits).collect::<Vec<_>>(), one_by_one(s, &lib, w, best_only), "edge {e}, w {w}, best_only {best_only}");
-                }
-                // the cubic edge takes the user function (unless complexity outweighs fit)
-                if w < 1.0 {
-                    assert_eq!(got[1][0].id, user, "w {w}");
+                    let got = rank(s, &lib, w, (-10.0, 10.0), (-10.0, 10.0), best_only);
+                    assert_eq!(got.iter().map(bits).collect::<Vec<_>>(), one_by_one(s, &lib, w, best_only), "edge {e}, w {w}, best_only {best_only}");
+                    // the cubic edge takes the user function (unless complexity outweighs fit)
+                    if e == 1 && w < 1.0 {
+                        assert_eq!(got[0].id, user, "w {w}");
+                    }
                 }
             }
         }

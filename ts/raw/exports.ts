@@ -118,8 +118,8 @@ export interface RawExports {
   kw_model_view_len(): number;
   /** Where the inputs of the model's last fit lie (n, in), in its dtype; 0 without them. Reads without allocating. */
   kw_model_samples_view(h: Handle): Ptr;
-  /** Sets `x (n, in)` as the inputs of the model's last fit (what interpretability uses when given none). */
-  kw_model_set_samples(h: Handle, x: Ptr, n: number): Status;
+  /** Sets `x (n, in)` as the inputs of the model's last fit (when given none, what interpretability uses); mt only. */
+  kw_model_set_samples?(h: Handle, x: Ptr, n: number): Status;
   /** Bytes of the last allocation the core could not serve since the last read, 0 when none. */
   kw_oom_bytes(): number;
   /** Later calls use up to `n` threads (1: the calling thread; ignored by kanwasm.wasm, which has no workers). */

@@ -7,7 +7,7 @@
 //! instance and carries on there. A model that the call was changing in place is read as
 //! it was before the change ([`crate::model::Model::changing`]).
 
-use super::model::{dispatch, layer_len, layer_range, peek, tensor, with_model, AnyModel};
+use super::model::{dispatch, layer_len, layer_range, peek, AnyModel};
 use crate::layer::Layer;
 use crate::real::Real;
 use std::cell::Cell;
@@ -46,7 +46,7 @@ pub extern "C" fn kw_model_view(h: u32, l: u32, what: u32) -> *const u8 {
 
 /// Where the inputs of model `h`'s last fit lie (rows by inputs, elements of its dtype), which
 /// interpretability uses when given none; 0 without them. The element count is read next with
-/// [`kw_model_view_len`]; a fresh instance takes them with [`kw_model_set_samples`].
+/// [`kw_model_view_len`]; a fresh threaded instance takes them with `kw_model_set_samples`.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_samples_view(h: u32) -> *const u8 {
@@ -61,16 +61,6 @@ pub extern "C" fn kw_model_samples_view(h: u32) -> *const u8 {
         }
         None => core::ptr::null(),
     })
-}
-
-/// Sets `x (n, in)` as the inputs of model `h`'s last fit (see [`kw_model_samples_view`]).
-#[no_mangle]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_set_samples(h: u32, x: *const f64, n: usize) -> i32 {
-    super::status(with_model(h, |m| {
-        dispatch!(m, m => m.cache = Some(tensor(x, n, m.n_in())?));
-        Ok(())
-    }))
 }
 
 /// The element count of the last [`kw_model_view`].

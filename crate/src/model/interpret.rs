@@ -234,12 +234,7 @@ impl<T: Real> Model<T> {
     /// The inputs and outputs of edge `(l, i, j)` on the samples `x`.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn edge_samples(&self, l: usize, i: usize, j: usize, x: &Tensor<T>) -> (Vec<f64>, Vec<f64>) {
-        self.edge_samples_of(l, i, j, &self.activations(x))
-    }
-
-    /// [`Self::edge_samples`] from the activations `acts` of the samples.
-    #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn edge_samples_of(&self, l: usize, i: usize, j: usize, acts: &[Tensor<T>]) -> (Vec<f64>, Vec<f64>) {
+        let acts = self.activations(x);
         let ly = &self.layers[l];
         let xin = &acts[l];
         let mut buf = vec![T::ZERO; ly.n_out];
@@ -274,8 +269,13 @@ impl<T: Real> Model<T> {
     ) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
-        let found = crate::symrank::rank(&[Samples::new(&xs, &ys)], lib, weight_simple, ar, br, best_only);
-        Ok(found.into_iter().next().map(well_scaled_all).unwrap_or_default())
+        let mut found = crate::symrank::rank(&Samples::new(&xs, &ys), lib, weight_simple, ar, br, best_only);
+        // as fixing the edge sets them, so a suggestion's parameters can be set as they are
+        for s in &mut found {
+            let f = &mut s.fit;
+            [f.a, f.b, f.c, f.d] = well_scaled(s.id, [f.a, f.b, f.c, f.d]);
+        }
+        Ok(found)
     }
 
     /// Makes edge `(l, i, j)` symbolic with function `id`, fitting `(a, b, c, d)` to the
@@ -326,26 +326,22 @@ impl<T: Real> Model<T> {
         x: &Tensor<T>,
     ) -> Res<Vec<SymbolicFix>> {
         let mut done = Vec::new();
-        // fixing an edge changes the inputs of the layers after it, not its own layer's
-        // samples: a layer's edges are searched together (on the threads), then fixed
         for l in 0..self.layers.len() {
-            let (ly, acts) = (&self.layers[l], self.activations(x));
-            let no = ly.n_out;
-            let (mut live, mut samples) = (Vec::new(), Vec::new());
-            for e in 0..ly.n_in * no {
-                if ly.sym[e] == 0 && ly.mask[e] != T::ZERO {
-                    let (xs, ys) = self.edge_samples_of(l, e / no, e % no, &acts);
-                    samples.push(Samples::new(&xs, &ys));
-                    live.push(e);
-                }
-            }
-            let found = crate::symrank::rank(&samples, lib, weight_simple, ar, br, true);
-            for (e, best) in live.into_iter().zip(found) {
-                if let Some(b) = best.first().filter(|b| b.fit.r2 >= r2_th) {
-                    let f = b.fit;
-                    // in the form a suggestion has ([`Self::suggest`]), which fixing keeps
-                    self.set_symbolic(l, e / no, e % no, b.id, well_scaled(b.id, [f.a, f.b, f.c, f.d]));
-                    done.push((l, e / no, e % no, b.id, f.r2));
+            let (ni, no) = (self.layers[l].n_in, self.layers[l].n_out);
+            for i in 0..ni {
+                for j in 0..no {
+                    let e = i * no + j;
+                    if self.layers[l].sym[e] != 0 || self.layers[l].mask[e] == T::ZERO {
+                        continue;
+                    }
+                    let best = self.suggest(l, i, j, lib, weight_simple, ar, br, x, true)?;
+                    if let Some(b) = best.first() {
+                        if b.fit.r2 >= r2_th {
+                            let ft = b.fit;
+                            self.set_symbolic(l, i, j, b.id, [ft.a, ft.b, ft.c, ft.d]);
+                            done.push((l, i, j, b.id, ft.r2));
+                        }
+                    }
                 }
             }
         }
@@ -372,17 +368,6 @@ pub(super) fn well_scaled(id: u16, [a, b, c, d]: [f64; 4]) -> [f64; 4] {
     } else {
         [a, b, c, d]
     }
-}
-
-/// The suggestions' parameters in [`well_scaled`] form, as fixing the edge sets them, so that
-/// a suggestion's parameters can be set as they are.
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-fn well_scaled_all(mut found: Vec<Suggestion>) -> Vec<Suggestion> {
-    for s in &mut found {
-        let f = &mut s.fit;
-        [f.a, f.b, f.c, f.d] = well_scaled(s.id, [f.a, f.b, f.c, f.d]);
-    }
-    found
 }
 
 /// The nodes scoring above `th`, at least the best one.
