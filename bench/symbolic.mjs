@@ -51,7 +51,9 @@ const wideData = createDataset(([a, b, c, d]) => Math.sin(a) * b + Math.exp(c) -
 await wide.fit(wideData, { opt: "lbfgs", steps: 10 });
 const threads = [];
 for (const [name, m] of [["[2,5,1]", model], ["[4,8,1]", wide]]) {
-  await m.clone().autoSymbolicAsync({ threads: 2, lib: ["x"] });
+  const starter = m.clone();
+  await starter.autoSymbolicAsync({ threads: 2, lib: ["x"] });
+  starter.dispose();
   const best = { 1: Infinity, 2: Infinity };
   const got = {};
   for (let r = 0; r < 3; r++) {
