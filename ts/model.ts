@@ -10,9 +10,11 @@
  * ```
  */
 import { KanError, describe } from "./errors.js";
-import { encodeModelSettings, type KANConfig } from "./config.js";
+import { encodeFitSettings, encodeModelSettings, normaliseFit, type KANConfig } from "./config.js";
 import { intArgument } from "./options.js";
-import { LAYER_ARRAY, LAYER_DIMS, layerArrayLength, type Handle, type LayerArrayName } from "./raw/exports.js";
+import {
+  LAYER_ARRAY, LAYER_DIMS, VIEW_SAMPLES, layerArrayLength, type Handle, type LayerArrayName,
+} from "./raw/exports.js";
 import type { RawKernel } from "./raw/kernel.js";
 import { onInstanceReplaced, rawKernel } from "./raw/loader.js";
 import { symbolicById } from "./symbolic-lib.js";
@@ -196,15 +198,19 @@ export class ModelHandle {
           fresh.scope((s) => fresh.check("carryOver", fresh.raw.kw_model_set(h, l, code, s.put(values), len)));
         }
       }
-      // the last fit's inputs, which interpretability and autoSymbolic use when given none (only
-      // the threaded module, which models move into, takes them)
-      const at = old.raw.kw_model_samples_view(from);
-      const n = old.raw.kw_model_view_len();
-      const set = fresh.raw.kw_model_set_samples?.bind(fresh.raw);
-      if (at !== 0 && n >= 2 * this.inDim && set) {
-        const values = Float64Array.from(new (this.cfg.dtype === "float32" ? Float32Array : Float64Array)(
-          old.raw.memory.buffer, at, n));
-        fresh.scope((s) => fresh.check("carryOver", set(h, s.put(values), n / this.inDim)));
+      // the last fit's inputs, which interpretability and autoSymbolic use when given none: a
+      // fit begun on them and ended without a step leaves them as the last fit's
+      const at = old.raw.kw_model_view(from, 0, VIEW_SAMPLES);
+      const n = old.raw.kw_model_view_len() / this.inDim;
+      if (at !== 0 && n >= 1) {
+        const x = Float64Array.from(new (this.cfg.dtype === "float32" ? Float32Array : Float64Array)(
+          old.raw.memory.buffer, at, n * this.inDim));
+        const cfg = encodeFitSettings(normaliseFit("carryOver", {}, this.cfg.seed), n);
+        fresh.scope((s) => {
+          const y = s.put(new Float64Array(n * this.outDim));
+          fresh.check("carryOver", fresh.raw.kw_fit_begin(h, s.put(x), y, n, this.outDim, 0, 0, 0, s.put(cfg)));
+          fresh.check("carryOver", fresh.raw.kw_fit_end(h));
+        });
       }
     } catch (e) {
       fresh.raw.kw_model_free(h);

@@ -111,15 +111,12 @@ export interface RawExports {
   /**
    * Where layer array `what` of layer `l` lies, as the model stores it: elements of its dtype,
    * u16 for `symbolic`; 0 when there is none. Reads without allocating, from before a change
-   * that a trap interrupted: for carrying models out of an instance that trapped.
+   * that a trap interrupted: for carrying models out of an instance that trapped. `what`
+   * VIEW_SAMPLES (any `l`): the inputs of the model's last fit, (n, in).
    */
   kw_model_view(h: Handle, l: number, what: number): Ptr;
-  /** The element count of the last kw_model_view or kw_model_samples_view. */
+  /** The element count of the last kw_model_view. */
   kw_model_view_len(): number;
-  /** Where the inputs of the model's last fit lie (n, in), in its dtype; 0 without them. Reads without allocating. */
-  kw_model_samples_view(h: Handle): Ptr;
-  /** Sets `x (n, in)` as the inputs of the model's last fit (when given none, what interpretability uses); mt only. */
-  kw_model_set_samples?(h: Handle, x: Ptr, n: number): Status;
   /** Bytes of the last allocation the core could not serve since the last read, 0 when none. */
   kw_oom_bytes(): number;
   /** Later calls use up to `n` threads (1: the calling thread; ignored by kanwasm.wasm, which has no workers). */
@@ -181,8 +178,11 @@ export const REQUIRED_EXPORTS = [
  */
 export const UNSIGNED_RESULTS = [
   "kw_alloc", "kw_error_ptr", "kw_error_len", "kw_version", "kw_model_count", "kw_model_view",
-  "kw_model_view_len", "kw_model_samples_view", "kw_oom_bytes", "kw_layout", "kw_layout_len", "kw_threads",
+  "kw_model_view_len", "kw_oom_bytes", "kw_layout", "kw_layout_len", "kw_threads",
 ] as const satisfies readonly (keyof RawExports)[];
+
+/** `what` of kw_model_view for the inputs of the model's last fit. */
+export const VIEW_SAMPLES = 8;
 
 /** `dtype` of MODEL_SETTINGS (raw/layout.ts). */
 export const DTYPE_CODE = { float32: 0, float64: 1 } as const;

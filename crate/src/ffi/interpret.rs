@@ -18,19 +18,6 @@ fn samples_of<T: Real>(m: &Model<T>, x: *const f64, n: usize) -> Res<Tensor<T>> 
     m.samples(t)
 }
 
-/// Sets `x (n, in)`, n >= 2, as the inputs of model `h`'s last fit (read out of another
-/// instance with `kw_model_samples_view`). Only the threaded module has it: models move into
-/// it, never out of it.
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-#[no_mangle]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_set_samples(h: u32, x: *const f64, n: usize) -> i32 {
-    status(with_model(h, |m| {
-        dispatch!(m, m => m.cache = Some(samples_of(m, x, n)?));
-        Ok(())
-    }))
-}
-
 /// Scores on `x (n, in)` (n = 0: the last fit's inputs). `nodes` gets every node layer's
 /// scores in order; `edges` every layer's `(out, in)` scores in order.
 #[no_mangle]

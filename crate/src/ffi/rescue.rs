@@ -25,8 +25,10 @@ pub extern "C" fn kw_oom_bytes() -> usize {
 }
 
 /// Where array `what` of layer `l` of model `h` lies (the codes of `kw_model_get`), as the
-/// model stores it: elements of its dtype, but u16 ids for `what` 6. The element count is
-/// read next with [`kw_model_view_len`]. 0 when there is no such model, layer or array.
+/// model stores it: elements of its dtype, but u16 ids for `what` 6. `what` 8 (any `l`): the
+/// inputs of the model's last fit (rows by inputs), which interpretability uses when given
+/// none; a fresh instance takes them as the inputs of a fit begun and ended. The element count
+/// is read next with [`kw_model_view_len`]. 0 when there is no such model, layer or array.
 #[no_mangle]
 #[cfg_attr(target_arch = "wasm32", optimize(size))]
 pub extern "C" fn kw_model_view(h: u32, l: u32, what: u32) -> *const u8 {
@@ -36,30 +38,16 @@ pub extern "C" fn kw_model_view(h: u32, l: u32, what: u32) -> *const u8 {
     // and this read.
     let m: &AnyModel = unsafe { &*m };
     dispatch!(m, m => {
+        if what == 8 {
+            let Some(t) = &m.cache else { return core::ptr::null() };
+            VIEW_LEN.with(|c| c.set(t.data.len()));
+            return t.data.as_ptr() as *const u8;
+        }
         let (params, layers) = match &m.undo {
             Some(u) => (&u.0, &u.1),
             None => (&m.params, &m.layers),
         };
         view(params, layers, l as usize, what)
-    })
-}
-
-/// Where the inputs of model `h`'s last fit lie (rows by inputs, elements of its dtype), which
-/// interpretability uses when given none; 0 without them. The element count is read next with
-/// [`kw_model_view_len`]; a fresh threaded instance takes them with `kw_model_set_samples`.
-#[no_mangle]
-#[cfg_attr(target_arch = "wasm32", optimize(size))]
-pub extern "C" fn kw_model_samples_view(h: u32) -> *const u8 {
-    VIEW_LEN.with(|c| c.set(0));
-    let Some(m) = peek(h) else { return core::ptr::null() };
-    // SAFETY: as in `kw_model_view`.
-    let m: &AnyModel = unsafe { &*m };
-    dispatch!(m, m => match &m.cache {
-        Some(t) => {
-            VIEW_LEN.with(|c| c.set(t.data.len()));
-            t.data.as_ptr() as *const u8
-        }
-        None => core::ptr::null(),
     })
 }
 

@@ -269,7 +269,7 @@ impl<T: Real> Model<T> {
     ) -> Res<Vec<Suggestion>> {
         self.check_edge(l, i, j)?;
         let (xs, ys) = self.edge_samples(l, i, j, x);
-        let mut found = crate::symrank::rank(&Samples::new(&xs, &ys), lib, weight_simple, ar, br, best_only);
+        let mut found = crate::symrank::rank(&xs, &ys, lib, weight_simple, ar, br, best_only);
         // as fixing the edge sets them, so a suggestion's parameters can be set as they are
         for s in &mut found {
             let f = &mut s.fit;
