@@ -140,6 +140,31 @@ fn input_pass_cubic<T: Real>(c: &BasisCache<T>, n: usize, at: At, blocks: &[f64]
     }
 }
 
+/// [`input_pass_cubic`] for a layer of one or two outputs, from each edge's value `y` and
+/// slope `y'` at the entry: `sum_o k_o (y_o - mean_o) y'_o` is the same quadratic form, in
+/// fewer operations while the outputs are fewer than the window's width. `coef` holds each
+/// output's edge coefficients (base, then the `nb` spline ones), `k` and `mean` its `gcoef`
+/// and mean.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn input_pass_few<T: Real>(c: &BasisCache<T>, n: usize, at: At, coef: &[f64], k: &[f64], mean: &[f64], gx: &mut [T], i: usize, ni: usize) {
+    let nb1 = coef.len() / k.len().max(1);
+    for (s, q) in (at.0..at.0 + n).enumerate() {
+        let (p, dp, j) = (cubic_features(c, false, q, at), cubic_features(c, true, q, at), first_basis(c, q, at));
+        let mut t = 0.0;
+        for ((e, &ko), &mo) in coef.chunks_exact(nb1).zip(k).zip(mean) {
+            if ko == 0.0 {
+                continue;
+            }
+            let cw: &[f64; 4] = e[1 + j..5 + j].try_into().unwrap();
+            let y = e[0] * p[0] + cw[0] * p[1] + cw[1] * p[2] + cw[2] * p[3] + cw[3] * p[4];
+            let dy = e[0] * dp[0] + cw[0] * dp[1] + cw[1] * dp[2] + cw[2] * dp[3] + cw[3] * dp[4];
+            t += ko * (y - mo) * dy;
+        }
+        gx[s * ni + i] += T::from_f64(t);
+    }
+}
+
 /// One entry's `phi . (A phi') - v . phi'`.
 #[inline(always)]
 fn input_entry(p: &[f64], dp: &[f64], w1: usize, blk: &[f64], vh: &[f64]) -> f64 {
@@ -205,7 +230,17 @@ impl<T: Real> Layer<T> {
         let (n, w1, npos) = (c.n, sh.w + 1, sh.nb + 1 - sh.w);
         let (mut blocks, mut vhat) = (pool::zeros(npos * w1 * w1), pool::zeros(npos * w1));
         let mut t = [0.0; CHUNK];
+        let few = w1 == 5 && sh.no <= 2;
+        let mut coef = pool::zeros(if few { sh.no * (1 + sh.nb) } else { 0 });
         for i in 0..sh.ni {
+            if few {
+                for (o, e) in coef.chunks_exact_mut(1 + sh.nb).enumerate() {
+                    e[0] = sh.edge_coef(w, wb, i, o, &mut e[1..]);
+                }
+                let (k, m) = (&gcoef[i * sh.no..(i + 1) * sh.no], &mean[i * sh.no..(i + 1) * sh.no]);
+                input_pass_few(c, n, sh.at(i, n), &coef, k, m, gx, i, sh.ni);
+                continue;
+            }
             sh.input_blocks(i, w, wb, gcoef, mean, &mut blocks, &mut vhat);
             if w1 == 5 {
                 input_pass_cubic(c, n, sh.at(i, n), &blocks, &vhat, gx, i, sh.ni);
@@ -221,6 +256,7 @@ impl<T: Real> Layer<T> {
         }
         pool::give(blocks);
         pool::give(vhat);
+        pool::give(coef);
     }
 }
 

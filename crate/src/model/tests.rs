@@ -75,23 +75,28 @@ fn a_kept_first_layer_cache_gives_the_same_bits() {
 
 #[test]
 fn objective_gradient_with_regulariser_and_mult_nodes() {
-    let cfg = ModelConfig { width: vec![(2, 0), (2, 1), (1, 0)], grid: vec![4], ..Default::default() };
-    let m: Model<f64> = Model::new(&cfg).unwrap();
-    let d = dataset(20, 3);
-    let fc = FitConfig { lamb: 0.3, ..Default::default() };
-    let mut r = Rng::new(2);
-    let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
-    let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
-    let mut q = p.clone();
-    for i in (0..p.len()).step_by(7) {
-        let h = 1e-6;
-        q[i] = p[i] + h;
-        let fp = m.objective(&q, &d, &fc, None).0;
-        q[i] = p[i] - h;
-        let fm = m.objective(&q, &d, &fc, None).0;
-        q[i] = p[i];
-        let fd = (fp - fm) / (2.0 * h);
-        assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "param {i}: {} vs {fd} (f {f0})", g[i]);
+    // the second model's last layer has two outputs: its regulariser's input gradient takes
+    // the per-edge path, the first's (a mult node's inputs, and one output) both
+    for width in [vec![(2, 0), (2, 1), (1, 0)], vec![(2, 0), (3, 0), (2, 0)]] {
+        let cfg = ModelConfig { width, grid: vec![4], ..Default::default() };
+        let m: Model<f64> = Model::new(&cfg).unwrap();
+        let mut d = dataset(20, 3);
+        d.y = Tensor::from_vec(20, m.n_out(), (0..20 * m.n_out()).map(|q| d.y.data[q / m.n_out()] * (1 + q % m.n_out()) as f64).collect());
+        let fc = FitConfig { lamb: 0.3, ..Default::default() };
+        let mut r = Rng::new(2);
+        let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
+        let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
+        let mut q = p.clone();
+        for i in (0..p.len()).step_by(7) {
+            let h = 1e-6;
+            q[i] = p[i] + h;
+            let fp = m.objective(&q, &d, &fc, None).0;
+            q[i] = p[i] - h;
+            let fm = m.objective(&q, &d, &fc, None).0;
+            q[i] = p[i];
+            let fd = (fp - fm) / (2.0 * h);
+            assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "{:?} param {i}: {} vs {fd} (f {f0})", cfg.width, g[i]);
+        }
     }
 }
 
