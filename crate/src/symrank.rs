@@ -1,11 +1,11 @@
 //! The library's functions ranked on an edge's samples, the fits on the threads (crate::par).
 //!
 //! Every built-in function is a task that fits into its own slot, and the calling thread
-//! then ranks them in the library's order, as one thread would, fitting what no task did
-//! (user functions, which the host evaluates on the calling thread alone): the list is the
-//! same bits for any number of threads. On several threads the tasks fit every built-in,
-//! even those a ranking that only wants the best skips (a function that cannot beat the best
-//! score so far even at r2 = 1); on one, only the fits the ranking asks for are made. The
+//! then ranks them in the library's order, as one thread would. A ranking that only wants the
+//! best skips a function that cannot beat the best score so far even at r2 = 1; a task skips
+//! only when a fit already done proves that it would be skipped, and the calling thread fits
+//! whatever the ranking needs and no task did (user functions, which the host evaluates on
+//! the calling thread alone), so the list is the same bits for any number of threads. The
 //! edges of autoSymbolic go one after another, each on all the threads: an edge's 29 fits of
 //! a few milliseconds keep two threads busy to within one fit.
 //!
@@ -22,6 +22,7 @@
 use crate::par;
 use crate::symbolic::{score, Fit, USER_BASE};
 use crate::symsearch::Samples;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One candidate of [`rank`]: a library function, its complexity, its fit and pykan's score.
 #[derive(Clone, Debug)]
@@ -31,6 +32,9 @@ pub struct Suggestion {
     pub fit: Fit,
     pub score: f64,
 }
+
+/// A task's score slot before the task has fitted (a NaN no score has).
+const NOT_FITTED: u64 = u64::MAX;
 
 /// The functions of `lib` (ids with complexities) fitted to the edge samples `(x, y)`, best
 /// (lowest `score(complexity, r2, w)`) first, ties in the library's order. With `best_only`
@@ -44,22 +48,27 @@ pub fn rank(x: &[f64], y: &[f64], lib: &[(u16, f64)], w: f64, ar: (f64, f64), br
     let slots = par::width().min(tasks).max(1);
     // each slot's scratch, then each function's fit as (a, b, c, d, r2)
     let mut buf = vec![0.0; slots * per + 5 * tasks];
+    let scores: Vec<AtomicU64> = (0..tasks).map(|_| AtomicU64::new(NOT_FITTED)).collect();
     let fit_at = |t: usize| slots * per + 5 * t..slots * per + 5 * t + 5;
-    // on one thread, only the fits the ranking asks for, one after another
-    let threaded = (par::THREADED && slots > 1) || cfg!(test);
-    if threaded {
+    // the single-thread module fits only as the ranking below asks, one function after another
+    if par::THREADED || cfg!(test) {
         let at = par::Shared::new(&mut buf);
         let task = |t: usize, slot: usize| {
-            let id = lib[t].0;
-            if id < USER_BASE {
-                // SAFETY: slot `slot`'s scratch is this thread's alone during the run, and
-                // task `t` owns fit `t`, past every scratch.
-                let f = s.fit_in(id, ar, br, unsafe { at.slice(slot * per..(slot + 1) * per) });
-                unsafe { at.slice(fit_at(t)) }.copy_from_slice(&[f.a, f.b, f.c, f.d, f.r2]);
+            let (id, cx) = lib[t];
+            // skipped by the ranking for sure: a function before it already scores as well
+            let bound = score(cx, 1.0, w);
+            // (NOT_FITTED is a NaN, below nothing)
+            if id >= USER_BASE || (prune && scores[..t].iter().any(|v| f64::from_bits(v.load(Ordering::Acquire)) <= bound)) {
+                return;
             }
+            // SAFETY: slot `slot`'s scratch is this thread's alone during the run, and task `t`
+            // owns fit `t`, past every scratch.
+            let f = s.fit_in(id, ar, br, unsafe { at.slice(slot * per..(slot + 1) * per) });
+            unsafe { at.slice(fit_at(t)) }.copy_from_slice(&[f.a, f.b, f.c, f.d, f.r2]);
+            scores[t].store(score(cx, f.r2, w).to_bits(), Ordering::Release);
         };
-        // SAFETY: a task writes its fit and its slot's scratch only; fitting a built-in
-        // function allocates nothing and touches no thread-local.
+        // SAFETY: a task writes its fit, its score and its slot's scratch only; fitting a
+        // built-in function allocates nothing and touches no thread-local.
         unsafe { par::run(tasks, slots, &task) };
     }
     let mut out: Vec<Suggestion> = Vec::with_capacity(tasks);
@@ -68,7 +77,7 @@ pub fn rank(x: &[f64], y: &[f64], lib: &[(u16, f64)], w: f64, ar: (f64, f64), br
         if prune && score(cx, 1.0, w) >= best {
             continue;
         }
-        let fit = if threaded && id < USER_BASE {
+        let fit = if scores[t].load(Ordering::Relaxed) != NOT_FITTED {
             let f = &buf[fit_at(t)];
             Fit { a: f[0], b: f[1], c: f[2], d: f[3], r2: f[4] }
         } else {
