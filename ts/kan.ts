@@ -80,7 +80,7 @@ export class KAN {
     } else {
       this.#m = ModelHandle.create(normaliseConfig(opts));
     }
-    this.#m.track(this);
+    this.#m.track();
   }
 
   static #wrap(m: ModelHandle): KAN {

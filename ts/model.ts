@@ -71,9 +71,13 @@ export class ModelHandle {
     return new ModelHandle(h, cfg);
   }
 
-  /** Frees the core's model when `owner` is collected without dispose(). */
-  track(owner: object): void {
-    registry?.register(owner, this.#cell, this);
+  /**
+   * Frees the core's model when this handle is collected without dispose(). The handle, not
+   * its KAN, is what the collector watches: a call still running (a fit, an async symbolic
+   * search) holds the handle after its KAN is gone.
+   */
+  track(): void {
+    registry?.register(this, this.#cell, this);
   }
 
   /** The live handle, or DISPOSED. */
