@@ -12,6 +12,9 @@ export function ok(cond, message = "expected a truthy value") {
   if (!cond) throw new AssertionError(message);
 }
 
+/** Whether two byte arrays (saved models) are equal, byte for byte. */
+export const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
 export function equal(actual, expected, label = "value") {
   if (!Object.is(actual, expected)) {
     throw new AssertionError(`${label}: expected ${String(expected)}, got ${String(actual)}`);

@@ -4,10 +4,9 @@
 // the engine's limit, leaving a few MB: enough to pass the call its data, too little for
 // the work inside. These cases run last: they replace the instance the others used.
 import { KAN, createDataset, rawKernel } from "kanwasm";
-import { equal, ok, throwsKan } from "./assert.js";
+import { equal, ok, sameBytes, throwsKan } from "./assert.js";
 
 const isNode = typeof globalThis.process?.versions?.node === "string" && typeof globalThis.Deno === "undefined";
-const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 const hello = (n, seed) =>
   createDataset(([x, y]) => Math.exp(Math.sin(Math.PI * x) + y * y), { nVar: 2, trainNum: n, testNum: 50, seed });
 

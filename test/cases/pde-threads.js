@@ -3,20 +3,11 @@
 // (which only the calling thread can run) the same bits too; a bad value rejected before
 // anything changes. These run after the threads suite, on the threaded module.
 import { KAN, addSymbolic, rawKernel } from "kanwasm";
-import { ok, throwsKan } from "./assert.js";
+import { ok, sameBytes, throwsKan } from "./assert.js";
+import { isolated, readyThreads } from "./thread-pool.js";
 
-const isolated = globalThis.crossOriginIsolated !== false && typeof SharedArrayBuffer === "function";
-const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 const sameNumbers = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
-/** How many threads the core has ready now. */
-function ready() {
-  const { raw } = rawKernel();
-  raw.kw_set_threads(64);
-  const n = raw.kw_threads();
-  raw.kw_set_threads(1);
-  return n;
-}
 
 // Poisson's equation on a 13 x 13 mesh (169 points: six chunks of 32 and a shorter one) with
 // u = 0 on 48 boundary points (two chunks)
@@ -76,7 +67,7 @@ export const cases = [
           const one = await fitted(dtype, PROBLEM, { ...opts, threads: 1 });
           ok(one.h.loss.at(-1) < one.h.loss[0] || opts.opt === "adam", `${name}: the loss falls ${one.h.loss}`);
           const two = await fitted(dtype, PROBLEM, { ...opts, threads: 2 });
-          if (isolated) ok(ready() >= 2, `${name}: threads ready: ${ready()}`);
+          if (isolated) ok(readyThreads() >= 2, `${name}: threads ready: ${readyThreads()}`);
           const auto = await fitted(dtype, PROBLEM, { ...opts, threads: "auto" });
           for (const [what, r] of [["2", two], ["auto", auto]]) {
             ok(sameBytes(r.bytes, one.bytes), `${name}: saved bytes of threads ${what} differ from threads 1`);

@@ -4,19 +4,10 @@
 // samples, which the search uses); a user function (evaluated by the host on the calling thread only) still
 // wins where it fits; bad values are rejected before anything changes.
 import { KAN, SYMBOLIC_LIB, addSymbolic, createDataset, rawKernel } from "kanwasm";
-import { equal, ok, throwsKan } from "./assert.js";
+import { equal, ok, sameBytes, throwsKan } from "./assert.js";
+import { isolated, readyThreads } from "./thread-pool.js";
 
-const isolated = globalThis.crossOriginIsolated !== false && typeof SharedArrayBuffer === "function";
-const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-/** How many threads the core has ready now. */
-function ready() {
-  const { raw } = rawKernel();
-  raw.kw_set_threads(64);
-  const n = raw.kw_threads();
-  raw.kw_set_threads(1);
-  return n;
-}
 
 // a shape no built-in has: the edge of x1 takes it when it is in the library
 const USER = "symthreads_cubic";
@@ -97,7 +88,7 @@ export const cases = [
         if (lib.includes(USER)) ok(one.fixed.some((e) => e.name === USER && e.r2 > 0.99), JSON.stringify(one.fixed));
         // autoSymbolicAsync starts the threads, which the synchronous calls then use
         const two = await searched(m, 2, lib);
-        if (isolated) ok(ready() >= 2, `${what}: threads ready: ${ready()}`);
+        if (isolated) ok(readyThreads() >= 2, `${what}: threads ready: ${readyThreads()}`);
         same(two, one, `${what}, threads 2`);
         same(await searched(m, "auto", lib), one, `${what}, threads auto`);
         equal(rawKernel().raw.kw_threads(), 1, "the core is handed back to one thread");

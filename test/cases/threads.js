@@ -3,20 +3,11 @@
 // anything changes; running out of memory on the threaded module rescued as on the other.
 // These cases run last: the first threaded fit moves every model to the threaded module.
 import { KAN, createDataset, rawKernel } from "kanwasm";
-import { equal, ok, throwsKan } from "./assert.js";
+import { equal, ok, sameBytes, throwsKan } from "./assert.js";
+import { isolated, readyThreads } from "./thread-pool.js";
 
 const isNode = typeof globalThis.process?.versions?.node === "string" && typeof globalThis.Deno === "undefined";
-const isolated = globalThis.crossOriginIsolated !== false && typeof SharedArrayBuffer === "function";
-const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-/** How many threads the core has ready now (a fit asks for its threads step by step). */
-function ready() {
-  const { raw } = rawKernel();
-  raw.kw_set_threads(64);
-  const n = raw.kw_threads();
-  raw.kw_set_threads(1);
-  return n;
-}
 
 // six inputs and three outputs through a hidden layer of 12: the forward's wide (>= 4
 // outputs) and narrow kernels, the backward's input gradients, and 300 samples in ten parts
@@ -66,7 +57,7 @@ export const cases = [
           const name = `${label} ${dtype}`;
           const one = await fitted(dtype, d, { ...opts, threads: 1 });
           const two = await fitted(dtype, d, { ...opts, threads: 2 });
-          if (isolated) ok(ready() >= 2, `${name}: threads ready: ${ready()}`);
+          if (isolated) ok(readyThreads() >= 2, `${name}: threads ready: ${readyThreads()}`);
           const auto = await fitted(dtype, d, { ...opts, threads: "auto" });
           const again = await fitted(dtype, d, { ...opts, threads: 1 });
           for (const [what, r] of [["2", two], ["auto", auto], ["1 after 2", again]]) {
@@ -95,7 +86,7 @@ export const cases = [
       for (const dtype of ["float32", "float64"]) {
         const m = new KAN({ width: [6, 12, 3], grid: 5, seed: 11, dtype });
         await m.fit(d, { ...RUNS[0].opts, threads: 2 });
-        if (isolated) ok(ready() >= 2, `${dtype}: threads ready: ${ready()}`);
+        if (isolated) ok(readyThreads() >= 2, `${dtype}: threads ready: ${readyThreads()}`);
         const one = m.predict(big.trainInput, { threads: 1 }).data;
         ok(one.every(Number.isFinite) && one.length === 5000 * 3, `${dtype}: predictions`);
         for (const threads of [2, "auto", undefined]) {
@@ -139,7 +130,7 @@ export const cases = [
       ok(rawKernel().raw !== raw, "the instance was not replaced");
       const twin = KAN.load(before);
       await model.fit(small, { ...RUNS[0].opts, threads: 2 });
-      equal(ready(), 2, "threads in the fresh instance");
+      equal(readyThreads(), 2, "threads in the fresh instance");
       await twin.fit(small, { ...RUNS[0].opts, threads: 1 });
       ok(sameBytes(model.save(), twin.save()), "a threaded fit after the rescue differs from one thread");
       model.dispose();

@@ -1,11 +1,10 @@
 // The Trainer, the lower-level path under fit(): the same bits as fit, its rules (budget, one
 // per model, dispose, close), and a custom loop with early stopping as the README shows it.
 import { KAN, KanError, Trainer, createDataset } from "kanwasm";
-import { equal, ok, throwsKan } from "./assert.js";
+import { equal, ok, sameBytes, throwsKan } from "./assert.js";
 
 const data = () => createDataset(([x, y]) => x * y + 0.5 * x * x - y, { nVar: 2, trainNum: 120, testNum: 60, seed: 31 });
 
-const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 export const cases = [
   {

@@ -169,20 +169,7 @@ mod tests {
         }
         assert!((l[1] - one / n as f64).abs() <= 1e-13 * l[1], "{} vs {}", l[1], one / n as f64);
         assert!((l[0] - 0.7 * l[1]).abs() <= 1e-15 * l[0]);
-        let mut q = p.clone();
-        let mut nonzero = 0;
-        for i in 0..p.len() {
-            let h = 1e-6 * (1.0 + p[i].abs());
-            q[i] = p[i] + h;
-            let lp = loss(&net, &q, &terms, None)[0];
-            q[i] = p[i] - h;
-            let lm = loss(&net, &q, &terms, None)[0];
-            q[i] = p[i];
-            let fd = (lp - lm) / (2.0 * h);
-            assert!((fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()), "param {i}: {} vs {fd}", g[i]);
-            nonzero += (g[i] != 0.0) as usize;
-        }
-        assert!(nonzero > p.len() / 2, "{nonzero} of {} gradients are non-zero", p.len());
+        crate::pde::tests::matches_central_differences(&p, &g, |q| loss(&net, q, &terms, None)[0]);
         // what was in the gradient is kept: the loss adds to it
         let mut twice = g.clone();
         loss(&net, &p, &terms, Some(&mut twice));

@@ -246,7 +246,7 @@ impl PdeFit {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::ModelConfig;
     use crate::rng::Rng;
@@ -302,20 +302,26 @@ mod tests {
         let mut g = vec![0.0; p.len()];
         let l0 = loss(&net, &p, &terms, Some(&mut g));
         assert!((l0[0] - (0.3 * l0[1] + 2.0 * l0[2])).abs() < 1e-14);
-        let mut q = p.clone();
-        let mut checked = 0;
+        matches_central_differences(&p, &g, |q| loss(&net, q, &terms, None)[0]);
+    }
+
+    /// Asserts that `g` is the gradient of `f` at `p` (central differences, step 1e-6
+    /// relative) and that more than half of it is non-zero, so the check has teeth.
+    pub(crate) fn matches_central_differences(p: &[f64], g: &[f64], f: impl Fn(&[f64]) -> f64) {
+        let mut q = p.to_vec();
+        let mut nonzero = 0;
         for i in 0..p.len() {
             let h = 1e-6 * (1.0 + p[i].abs());
             q[i] = p[i] + h;
-            let lp = loss(&net, &q, &terms, None)[0];
+            let lp = f(&q);
             q[i] = p[i] - h;
-            let lm = loss(&net, &q, &terms, None)[0];
+            let lm = f(&q);
             q[i] = p[i];
             let fd = (lp - lm) / (2.0 * h);
             assert!((fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()), "param {i}: {} vs {fd}", g[i]);
-            checked += (g[i] != 0.0) as usize;
+            nonzero += (g[i] != 0.0) as usize;
         }
-        assert!(checked > p.len() / 2, "{checked} of {} gradients are non-zero", p.len());
+        assert!(nonzero > p.len() / 2, "{nonzero} of {} gradients are non-zero", p.len());
     }
 
     #[test]
