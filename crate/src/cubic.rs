@@ -141,10 +141,7 @@ impl<T: Real> CubicSpans<T> {
         let c: &[T; PER] = self.coef[PER * i..PER * (i + 1)].try_into().unwrap();
         // fixed-size views: one length check each, and loops the compiler can vectorise
         let (val, der): (&mut [T; 4], &mut [T; 4]) = ((&mut val[..4]).try_into().unwrap(), (&mut der[..4]).try_into().unwrap());
-        for r in 0..4 {
-            val[r] = ((c[12 + r] * u + c[8 + r]) * u + c[4 + r]) * u + c[r];
-            der[r] = (c[24 + r] * u + c[20 + r]) * u + c[16 + r];
-        }
+        T::cubic_poly(c, u, val, der);
         Some(i as isize - 3)
     }
 }

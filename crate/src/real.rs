@@ -108,6 +108,10 @@ pub trait Real:
     /// `dot(g, db * wb + sum_r d[r] * w_r)` for the base row `wb` and the 4 rows `w_r`
     /// stored `g.len()` apart in `w`: one (sample, input)'s share of `d/dx`.
     fn dx_window(g: &[Self], db: Self, wb: &[Self], d: &[Self; 4], w: &[Self]) -> Self;
+    /// A cubic window on one knot interval from its polynomials in `u` (the offset into the
+    /// interval): `val[r] = ((c[12+r] u + c[8+r]) u + c[4+r]) u + c[r]` and
+    /// `der[r] = (c[24+r] u + c[20+r]) u + c[16+r]` (see `cubic::CubicSpans`).
+    fn cubic_poly(c: &[Self; 28], u: Self, val: &mut [Self; 4], der: &mut [Self; 4]);
 }
 
 #[inline(always)]

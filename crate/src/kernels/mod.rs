@@ -34,7 +34,7 @@ use wasm as active;
 pub use active::{axpy_f32, axpy_f64, dot_f32, dot_f64, peak_probe_f32};
 
 macro_rules! impl_real {
-    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident, $cubic4:ident, $dx_window:ident) => {
+    ($t:ty, $name:expr, $sigmoid:ident, $dot:ident, $axpy:ident, $grad_window:ident, $ger_window:ident, $ger_group:ident, $axpy_windows:ident, $cubic4:ident, $dx_window:ident, $cubic_poly:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -158,6 +158,10 @@ macro_rules! impl_real {
                 active::$dx_window(g, db, wb, d, w)
             }
             #[inline(always)]
+            fn cubic_poly(c: &[Self; 28], u: Self, val: &mut [Self; 4], der: &mut [Self; 4]) {
+                active::$cubic_poly(c, u, val, der)
+            }
+            #[inline(always)]
             fn ger_group(alpha: &[Self], goff: &[u32], g: &[Self], gwb: &mut [Self], gw: &mut [Self]) {
                 active::$ger_group(alpha, goff, g, gwb, gw)
             }
@@ -165,8 +169,34 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, "F32", sigmoid_f32, dot_f32, axpy_f32, grad_window_f32, ger_window_f32, ger_group_f32, axpy_windows_f32, cubic4_f32, dx_window_f32);
-impl_real!(f64, "F64", sigmoid_f64, dot_f64, axpy_f64, grad_window_f64, ger_window_f64, ger_group_f64, axpy_windows_f64, cubic4_f64, dx_window_f64);
+impl_real!(
+    f32,
+    "F32",
+    sigmoid_f32,
+    dot_f32,
+    axpy_f32,
+    grad_window_f32,
+    ger_window_f32,
+    ger_group_f32,
+    axpy_windows_f32,
+    cubic4_f32,
+    dx_window_f32,
+    cubic_poly_f32
+);
+impl_real!(
+    f64,
+    "F64",
+    sigmoid_f64,
+    dot_f64,
+    axpy_f64,
+    grad_window_f64,
+    ger_window_f64,
+    ger_group_f64,
+    axpy_windows_f64,
+    cubic4_f64,
+    dx_window_f64,
+    cubic_poly_f64
+);
 
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ const WIDTHS: [usize; 14] = [1, 2, 3, 4, 5, 7, 8, 9, 17, 24, 31, 48, 53, 117];
 type Check = fn() -> Result<(), String>;
 
 /// Every check, by kernel name.
-pub const CHECKS: [(&str, Check); 16] = [
+pub const CHECKS: [(&str, Check); 18] = [
     ("dot_f32", || dot::<f32>(active::dot_f32, scalar::dot_f32)),
     ("dot_f64", || dot::<f64>(active::dot_f64, scalar::dot_f64)),
     ("axpy_f32", || axpy::<f32>(active::axpy_f32, scalar::axpy_f32)),
@@ -35,6 +35,8 @@ pub const CHECKS: [(&str, Check); 16] = [
     ("dx_window_f64", || dx_window::<f64>(active::dx_window_f64, scalar::dx_window_f64)),
     ("cubic4_f32", || cubic4::<f32>(active::cubic4_f32, scalar::cubic4_f32)),
     ("cubic4_f64", || cubic4::<f64>(active::cubic4_f64, scalar::cubic4_f64)),
+    ("cubic_poly_f32", || cubic_poly::<f32>(active::cubic_poly_f32, scalar::cubic_poly_f32)),
+    ("cubic_poly_f64", || cubic_poly::<f64>(active::cubic_poly_f64, scalar::cubic_poly_f64)),
 ];
 
 fn rand<T: Real>(r: &mut Rng, n: usize) -> Vec<T> {
@@ -179,6 +181,22 @@ pub(super) fn dx_window<T: Real>(simd: Dx<T>, twin: Dx<T>) -> Result<(), String>
         let db = T::from_f64(r.uniform());
         let mag = magnitude(&g, db.to_f64(), &wb, &d, &w);
         near("dx_window", no, simd(&g, db, &wb, &d, &w), twin(&g, db, &wb, &d, &w), 5 * no, mag)?;
+    }
+    Ok(())
+}
+
+type Poly<T> = fn(&[T; 28], T, &mut [T; 4], &mut [T; 4]);
+
+fn cubic_poly<T: Real>(simd: Poly<T>, twin: Poly<T>) -> Result<(), String> {
+    let mut r = Rng::new(9);
+    for round in 0..100 {
+        let c: [T; 28] = rand(&mut r, 28).try_into().expect("28 values");
+        let u = T::from_f64(0.5 + 0.5 * r.uniform());
+        let [mut v1, mut v2, mut d1, mut d2] = [[T::ZERO; 4]; 4];
+        simd(&c, u, &mut v1, &mut d1);
+        twin(&c, u, &mut v2, &mut d2);
+        same("cubic_poly values", round, &v1, &v2)?;
+        same("cubic_poly derivatives", round, &d1, &d2)?;
     }
     Ok(())
 }

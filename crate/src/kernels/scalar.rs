@@ -121,9 +121,21 @@ pub fn grad_window<T: Real>(g: &[T], mut base: Option<(T, T, &[T], &mut [T])>, v
     dx
 }
 
+/// [`Real::cubic_poly`], basis by basis.
+pub fn cubic_poly<T: Real>(c: &[T; 28], u: T, val: &mut [T; 4], der: &mut [T; 4]) {
+    for r in 0..4 {
+        val[r] = ((c[12 + r] * u + c[8 + r]) * u + c[4 + r]) * u + c[r];
+        der[r] = (c[24 + r] * u + c[20 + r]) * u + c[16 + r];
+    }
+}
+
 /// The f32 and f64 names of the generic kernels, the names the SIMD kernels carry.
 macro_rules! twins {
-    ($t:ty, $cubic4:ident, $dx_window:ident, $axpy_windows:ident, $ger_window:ident, $ger_group:ident, $grad_window:ident) => {
+    ($t:ty, $cubic4:ident, $dx_window:ident, $axpy_windows:ident, $ger_window:ident, $ger_group:ident, $grad_window:ident, $cubic_poly:ident) => {
+        #[inline]
+        pub fn $cubic_poly(c: &[$t; 28], u: $t, val: &mut [$t; 4], der: &mut [$t; 4]) {
+            cubic_poly(c, u, val, der)
+        }
         #[inline]
         pub fn $cubic4(x: &[$t; 4], t0: $t, inv_h: $t, nt: usize, val: &mut [$t; 16], der: Option<&mut [$t; 16]>) -> Option<[usize; 4]> {
             cubic4(x, t0, inv_h, nt, val, der)
@@ -151,8 +163,8 @@ macro_rules! twins {
         }
     };
 }
-twins!(f32, cubic4_f32, dx_window_f32, axpy_windows_f32, ger_window_f32, ger_group_f32, grad_window_f32);
-twins!(f64, cubic4_f64, dx_window_f64, axpy_windows_f64, ger_window_f64, ger_group_f64, grad_window_f64);
+twins!(f32, cubic4_f32, dx_window_f32, axpy_windows_f32, ger_window_f32, ger_group_f32, grad_window_f32, cubic_poly_f32);
+twins!(f64, cubic4_f64, dx_window_f64, axpy_windows_f64, ger_window_f64, ger_group_f64, grad_window_f64, cubic_poly_f64);
 
 /// The scalar twin of the probe (one lane, same arithmetic).
 pub fn peak_probe_f32(iters: u32) -> f32 {

@@ -182,6 +182,31 @@ macro_rules! cubic {
     };
 }
 
+macro_rules! poly {
+    ($t:ty, $lanes:expr, $splat:ident, $add:ident, $mul:ident, $name:ident) => {
+        /// [`crate::real::Real::cubic_poly`]: `$lanes` bases a vector, each in the scalar
+        /// code's order of operations, so bit for bit the same.
+        #[inline(always)]
+        pub fn $name(c: &[$t; 28], u: $t, val: &mut [$t; 4], der: &mut [$t; 4]) {
+            let u = $splat(u);
+            for h in 0..4 / $lanes {
+                // SAFETY: every block of `$lanes` read lies in `c` (28 values), every one
+                // written in `val` or `der` (4 values).
+                unsafe {
+                    let at = |k: usize| v128_load(c.as_ptr().add(k + h * $lanes) as *const v128);
+                    let v = $add($mul($add($mul($add($mul(at(12), u), at(8)), u), at(4)), u), at(0));
+                    let d = $add($mul($add($mul(at(24), u), at(20)), u), at(16));
+                    v128_store(val.as_mut_ptr().add(h * $lanes) as *mut v128, v);
+                    v128_store(der.as_mut_ptr().add(h * $lanes) as *mut v128, d);
+                }
+            }
+        }
+    };
+}
+
+poly!(f32, 4, f32x4_splat, f32x4_add, f32x4_mul, cubic_poly_f32);
+poly!(f64, 2, f64x2_splat, f64x2_add, f64x2_mul, cubic_poly_f64);
+
 /// The 4 x 4 transpose: vector `m` of the result holds lane `m` of `a`, `b`, `c`, `d`.
 #[inline(always)]
 fn tr32([a, b, c, d]: [v128; 4]) -> [v128; 4] {
