@@ -179,7 +179,10 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
                 g_sx[i] -= g * T::from_f64(sy[e]) / (den * den);
             }
         }
-        std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
+        // the data's gradient is not wanted (see `need_dx`)
+        if self.need_dx {
+            std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
+        }
         let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
         let gram = c.gram.borrow();
         l.shape().weight_grads(gram.as_ref().expect("the forward made the sums"), &w, &wb, &gcoef, &mean, &mut gw, &mut gwb);
