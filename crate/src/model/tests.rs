@@ -85,18 +85,24 @@ fn objective_gradient_with_regulariser_and_mult_nodes() {
         let fc = FitConfig { lamb: 0.3, ..Default::default() };
         let mut r = Rng::new(2);
         let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
-        let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
-        let mut q = p.clone();
-        for i in (0..p.len()).step_by(7) {
-            let h = 1e-6;
-            q[i] = p[i] + h;
-            let fp = m.objective(&q, &d, &fc, None).0;
-            q[i] = p[i] - h;
-            let fm = m.objective(&q, &d, &fc, None).0;
-            q[i] = p[i];
-            let fd = (fp - fm) / (2.0 * h);
-            assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "{:?} param {i}: {} vs {fd} (f {f0})", cfg.width, g[i]);
-        }
+        objective_matches_central_differences(&m, &p, &d, &fc, 7, &format!("{:?}", cfg.width));
+    }
+}
+
+/// Asserts that the objective's gradient at `p` matches central differences (step 1e-6) on
+/// every `every`-th parameter.
+fn objective_matches_central_differences(m: &Model<f64>, p: &[f64], d: &Data<f64>, fc: &FitConfig, every: usize, label: &str) {
+    let (f0, g, _, _) = m.objective(p, d, fc, None);
+    let mut q = p.to_vec();
+    for i in (0..p.len()).step_by(every) {
+        let h = 1e-6;
+        q[i] = p[i] + h;
+        let fp = m.objective(&q, d, fc, None).0;
+        q[i] = p[i] - h;
+        let fm = m.objective(&q, d, fc, None).0;
+        q[i] = p[i];
+        let fd = (fp - fm) / (2.0 * h);
+        assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "{label} param {i}: {} vs {fd} (f {f0})", g[i]);
     }
 }
 
@@ -111,18 +117,7 @@ fn objective_gradient_through_multiplication_nodes_of_arity_3_and_4() {
     let d = Data { x, y };
     let fc = FitConfig::default();
     let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
-    let (f0, g, _, _) = m.objective(&p, &d, &fc, None);
-    let mut q = p.clone();
-    for i in (0..p.len()).step_by(3) {
-        let h = 1e-6;
-        q[i] = p[i] + h;
-        let fp = m.objective(&q, &d, &fc, None).0;
-        q[i] = p[i] - h;
-        let fm = m.objective(&q, &d, &fc, None).0;
-        q[i] = p[i];
-        let fd = (fp - fm) / (2.0 * h);
-        assert!((fd - g[i]).abs() <= 1e-6 * fd.abs().max(g[i].abs()).max(1e-3), "param {i}: {} vs {fd} (f {f0})", g[i]);
-    }
+    objective_matches_central_differences(&m, &p, &d, &fc, 3, "arity 3 and 4");
     // the node multiplies its three subnodes: predict against the layer's own outputs
     let xs = Tensor::from_vec(1, 3, vec![0.3, -0.5, 0.7]);
     let sub = m.layers[0].forward(&xs, &m.params);
