@@ -9,9 +9,10 @@
 //! assert_eq!(out, [0, 2, 4, 6, 8, 10, 12, 14]);
 //! ```
 //!
-//! A job is a number of tasks and one function of (task, slot); the tasks are claimed one by
-//! one from a shared counter by `width()` participants, the caller (slot 0) and workers
-//! (slots 1..), so which thread runs a task varies from run to run. Callers make every task
+//! A job is a number of tasks and one function of (task, slot), run by `width()`
+//! participants, the caller (slot 0) and workers (slots 1..): each claims the tasks of its own
+//! block one by one, then helps with the other blocks, so which thread runs a task varies
+//! from run to run. Callers make every task
 //! write its own part of the output, in an order fixed by the task alone, so the bits do not
 //! depend on the number of threads; `slot` indexes scratch space that the caller set aside
 //! per participant. Only the build with the `atomics` target feature (dist/kanwasm-mt.wasm)
@@ -221,10 +222,12 @@ mod pool {
     static GEN: AtomicI32 = AtomicI32::new(0);
     static OPEN: AtomicI32 = AtomicI32::new(0);
     static ACTIVE: AtomicI32 = AtomicI32::new(0);
-    // the job: the function (a wide pointer, as two words), the tasks, the next task
+    // the job: the function (a wide pointer, as two words), the tasks, in one block per
+    // participant, and each block's next task
     static JOB: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
     static TASKS: AtomicUsize = AtomicUsize::new(0);
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static BLOCKS: AtomicUsize = AtomicUsize::new(1);
+    static NEXT: [AtomicUsize; MAX_WORKERS + 1] = [const { AtomicUsize::new(0) }; MAX_WORKERS + 1];
 
     /// Polls of its go word a worker makes before it sleeps (about a tenth of a millisecond):
     /// the runs of a training step follow each other within that, and waking a sleeping
@@ -246,13 +249,21 @@ mod pool {
         // SAFETY: the caller of `run` published the job before opening the run, and keeps
         // the function alive until every thread inside the run has left it.
         let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*core::mem::transmute::<[usize; 2], Job<'static>>([JOB[0].load(Acquire), JOB[1].load(Acquire)]) };
-        let tasks = TASKS.load(Acquire);
-        loop {
-            let t = NEXT.fetch_add(1, AcqRel);
-            if t >= tasks {
-                break;
+        let (tasks, blocks) = (TASKS.load(Acquire), BLOCKS.load(Acquire));
+        // Each participant works through its own block of tasks first, then helps with the
+        // others' from their fronts. Runs over the same items in the same number of tasks
+        // (a layer's basis and its backward, by input) then mostly give each thread the
+        // items it touched before, whose data its own cache still holds.
+        for k in 0..blocks {
+            let b = (slot + k) % blocks;
+            let end = tasks * (b + 1) / blocks;
+            loop {
+                let t = NEXT[b].fetch_add(1, AcqRel);
+                if t >= end {
+                    break;
+                }
+                f(t, slot);
             }
-            f(t, slot);
         }
     }
 
@@ -263,7 +274,10 @@ mod pool {
         JOB[0].store(a, Release);
         JOB[1].store(b, Release);
         TASKS.store(tasks, Release);
-        NEXT.store(0, Release);
+        BLOCKS.store(w, Release);
+        for (b, next) in NEXT.iter().enumerate().take(w) {
+            next.store(tasks * b / w, Release);
+        }
         let mut gen = GEN.load(Relaxed).wrapping_add(1);
         if gen == 0 {
             gen = 1;
