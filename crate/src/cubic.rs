@@ -139,7 +139,7 @@ impl<T: Real> CubicSpans<T> {
         };
         let u = x - t[i];
         let c: &[T; PER] = self.coef[PER * i..PER * (i + 1)].try_into().unwrap();
-        // fixed-size views: one length check each, and loops the compiler can vectorise
+        // fixed-size views: one length check each, and the kernel's SIMD loads on wasm32
         let (val, der): (&mut [T; 4], &mut [T; 4]) = ((&mut val[..4]).try_into().unwrap(), (&mut der[..4]).try_into().unwrap());
         T::cubic_poly(c, u, val, der);
         Some(i as isize - 3)

@@ -12,12 +12,12 @@
 //! A job is a number of tasks and one function of (task, slot), run by `width()`
 //! participants, the caller (slot 0) and workers (slots 1..): each claims the tasks of its own
 //! block one by one, then helps with the other blocks, so which thread runs a task varies
-//! from run to run. Callers make every task
-//! write its own part of the output, in an order fixed by the task alone, so the bits do not
-//! depend on the number of threads; `slot` indexes scratch space that the caller set aside
-//! per participant. Only the build with the `atomics` target feature (dist/kanwasm-mt.wasm)
-//! has workers: each is a wasm instance on the same shared memory in a host thread (a Web
-//! Worker or a Node worker thread) that sits in [`worker_loop`]. Elsewhere `run` is a loop.
+//! from run to run. Callers make every task write its own part of the output, in an order
+//! fixed by the task alone, so the bits do not depend on the number of threads; `slot`
+//! indexes scratch space that the caller set aside per participant. Only the build with the
+//! `atomics` target feature (dist/kanwasm-mt.wasm) has workers: each is a wasm instance on
+//! the same shared memory in a host thread (a Web Worker or a Node worker thread) that sits
+//! in [`worker_loop`]. Elsewhere `run` is a loop.
 //!
 //! Workers never allocate and never touch thread-locals (their allocations would race the
 //! caller's rescue after running out of memory, and their thread-locals are not the

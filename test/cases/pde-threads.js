@@ -8,7 +8,6 @@ import { isolated, readyThreads } from "./thread-pool.js";
 
 const sameNumbers = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
-
 // Poisson's equation on a 13 x 13 mesh (169 points: six chunks of 32 and a shorter one) with
 // u = 0 on 48 boundary points (two chunks)
 const at = (i) => -1 + i / 6;

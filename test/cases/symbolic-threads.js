@@ -7,8 +7,6 @@ import { KAN, SYMBOLIC_LIB, addSymbolic, createDataset, rawKernel } from "kanwas
 import { equal, ok, sameBytes, throwsKan } from "./assert.js";
 import { isolated, readyThreads } from "./thread-pool.js";
 
-
-
 // a shape no built-in has: the edge of x1 takes it when it is in the library
 const USER = "symthreads_cubic";
 let registered = false;

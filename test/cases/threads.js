@@ -8,7 +8,6 @@ import { isolated, readyThreads } from "./thread-pool.js";
 
 const isNode = typeof globalThis.process?.versions?.node === "string" && typeof globalThis.Deno === "undefined";
 
-
 // six inputs and three outputs through a hidden layer of 12: the forward's wide (>= 4
 // outputs) and narrow kernels, the backward's input gradients, and 300 samples in ten parts
 const data = (seed) =>

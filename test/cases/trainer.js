@@ -5,7 +5,6 @@ import { equal, ok, sameBytes, throwsKan } from "./assert.js";
 
 const data = () => createDataset(([x, y]) => x * y + 0.5 * x * x - y, { nVar: 2, trainNum: 120, testNum: 60, seed: 31 });
 
-
 export const cases = [
   {
     name: "five step()s save the same bytes as fit({ steps: 5 }) (lbfgs, adam with batches, grid updates on the way)",
