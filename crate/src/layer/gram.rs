@@ -9,21 +9,34 @@
 //! of sums accurate (pykan's two-pass std over the samples is what it reproduces).
 
 use super::{Base, BasisCache, Layer};
+use crate::autodiff::{std_rows, Tensor};
 use crate::bspline::WIN;
 use crate::pool;
 use crate::real::Real;
 
 /// Per input, at `i * stride`: `sum b`, `sum b^2`, `sum b B_j` (nb), `sum B_j` (nb) and
-/// `sum B_j B_{j+d}` (nb x (k+1), `d = 0..=k`), over the batch.
+/// `sum B_j B_{j+d}` (nb x (k+1), `d = 0..=k`), over the batch; and the inputs' unbiased
+/// std over the batch, which a kept cache (the data's) then holds for the whole fit too.
 #[derive(Debug, Default)]
 pub struct Gram {
     n: usize,
     sums: Vec<f64>,
+    sx: Vec<f64>,
 }
 
 impl Drop for Gram {
     fn drop(&mut self) {
         pool::give(std::mem::take(&mut self.sums));
+        pool::give(std::mem::take(&mut self.sx));
+    }
+}
+
+impl Gram {
+    /// The inputs' std `(1, in)`, as [`std_rows`] gave it in the model's type.
+    pub(super) fn input_std<T: Real>(&self) -> Tensor<T> {
+        let mut d = pool::take(self.sx.len());
+        d.extend(self.sx.iter().map(|&v| T::from_f64(v)));
+        Tensor::from_vec(1, d.len(), d)
     }
 }
 
@@ -149,19 +162,27 @@ fn input_pass_cubic<T: Real>(c: &BasisCache<T>, n: usize, at: At, blocks: &[f64]
 #[allow(clippy::too_many_arguments)]
 fn input_pass_few<T: Real>(c: &BasisCache<T>, n: usize, at: At, coef: &[f64], k: &[f64], mean: &[f64], gx: &mut [T], i: usize, ni: usize) {
     let nb1 = coef.len() / k.len().max(1);
-    for (s, q) in (at.0..at.0 + n).enumerate() {
-        let (p, dp, j) = (cubic_features(c, false, q, at), cubic_features(c, true, q, at), first_basis(c, q, at));
+    let q = at.0..at.0 + n;
+    let (b, db, row) = (&c.b[q.clone()], &c.db[q.clone()], &c.row[q]);
+    let (val, der) = (&c.val[4 * at.0..4 * (at.0 + n)], &c.der[4 * at.0..4 * (at.0 + n)]);
+    let ents = b.iter().zip(db).zip(row).zip(val.chunks_exact(4).zip(der.chunks_exact(4)));
+    for ((((&b, &db), &r), (v, d)), g) in ents.zip(gx[i..].iter_mut().step_by(ni.max(1))) {
+        let j = match at.2 == 1.0 {
+            true => r - at.1,
+            false => ((r - at.1) as f64 * at.2 + 0.5) as usize,
+        };
+        let (b, db) = if at.3 { (b.to_f64(), db.to_f64()) } else { (0.0, 0.0) };
         let mut t = 0.0;
         for ((e, &ko), &mo) in coef.chunks_exact(nb1).zip(k).zip(mean) {
             if ko == 0.0 {
                 continue;
             }
             let cw: &[f64; 4] = e[1 + j..5 + j].try_into().unwrap();
-            let y = e[0] * p[0] + cw[0] * p[1] + cw[1] * p[2] + cw[2] * p[3] + cw[3] * p[4];
-            let dy = e[0] * dp[0] + cw[0] * dp[1] + cw[1] * dp[2] + cw[2] * dp[3] + cw[3] * dp[4];
+            let y = e[0] * b + cw[0] * v[0].to_f64() + cw[1] * v[1].to_f64() + cw[2] * v[2].to_f64() + cw[3] * v[3].to_f64();
+            let dy = e[0] * db + cw[0] * d[0].to_f64() + cw[1] * d[1].to_f64() + cw[2] * d[2].to_f64() + cw[3] * d[3].to_f64();
             t += ko * (y - mo) * dy;
         }
-        gx[s * ni + i] += T::from_f64(t);
+        *g += T::from_f64(t);
     }
 }
 
@@ -196,12 +217,12 @@ impl<T: Real> Layer<T> {
         Shape { ni: self.n_in, no: self.n_out, nb: self.nb(), w: self.k + 1, base: self.base != Base::Zero }
     }
 
-    /// The sums of [`Gram`] over the batch of the cache `c`. Each sample's products go to a
-    /// dense block per window position (no branches in the pass over the samples), folded
-    /// into the band at the end.
+    /// The sums of [`Gram`] over the batch of the cache `c` of the input `x`. Each sample's
+    /// products go to a dense block per window position (no branches in the pass over the
+    /// samples), folded into the band at the end.
     #[inline(never)]
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    pub(super) fn gram(&self, c: &BasisCache<T>) -> Gram {
+    pub(super) fn gram(&self, c: &BasisCache<T>, x: &Tensor<T>) -> Gram {
         let sh = self.shape();
         let (n, w1) = (c.n, sh.w + 1);
         let mut sums = pool::zeros(sh.ni * sh.stride());
@@ -216,7 +237,10 @@ impl<T: Real> Layer<T> {
             sh.fold(&blocks, g);
         }
         pool::give(blocks);
-        Gram { n, sums }
+        let sx = std_rows(x);
+        let mut xs = pool::take(sx.data.len());
+        xs.extend(sx.data.iter().map(|v| v.to_f64()));
+        Gram { n, sums, sx: xs }
     }
 
     /// Adds `sum_o gcoef_io (y_sio - mean_io) dy_sio/dx_si` to `gx (n, in)`: per input,
@@ -439,10 +463,10 @@ mod perf {
         let (w, wb) = (w.to_vec(), wb.to_vec());
         let t = std::time::Instant::now();
         for _ in 0..1000 {
-            std::hint::black_box(l.gram(&c));
+            std::hint::black_box(l.gram(&c, &x));
         }
         eprintln!("gram {:?}", t.elapsed() / 1000);
-        let g = l.gram(&c);
+        let g = l.gram(&c, &x);
         let t = std::time::Instant::now();
         for _ in 0..1000 {
             std::hint::black_box(l.shape().moments(&g, &w, &wb));

@@ -2,7 +2,7 @@
 //! regulariser's per-edge scales), sharing one [`BasisCache`] per layer and input.
 
 use super::{BasisCache, Layer};
-use crate::autodiff::{std_rows, std_rows_backward, Fused, Tensor};
+use crate::autodiff::{std_rows_backward, Fused, Tensor};
 use crate::pool::{self, Pooled};
 use crate::real::Real;
 use std::cell::RefCell;
@@ -119,10 +119,14 @@ impl<'a, T: Real> EdgeScaleOp<'a, T> {
         EdgeScaleOp { layer, cache, need_dx, moments: RefCell::new(None) }
     }
 
+    /// The edges' moments and the inputs' std, from the sums over the batch that the cache
+    /// holds (made by their first use).
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn moments(&self, c: &BasisCache<T>, w: &[f64], wb: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    fn moments(&self, c: &BasisCache<T>, x: &Tensor<T>, w: &[f64], wb: &[f64]) -> Moments<T> {
         let mut g = c.gram.borrow_mut();
-        self.layer.shape().moments(g.get_or_insert_with(|| self.layer.gram(c)), w, wb)
+        let g = g.get_or_insert_with(|| self.layer.gram(c, x));
+        let (mean, sy) = self.layer.shape().moments(g, w, wb);
+        (mean, sy, g.input_std())
     }
 }
 
@@ -136,8 +140,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let (ni, no) = (self.layer.n_in, self.layer.n_out);
         let c = cached(&self.cache, self.layer, x, p, false, false);
         let (w, wb) = f64_eff(self.layer, &c, p);
-        let (mean, sy) = self.moments(&c, &w, &wb);
-        let sx = std_rows(x);
+        let (mean, sy, sx) = self.moments(&c, x, &w, &wb);
         let mut out = Tensor::zeros(no, ni);
         for i in 0..ni {
             for o in 0..no {
@@ -158,10 +161,7 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let (w, wb) = f64_eff(l, &c, p);
         let (mean, sy, sx) = match self.moments.borrow_mut().take() {
             Some(m) => m,
-            None => {
-                let (mean, sy) = self.moments(&c, &w, &wb);
-                (mean, sy, std_rows(x))
-            }
+            None => self.moments(&c, x, &w, &wb),
         };
         let eps = T::from_f64(0.1);
         let dn = x.rows.saturating_sub(1).max(1) as f64;
