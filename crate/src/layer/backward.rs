@@ -2,6 +2,7 @@
 //! parameters, and of its inputs.
 
 use super::cache::{BasisCache, GroupView, Groups, GroupsAt};
+use super::fold::Fold;
 use super::{sym_eval, Base, Layer};
 use crate::autodiff::Tensor;
 use crate::par;
@@ -129,6 +130,11 @@ impl<T: Real> Layer<T> {
         });
         let ready = groups.as_ref().is_some_and(|g| g.ready);
         let gr_at = groups.map(GroupsAt::new);
+        // the regulariser's gradients, when they fold in (see `super::fold`): each thread
+        // makes each of its inputs' output gradients in a buffer of its own
+        let fold = c.fold.borrow_mut().take().filter(|f| !f.k.is_empty());
+        let mut gyb = pool::zeros(if fold.is_some() { threads * n * no } else { 0 });
+        let gybs = par::Shared::new(&mut gyb);
         let (cr, gxs) = (par::Ref::new(c), par::Shared::new(gx));
         let (gws, gwbs, gas) = (par::Shared::new(gw), par::Shared::new(gwb), par::Shared::new(g_aff));
         let task = |t: usize, slot: usize| {
@@ -137,7 +143,9 @@ impl<T: Real> Layer<T> {
             let (gw, gwb, g_aff) =
                 unsafe { (gws.slice(r.start * nb * no..r.end * nb * no), gwbs.slice(r.start * no..r.end * no), gas.slice(4 * r.start * no..4 * r.end * no)) };
             let out = Part { i0: r.start, gw, gwb, g_aff, gx: &gxs };
-            self.accumulate_inputs(r.clone(), slot, x, p, gy, cr.get(), need_dx, w, wb, out, gr_at.as_ref(), all, ready);
+            // SAFETY: each thread has its own buffer.
+            let folded = fold.as_ref().map(|f| (f, unsafe { gybs.slice(slot * n * no..(slot + 1) * n * no) }));
+            self.accumulate_inputs(r.clone(), slot, x, p, gy, folded, cr.get(), need_dx, w, wb, out, gr_at.as_ref(), all, ready);
             if let Some(ch) = chain.filter(|_| par::THREADED) {
                 let (rw, rb) = (r.start * nb * no..r.end * nb * no, r.start * no..r.end * no);
                 // SAFETY: as above, and the slices before are gone.
@@ -155,9 +163,11 @@ impl<T: Real> Layer<T> {
         if let Some(gr) = slots.as_mut().filter(|_| grouped) {
             gr.ready = all;
         }
+        pool::give(gyb);
     }
 
-    /// [`Self::accumulate`] for the inputs `r`, into `out` (the gradients of those inputs).
+    /// [`Self::accumulate`] for the inputs `r`, into `out` (the gradients of those inputs);
+    /// with `fold`, each input's output gradient has the regulariser's in a buffer.
     #[allow(clippy::too_many_arguments)]
     fn accumulate_inputs(
         &self,
@@ -166,6 +176,7 @@ impl<T: Real> Layer<T> {
         x: &Tensor<T>,
         p: &[T],
         gy: &Tensor<T>,
+        mut fold: Option<(&Fold, &mut [T])>,
         c: &BasisCache<T>,
         need_dx: bool,
         w: &[T],
@@ -182,6 +193,13 @@ impl<T: Real> Layer<T> {
         let grouped = groups.is_some();
         let Part { i0, gw, gwb, g_aff, gx } = out;
         for i in r {
+            let gy: &[T] = match fold.as_mut() {
+                Some((f, buf)) => {
+                    self.fold_into(f, i, &gy.data, buf);
+                    buf
+                }
+                None => &gy.data,
+            };
             // this input's gradient rows, and the offset of its first row in `w`
             let li = i - i0;
             let gw_i = &mut gw[li * nb * no..(li + 1) * nb * no];
@@ -201,7 +219,7 @@ impl<T: Real> Layer<T> {
                 }
             }
             for s in 0..n {
-                let grow = &gy.data[s * no..(s + 1) * no];
+                let grow = &gy[s * no..(s + 1) * no];
                 let q = i * n + s;
                 let mut dx = T::ZERO;
                 if need_dx && grouped {
@@ -278,20 +296,20 @@ impl<T: Real> Layer<T> {
     /// [`Self::weight_grads`] for every sample of input `i` (cubic windows) into its rows
     /// `gw_i`, `gwb_i`: the moved windows one by one in sample order, then each group of the
     /// slot `v` (see [`Self::fill_groups`]) through [`Real::ger_group`].
-    fn weight_grads_grouped(&self, i: usize, gy: &Tensor<T>, c: &BasisCache<T>, gw_i: &mut [T], gwb_i: &mut [T], v: &GroupView<'_, T>) {
+    fn weight_grads_grouped(&self, i: usize, gy: &[T], c: &BasisCache<T>, gw_i: &mut [T], gwb_i: &mut [T], v: &GroupView<'_, T>) {
         let (no, nb, n) = (self.n_out, self.nb(), c.n);
         let row0 = i * nb * no;
         let lo = c.moved.partition_point(|&q| q < i * n);
         for &q in c.moved[lo..].iter().take_while(|&&q| q < (i + 1) * n) {
             let s = q - i * n;
-            self.weight_grads(q, &gy.data[s * no..(s + 1) * no], c, &mut gw_i[c.row[q] - row0..], gwb_i);
+            self.weight_grads(q, &gy[s * no..(s + 1) * no], c, &mut gw_i[c.row[q] - row0..], gwb_i);
         }
         let start = &*v.start;
         for j in 0..nb {
             let (a, b) = (start[j], start[j + 1]);
             if a < b {
                 let rows = j * no;
-                T::ger_group(&v.alpha[5 * a..5 * b], &v.goff[a..b], &gy.data, gwb_i, &mut gw_i[rows..rows + 4 * no]);
+                T::ger_group(&v.alpha[5 * a..5 * b], &v.goff[a..b], gy, gwb_i, &mut gw_i[rows..rows + 4 * no]);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The basis windows of a batch, computed once and shared by a layer's forward, backward
 //! and regulariser.
 
+use super::fold::Fold;
 use super::{Base, Gram, Layer};
 use crate::autodiff::{silu_both, Tensor};
 use crate::bspline;
@@ -39,6 +40,8 @@ pub struct BasisCache<T: Pooled> {
     pub(super) groups: RefCell<Option<Groups<T>>>,
     /// The regulariser's sums over the batch (see [`Gram`]), made by its first use.
     pub(super) gram: RefCell<Option<Gram>>,
+    /// The regulariser's share of the layer's backward, when it folds (see [`Fold`]).
+    pub(super) fold: RefCell<Option<Fold>>,
 }
 
 impl<T: Pooled> Drop for BasisCache<T> {
@@ -195,6 +198,7 @@ impl<T: Real> Layer<T> {
                 keep: false,
                 groups: Default::default(),
                 gram: Default::default(),
+                fold: Default::default(),
                 n,
                 row: pool::unfilled(n * ni),
                 moved: pool::unfilled(n * ni),

@@ -46,7 +46,7 @@ const CHUNK: usize = 64;
 
 /// Where an input's entries are: `(first entry, its offset in the effective weights,
 /// 1 / outputs, whether the layer has a base function)`.
-type At = (usize, usize, f64, bool);
+pub(super) type At = (usize, usize, f64, bool);
 
 /// The features of the entries `qs` of a basis cache into `phi (w1 per entry)`: the base
 /// value, then the window of values (`c.val`), or with `der` of derivatives (`c.db`,
@@ -67,7 +67,7 @@ fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: 
 
 /// The first basis of entry `q`'s window (see [`load`]).
 #[inline(always)]
-fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
+pub(super) fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
     match at.2 == 1.0 {
         true => c.row[q] - at.1,
         false => ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize,
@@ -78,7 +78,7 @@ fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
 /// cubic passes read them straight from the cache: a copy into a chunk cost as much as
 /// the pass itself.
 #[inline(always)]
-fn cubic_features<T: Real>(c: &BasisCache<T>, der: bool, q: usize, at: At) -> [f64; 5] {
+pub(super) fn cubic_features<T: Real>(c: &BasisCache<T>, der: bool, q: usize, at: At) -> [f64; 5] {
     let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
     let x: &[T; 4] = v[4 * q..4 * q + 4].try_into().unwrap();
     [if at.3 { b[q].to_f64() } else { 0.0 }, x[0].to_f64(), x[1].to_f64(), x[2].to_f64(), x[3].to_f64()]
@@ -153,39 +153,6 @@ fn input_pass_cubic<T: Real>(c: &BasisCache<T>, n: usize, at: At, blocks: &[f64]
     }
 }
 
-/// [`input_pass_cubic`] for a layer of one or two outputs, from each edge's value `y` and
-/// slope `y'` at the entry: `sum_o k_o (y_o - mean_o) y'_o` is the same quadratic form, in
-/// fewer operations while the outputs are fewer than the window's width. `coef` holds each
-/// output's edge coefficients (base, then the `nb` spline ones), `k` and `mean` its `gcoef`
-/// and mean.
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn input_pass_few<T: Real>(c: &BasisCache<T>, n: usize, at: At, coef: &[f64], k: &[f64], mean: &[f64], gx: &mut [T], i: usize, ni: usize) {
-    let nb1 = coef.len() / k.len().max(1);
-    let q = at.0..at.0 + n;
-    let (b, db, row) = (&c.b[q.clone()], &c.db[q.clone()], &c.row[q]);
-    let (val, der) = (&c.val[4 * at.0..4 * (at.0 + n)], &c.der[4 * at.0..4 * (at.0 + n)]);
-    let ents = b.iter().zip(db).zip(row).zip(val.chunks_exact(4).zip(der.chunks_exact(4)));
-    for ((((&b, &db), &r), (v, d)), g) in ents.zip(gx[i..].iter_mut().step_by(ni.max(1))) {
-        let j = match at.2 == 1.0 {
-            true => r - at.1,
-            false => ((r - at.1) as f64 * at.2 + 0.5) as usize,
-        };
-        let (b, db) = if at.3 { (b.to_f64(), db.to_f64()) } else { (0.0, 0.0) };
-        let mut t = 0.0;
-        for ((e, &ko), &mo) in coef.chunks_exact(nb1).zip(k).zip(mean) {
-            if ko == 0.0 {
-                continue;
-            }
-            let cw: &[f64; 4] = e[1 + j..5 + j].try_into().unwrap();
-            let y = e[0] * b + cw[0] * v[0].to_f64() + cw[1] * v[1].to_f64() + cw[2] * v[2].to_f64() + cw[3] * v[3].to_f64();
-            let dy = e[0] * db + cw[0] * d[0].to_f64() + cw[1] * d[1].to_f64() + cw[2] * d[2].to_f64() + cw[3] * d[3].to_f64();
-            t += ko * (y - mo) * dy;
-        }
-        *g += T::from_f64(t);
-    }
-}
-
 /// One entry's `phi . (A phi') - v . phi'`.
 #[inline(always)]
 fn input_entry(p: &[f64], dp: &[f64], w1: usize, blk: &[f64], vh: &[f64]) -> f64 {
@@ -254,17 +221,7 @@ impl<T: Real> Layer<T> {
         let (n, w1, npos) = (c.n, sh.w + 1, sh.nb + 1 - sh.w);
         let (mut blocks, mut vhat) = (pool::zeros(npos * w1 * w1), pool::zeros(npos * w1));
         let mut t = [0.0; CHUNK];
-        let few = w1 == 5 && sh.no <= 2;
-        let mut coef = pool::zeros(if few { sh.no * (1 + sh.nb) } else { 0 });
         for i in 0..sh.ni {
-            if few {
-                for (o, e) in coef.chunks_exact_mut(1 + sh.nb).enumerate() {
-                    e[0] = sh.edge_coef(w, wb, i, o, &mut e[1..]);
-                }
-                let (k, m) = (&gcoef[i * sh.no..(i + 1) * sh.no], &mean[i * sh.no..(i + 1) * sh.no]);
-                input_pass_few(c, n, sh.at(i, n), &coef, k, m, gx, i, sh.ni);
-                continue;
-            }
             sh.input_blocks(i, w, wb, gcoef, mean, &mut blocks, &mut vhat);
             if w1 == 5 {
                 input_pass_cubic(c, n, sh.at(i, n), &blocks, &vhat, gx, i, sh.ni);
@@ -280,7 +237,6 @@ impl<T: Real> Layer<T> {
         }
         pool::give(blocks);
         pool::give(vhat);
-        pool::give(coef);
     }
 }
 
@@ -289,7 +245,7 @@ impl Shape {
         2 + self.nb * (self.w + 2)
     }
 
-    fn at(&self, i: usize, n: usize) -> At {
+    pub(super) fn at(&self, i: usize, n: usize) -> At {
         (i * n, i * self.nb * self.no, 1.0 / self.no as f64, self.base)
     }
 
@@ -316,7 +272,7 @@ impl Shape {
 
     /// The coefficients `(base, spline)` of edge `(i, o)` in the effective weights.
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn edge_coef(&self, w: &[f64], wb: &[f64], i: usize, o: usize, cw: &mut [f64]) -> f64 {
+    pub(super) fn edge_coef(&self, w: &[f64], wb: &[f64], i: usize, o: usize, cw: &mut [f64]) -> f64 {
         let (nb, no) = (self.nb, self.no);
         for (j, v) in cw.iter_mut().enumerate() {
             *v = w[(i * nb + j) * no + o];

@@ -36,6 +36,7 @@ use crate::symbolic;
 
 mod backward;
 mod cache;
+mod fold;
 mod gram;
 mod ops;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! regulariser's per-edge scales), sharing one [`BasisCache`] per layer and input.
 
 use super::{BasisCache, Layer};
-use crate::autodiff::{std_rows_backward, Fused, Tensor};
+use crate::autodiff::{std_rows, std_rows_backward, Fused, Tensor};
 use crate::pool::{self, Pooled};
 use crate::real::Real;
 use std::cell::RefCell;
@@ -105,6 +105,9 @@ pub struct EdgeScaleOp<'a, T: Pooled> {
     pub cache: SharedCache<T>,
     /// Whether the backward computes the gradient of the input (not for the data).
     pub need_dx: bool,
+    /// Whether the layer's own backward follows on the tape (a fit's objective), so that
+    /// the gradients may fold into it (see [`super::fold`]).
+    pub fold: bool,
     /// Per-edge mean and std of the outputs from the forward, `(in, out)` each, and the
     /// inputs' std `(1, in)`.
     moments: RefCell<Option<Moments<T>>>,
@@ -116,13 +119,18 @@ type Moments<T> = (Vec<f64>, Vec<f64>, Tensor<T>);
 impl<'a, T: Real> EdgeScaleOp<'a, T> {
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     pub fn new(layer: &'a Layer<T>, cache: SharedCache<T>, need_dx: bool) -> Self {
-        EdgeScaleOp { layer, cache, need_dx, moments: RefCell::new(None) }
+        EdgeScaleOp { layer, cache, need_dx, fold: false, moments: RefCell::new(None) }
     }
 
-    /// The edges' moments and the inputs' std, from the sums over the batch that the cache
+    /// The edges' moments and the inputs' std: from the edges' values where the gradients
+    /// fold into the layer's backward, else from the sums over the batch that the cache
     /// holds (made by their first use).
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
     fn moments(&self, c: &BasisCache<T>, x: &Tensor<T>, w: &[f64], wb: &[f64]) -> Moments<T> {
+        if self.fold && self.layer.folds(c) {
+            let (mean, sy) = self.layer.fold_moments(c, w, wb);
+            return (mean, sy, std_rows(x));
+        }
         let mut g = c.gram.borrow_mut();
         let g = g.get_or_insert_with(|| self.layer.gram(c, x));
         let (mean, sy) = self.layer.shape().moments(g, w, wb);
@@ -157,7 +165,9 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         let x = ins[0];
         let l = self.layer;
         let (ni, no) = (l.n_in, l.n_out);
-        let c = cached(&self.cache, l, x, p, self.need_dx, false);
+        // folded, the layer's backward makes the input gradient, with the derivatives it has
+        let folds = self.fold && self.cache.borrow().as_ref().is_some_and(|c| l.folds(c));
+        let c = cached(&self.cache, l, x, p, self.need_dx && !folds, false);
         let (w, wb) = f64_eff(l, &c, p);
         let (mean, sy, sx) = match self.moments.borrow_mut().take() {
             Some(m) => m,
@@ -182,6 +192,15 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         // the data's gradient is not wanted (see `need_dx`)
         if self.need_dx {
             std_rows_backward(x, &sx, &g_sx, &mut gs[0].data);
+        }
+        if let Some(f) = c.fold.borrow_mut().as_mut().filter(|_| folds) {
+            f.k = gcoef;
+            f.mean = mean;
+            for v in [w, wb, sy] {
+                pool::give(v);
+            }
+            pool::give(g_sx);
+            return;
         }
         let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
         let gram = c.gram.borrow();

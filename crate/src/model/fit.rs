@@ -159,7 +159,7 @@ impl<T: Real> Model<T> {
         let (out, ins) = self.build(&mut t, &data.x, cfg.lamb > 0.0, first);
         let loss = Self::loss_node(&mut t, out, &data.y, cfg.loss);
         let (obj, reg) = if cfg.lamb > 0.0 {
-            let r = self.reg(&mut t, &ins, cfg.lamb_l1, cfg.lamb_entropy);
+            let r = self.reg(&mut t, &ins, cfg.lamb_l1, cfg.lamb_entropy, true);
             let rs = t.scale(r, T::from_f64(cfg.lamb));
             (t.add(loss, rs), Some(r))
         } else {
@@ -191,7 +191,7 @@ impl<T: Real> Model<T> {
     pub fn regulariser(&self, params: &[T], x: &Tensor<T>, (lamb, l1, entropy): (f64, f64, f64), grad: Option<&mut [T]>) -> T {
         let mut t = Tape::borrowing(params);
         let (_, ins) = self.build(&mut t, x, true, None);
-        let r = self.reg(&mut t, &ins, l1, entropy);
+        let r = self.reg(&mut t, &ins, l1, entropy, false);
         if let Some(grad) = grad {
             let rs = t.scale(r, T::from_f64(lamb));
             let mut g = t.backward(rs);

@@ -432,13 +432,17 @@ impl<T: Real> Model<T> {
         (h, ins)
     }
 
-    /// pykan's sparsity regulariser over the layer inputs `ins`.
+    /// pykan's sparsity regulariser over the layer inputs `ins`. `fold`: every layer's
+    /// backward follows on the tape (a fit's objective), so the regulariser's gradients may
+    /// join them (see `layer::fold`).
     #[cfg_attr(target_arch = "wasm32", optimize(size))]
-    fn reg<'a>(&'a self, t: &mut Tape<'a, T>, ins: &[(Id, SharedCache<T>)], l1: f64, ent: f64) -> Id {
+    fn reg<'a>(&'a self, t: &mut Tape<'a, T>, ins: &[(Id, SharedCache<T>)], l1: f64, ent: f64, fold: bool) -> Id {
         let mut total: Option<Id> = None;
         let inv_ln2 = T::from_f64(1.0 / core::f64::consts::LN_2);
         for (l, layer) in self.layers.iter().enumerate() {
-            let a = t.fused(Box::new(EdgeScaleOp::new(layer, ins[l].1.clone(), l > 0)), vec![ins[l].0]);
+            let mut op = EdgeScaleOp::new(layer, ins[l].1.clone(), l > 0);
+            op.fold = fold;
+            let a = t.fused(Box::new(op), vec![ins[l].0]);
             let s = t.sum(a, Axis::All);
             let mut r = t.scale(s, T::from_f64(l1));
             for axis in [Axis::Cols, Axis::Rows] {
