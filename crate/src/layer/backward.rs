@@ -217,6 +217,10 @@ impl<T: Real> Layer<T> {
                 if !sym && !need_dx {
                     continue;
                 }
+                if !sym && no == 1 {
+                    self.dx_one_output(i, gy, c, w, wb[i], gx);
+                    continue;
+                }
             }
             for s in 0..n {
                 let grow = &gy[s * no..(s + 1) * no];
@@ -256,6 +260,24 @@ impl<T: Real> Layer<T> {
                 // SAFETY: column i of gx belongs to this task alone.
                 unsafe { gx.add(s * ni + i, dx) };
             }
+        }
+    }
+
+    /// The input gradient of input `i` of a layer of one output and cubic windows with a
+    /// base branch, as the loop over the samples in [`Self::accumulate_inputs`] sums it,
+    /// reading the input's entries in order.
+    fn dx_one_output(&self, i: usize, gy: &[T], c: &BasisCache<T>, w: &[T], wb: T, gx: &par::Shared<T>) {
+        let n = c.n;
+        let q = i * n..(i + 1) * n;
+        let ents = c.row[q.clone()].iter().zip(&c.db[q]).zip(c.der[4 * i * n..4 * (i + 1) * n].chunks_exact(4));
+        for (s, (((&rows, &db), d), &g)) in ents.zip(gy).enumerate() {
+            let w: &[T; 4] = w[rows..rows + 4].try_into().unwrap();
+            let mut t = db * wb;
+            for r in 0..4 {
+                t += d[r] * w[r];
+            }
+            // SAFETY: column i of gx belongs to this task alone.
+            unsafe { gx.add(s * self.n_in + i, T::ZERO + t * g) };
         }
     }
 
