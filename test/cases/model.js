@@ -467,4 +467,4 @@ export const cases = [
 ];
 
 // Regenerate after an intended change of the numerics: the digests printed by a failing run.
-const EXPECTED_DIGESTS = "a8f19f90 1307c48b";
+const EXPECTED_DIGESTS = "4897080c 98cbd175";

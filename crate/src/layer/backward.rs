@@ -113,7 +113,9 @@ impl<T: Real> Layer<T> {
         // needed, follows sample by sample (`Real::dx_window`). A kept cache sorts every
         // input's samples once, each input into a slot of its own, unless those slots would
         // take more than 64 MB; otherwise each thread has a slot that serves input after input.
-        let grouped = self.k == 3 && self.base != Base::Zero;
+        // A cache of one evaluation and a layer of one output: each sample adds straight to
+        // the rows of its window (see `grads_one_output`), which sorting would not repay.
+        let grouped = self.k == 3 && self.base != Base::Zero && !(no == 1 && !c.keep && !self.has_sym());
         let all = c.keep && 5 * n * ni * T::BYTES <= 64 << 20;
         let (parts, threads) = match self.has_sym() {
             true => (1, 1),
@@ -217,10 +219,9 @@ impl<T: Real> Layer<T> {
                 if !sym && !need_dx {
                     continue;
                 }
-                if !sym && no == 1 {
-                    self.dx_one_output(i, gy, c, w, wb[i], gx);
-                    continue;
-                }
+            } else if !sym && no == 1 && self.k == 3 && self.base != Base::Zero {
+                self.grads_one_output(i, gy, c, need_dx, (w, wb[i]), gw_i, &mut gwb_i[0], gx);
+                continue;
             }
             for s in 0..n {
                 let grow = &gy[s * no..(s + 1) * no];
@@ -263,22 +264,33 @@ impl<T: Real> Layer<T> {
         }
     }
 
-    /// The input gradient of input `i` of a layer of one output and cubic windows with a
-    /// base branch, as the loop over the samples in [`Self::accumulate_inputs`] sums it,
-    /// reading the input's entries in order.
-    fn dx_one_output(&self, i: usize, gy: &[T], c: &BasisCache<T>, w: &[T], wb: T, gx: &par::Shared<T>) {
-        let n = c.n;
+    /// The gradients of input `i` of a layer of one output and cubic windows with a base
+    /// branch, sample by sample in order: each window's weight rows (from `gw_i`, the
+    /// input's), the base weight's, and with `need_dx` the input's (the effective weights
+    /// `(w, wb)`, `wb` the input's base weight).
+    #[allow(clippy::too_many_arguments)]
+    fn grads_one_output(&self, i: usize, gy: &[T], c: &BasisCache<T>, need_dx: bool, (w, wb): (&[T], T), gw_i: &mut [T], gwb: &mut T, gx: &par::Shared<T>) {
+        let (n, row0) = (c.n, i * self.nb());
         let q = i * n..(i + 1) * n;
-        let ents = c.row[q.clone()].iter().zip(&c.db[q]).zip(c.der[4 * i * n..4 * (i + 1) * n].chunks_exact(4));
-        for (s, (((&rows, &db), d), &g)) in ents.zip(gy).enumerate() {
-            let w: &[T; 4] = w[rows..rows + 4].try_into().unwrap();
-            let mut t = db * wb;
+        let ents = c.row[q.clone()].iter().zip(&c.b[q]).zip(c.val[4 * i * n..4 * (i + 1) * n].chunks_exact(4));
+        let mut gb = T::ZERO;
+        for (s, (((&rows, &b), v), &g)) in ents.zip(gy).enumerate() {
+            let gw: &mut [T; 4] = (&mut gw_i[rows - row0..rows - row0 + 4]).try_into().unwrap();
             for r in 0..4 {
-                t += d[r] * w[r];
+                gw[r] += v[r] * g;
             }
-            // SAFETY: column i of gx belongs to this task alone.
-            unsafe { gx.add(s * self.n_in + i, T::ZERO + t * g) };
+            gb += b * g;
+            if need_dx {
+                let (d, w): (&[T; 4], &[T; 4]) = (c.der[4 * (i * n + s)..][..4].try_into().unwrap(), w[rows..rows + 4].try_into().unwrap());
+                let mut t = c.db[i * n + s] * wb;
+                for r in 0..4 {
+                    t += d[r] * w[r];
+                }
+                // SAFETY: column i of gx belongs to this task alone.
+                unsafe { gx.add(s * self.n_in + i, T::ZERO + t * g) };
+            }
         }
+        *gwb += gb;
     }
 
     /// Sorts the samples of input `i` whose window lies wholly inside the basis (cubic
