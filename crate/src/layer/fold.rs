@@ -12,7 +12,7 @@
 //! objective folds, where the layer's backward always follows; a cache kept over a whole
 //! fit (the data's) makes its sums once and keeps to them.
 
-use super::gram::{cubic_features, first_basis};
+use super::gram::{features, window_start};
 use super::{BasisCache, Layer};
 use crate::pool;
 use crate::real::Real;
@@ -62,8 +62,10 @@ impl<T: Real> Layer<T> {
             }
             let at = sh.at(i, n);
             let mut sums = [[0.0; 2]; MAX_OUT];
-            for (q, ys) in (at.0..at.0 + n).zip(y[i * n * no..(i + 1) * n * no].chunks_exact_mut(no)) {
-                let (p, j) = (cubic_features(c, false, q, at), first_basis(c, q, at));
+            let q = at.0..at.0 + n;
+            let ents = c.b[q.clone()].iter().zip(&c.row[q]).zip(c.val[4 * at.0..4 * (at.0 + n)].chunks_exact(4));
+            for (((&b, &r), v), ys) in ents.zip(y[i * n * no..(i + 1) * n * no].chunks_exact_mut(no)) {
+                let (p, j) = (features(b, v.try_into().unwrap(), at), window_start(r, at));
                 for ((e, s), yo) in coef.chunks_exact(nb1).zip(sums.iter_mut()).zip(ys) {
                     let cw: &[f64; 4] = e[1 + j..5 + j].try_into().unwrap();
                     let v = e[0] * p[0] + cw[0] * p[1] + cw[1] * p[2] + cw[2] * p[3] + cw[3] * p[4];

@@ -68,9 +68,15 @@ fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: 
 /// The first basis of entry `q`'s window (see [`load`]).
 #[inline(always)]
 pub(super) fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
+    window_start(c.row[q], at)
+}
+
+/// The first basis of the window whose first row in the effective weights is `row`.
+#[inline(always)]
+pub(super) fn window_start(row: usize, at: At) -> usize {
     match at.2 == 1.0 {
-        true => c.row[q] - at.1,
-        false => ((c.row[q] - at.1) as f64 * at.2 + 0.5) as usize,
+        true => row - at.1,
+        false => ((row - at.1) as f64 * at.2 + 0.5) as usize,
     }
 }
 
@@ -80,8 +86,13 @@ pub(super) fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize
 #[inline(always)]
 pub(super) fn cubic_features<T: Real>(c: &BasisCache<T>, der: bool, q: usize, at: At) -> [f64; 5] {
     let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
-    let x: &[T; 4] = v[4 * q..4 * q + 4].try_into().unwrap();
-    [if at.3 { b[q].to_f64() } else { 0.0 }, x[0].to_f64(), x[1].to_f64(), x[2].to_f64(), x[3].to_f64()]
+    features(b[q], v[4 * q..4 * q + 4].try_into().unwrap(), at)
+}
+
+/// The features of a cubic window `x` with base value `b` (see [`cubic_features`]).
+#[inline(always)]
+pub(super) fn features<T: Real>(b: T, x: &[T; 4], at: At) -> [f64; 5] {
+    [if at.3 { b.to_f64() } else { 0.0 }, x[0].to_f64(), x[1].to_f64(), x[2].to_f64(), x[3].to_f64()]
 }
 
 /// Calls `f(phi, dphi, j0)` for the `n` entries from `at` chunk by chunk (`dphi` empty
