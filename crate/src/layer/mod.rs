@@ -25,7 +25,8 @@
 //!
 //! The layer's parts, a file each: [`cache`] the basis windows of a batch (shared by the
 //! forward, the backward and the regulariser), this file the forward pass, [`backward`] its
-//! gradients, [`ops`] the tape ops over both.
+//! gradients, [`ops`] the tape ops over both, [`gram`] the regulariser's edge statistics
+//! from sums over the batch and [`fold`] the same folded into the layer's backward.
 
 use crate::autodiff::{silu_both, Tensor};
 use crate::bspline::{self, MAX_K};
