@@ -78,14 +78,8 @@ fn objective_gradient_with_regulariser_and_mult_nodes() {
     // the regulariser of the layers after the first folds into their backward (one output
     // after a mult node's inputs, two outputs): see also `folded_regulariser_matches_its_own_passes`
     for width in [vec![(2, 0), (2, 1), (1, 0)], vec![(2, 0), (3, 0), (2, 0)]] {
-        let cfg = ModelConfig { width, grid: vec![4], ..Default::default() };
-        let m: Model<f64> = Model::new(&cfg).unwrap();
-        let mut d = dataset(20, 3);
-        d.y = Tensor::from_vec(20, m.n_out(), (0..20 * m.n_out()).map(|q| d.y.data[q / m.n_out()] * (1 + q % m.n_out()) as f64).collect());
-        let fc = FitConfig { lamb: 0.3, ..Default::default() };
-        let mut r = Rng::new(2);
-        let p: Vec<f64> = m.params.iter().map(|v| v + 0.1 * (r.uniform() - 0.5)).collect();
-        objective_matches_central_differences(&m, &p, &d, &fc, 7, &format!("{:?}", cfg.width));
+        let (m, d, fc, p) = regularised_case(&width, 4, 20, (3, 2), 0.1);
+        objective_matches_central_differences(&m, &p, &d, &fc, 7, &format!("{width:?}"));
     }
 }
 
@@ -93,24 +87,32 @@ fn objective_gradient_with_regulariser_and_mult_nodes() {
 fn folded_regulariser_matches_its_own_passes() {
     // A fit's objective folds the regulariser of layers of one or two outputs (not the
     // data's) into their backward; `regulariser` alone takes the sums over the batch and
-    // passes of its own (the per-edge input pass for two outputs), as physics fits use it.
+    // passes of its own, as physics fits use it.
     for width in [vec![(2, 0), (3, 0), (2, 0)], vec![(2, 0), (4, 0), (1, 0)], vec![(2, 0), (2, 1), (1, 0)]] {
-        let cfg = ModelConfig { width, grid: vec![5], ..Default::default() };
-        let m: Model<f64> = Model::new(&cfg).unwrap();
-        let mut d = dataset(60, 8);
-        d.y = Tensor::from_vec(60, m.n_out(), (0..60 * m.n_out()).map(|q| d.y.data[q / m.n_out()] * (1 + q % m.n_out()) as f64).collect());
-        let fc = FitConfig { lamb: 0.3, ..Default::default() };
-        let mut r = Rng::new(3);
-        let p: Vec<f64> = m.params.iter().map(|v| v + 0.2 * (r.uniform() - 0.5)).collect();
+        let (m, d, fc, p) = regularised_case(&width, 5, 60, (8, 3), 0.2);
         let (_, g, _, reg) = m.objective(&p, &d, &fc, None);
         let (_, mut want, _, _) = m.objective(&p, &d, &FitConfig { lamb: 0.0, ..fc.clone() }, None);
         let reg2 = m.regulariser(&p, &d.x, (fc.lamb, fc.lamb_l1, fc.lamb_entropy), Some(&mut want));
-        assert!((reg - reg2).abs() <= 1e-12 * reg.abs(), "{:?}: regulariser {reg} against {reg2}", cfg.width);
+        assert!((reg - reg2).abs() <= 1e-12 * reg.abs(), "{width:?}: regulariser {reg} against {reg2}");
         let scale = want.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         for (i, (a, b)) in g.iter().zip(&want).enumerate() {
-            assert!((a - b).abs() <= 1e-11 * scale, "{:?} param {i}: {a} against {b}", cfg.width);
+            assert!((a - b).abs() <= 1e-11 * scale, "{width:?} param {i}: {a} against {b}");
         }
     }
+}
+
+/// A model of `width` on grid `g`, `n` samples with one target per output (the dataset's
+/// times 1, 2, ...), lamb 0.3, and its parameters moved by up to `jitter / 2`; `seeds` are
+/// the data's and the move's.
+fn regularised_case(width: &[(usize, usize)], g: usize, n: usize, seeds: (u64, u64), jitter: f64) -> (Model<f64>, Data<f64>, FitConfig, Vec<f64>) {
+    let cfg = ModelConfig { width: width.to_vec(), grid: vec![g], ..Default::default() };
+    let m: Model<f64> = Model::new(&cfg).unwrap();
+    let mut d = dataset(n, seeds.0);
+    let no = m.n_out();
+    d.y = Tensor::from_vec(n, no, (0..n * no).map(|q| d.y.data[q / no] * (1 + q % no) as f64).collect());
+    let mut r = Rng::new(seeds.1);
+    let p: Vec<f64> = m.params.iter().map(|v| v + jitter * (r.uniform() - 0.5)).collect();
+    (m, d, FitConfig { lamb: 0.3, ..Default::default() }, p)
 }
 
 /// Asserts that the objective's gradient at `p` matches central differences (step 1e-6) on
