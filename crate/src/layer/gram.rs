@@ -67,7 +67,7 @@ fn load<T: Real>(c: &BasisCache<T>, der: bool, qs: core::ops::Range<usize>, at: 
 
 /// The first basis of entry `q`'s window (see [`load`]).
 #[inline(always)]
-pub(super) fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
+fn first_basis<T: Real>(c: &BasisCache<T>, q: usize, at: At) -> usize {
     window_start(c.row[q], at)
 }
 
@@ -84,7 +84,7 @@ pub(super) fn window_start(row: usize, at: At) -> usize {
 /// cubic passes read them straight from the cache: a copy into a chunk cost as much as
 /// the pass itself.
 #[inline(always)]
-pub(super) fn cubic_features<T: Real>(c: &BasisCache<T>, der: bool, q: usize, at: At) -> [f64; 5] {
+fn cubic_features<T: Real>(c: &BasisCache<T>, der: bool, q: usize, at: At) -> [f64; 5] {
     let (b, v) = if der { (&c.db, &c.der) } else { (&c.b, &c.val) };
     features(b[q], v[4 * q..4 * q + 4].try_into().unwrap(), at)
 }
