@@ -232,13 +232,7 @@ impl<T: Real> Layer<T> {
                     let d: &[T; 4] = c.der[4 * q..4 * q + 4].try_into().expect("cubic windows have 4 derivatives");
                     dx = match no {
                         // the kernel's sum for one output, without the call
-                        1 => {
-                            let mut t = c.db[q] * wb[i];
-                            for (r, &dr) in d.iter().enumerate() {
-                                t += dr * w[rows + r];
-                            }
-                            T::ZERO + t * grow[0]
-                        }
+                        1 => T::ZERO + slope_one(c.db[q], wb[i], d, w[rows..rows + 4].try_into().unwrap()) * grow[0],
                         _ => T::dx_window(grow, c.db[q], &wb[i * no..(i + 1) * no], d, &w[rows..rows + 4 * no]),
                     };
                 } else if need_dx {
@@ -281,11 +275,7 @@ impl<T: Real> Layer<T> {
             }
             gb += b * g;
             if need_dx {
-                let (d, w): (&[T; 4], &[T; 4]) = (c.der[4 * (i * n + s)..][..4].try_into().unwrap(), w[rows..rows + 4].try_into().unwrap());
-                let mut t = c.db[i * n + s] * wb;
-                for r in 0..4 {
-                    t += d[r] * w[r];
-                }
+                let t = slope_one(c.db[i * n + s], wb, c.der[4 * (i * n + s)..][..4].try_into().unwrap(), w[rows..rows + 4].try_into().unwrap());
                 // SAFETY: column i of gx belongs to this task alone.
                 unsafe { gx.add(s * self.n_in + i, T::ZERO + t * g) };
             }
@@ -450,4 +440,15 @@ fn sym_grads<T: Real>(g: T, a: &[T], f: T, df: T, xv: T, ga: &mut [T]) -> T {
     ga[2] += g * f;
     ga[3] += g;
     g * a[2] * df * a[0]
+}
+
+/// The slope of a one-output edge at a sample: base slope `db` times its weight `wb`, plus
+/// the window's derivatives `d` against their weights `w`, in that order.
+#[inline(always)]
+fn slope_one<T: Real>(db: T, wb: T, d: &[T; 4], w: &[T; 4]) -> T {
+    let mut t = db * wb;
+    for r in 0..4 {
+        t += d[r] * w[r];
+    }
+    t
 }

@@ -12,7 +12,7 @@
 //! objective folds, where the layer's backward always follows; a cache kept over a whole
 //! fit (the data's) makes its sums once and keeps to them.
 
-use super::gram::{features, window_start};
+use super::gram::{features, mean_std, window_start};
 use super::{BasisCache, Layer};
 use crate::pool;
 use crate::real::Real;
@@ -75,9 +75,7 @@ impl<T: Real> Layer<T> {
                 }
             }
             for (o, s) in sums.iter().take(no).enumerate() {
-                let m = s[0] / n as f64;
-                mean[i * no + o] = m;
-                std[i * no + o] = ((s[1] - s[0] * m).max(0.0) / n.saturating_sub(1).max(1) as f64).sqrt();
+                (mean[i * no + o], std[i * no + o]) = mean_std(s[0], s[1], n);
             }
         }
         pool::give(coef);

@@ -164,6 +164,12 @@ fn input_pass_cubic<T: Real>(c: &BasisCache<T>, n: usize, at: At, blocks: &[f64]
     }
 }
 
+/// The mean and unbiased std of `n` values from their sum and sum of squares.
+pub(super) fn mean_std(sum: f64, sq: f64, n: usize) -> (f64, f64) {
+    let m = sum / n as f64;
+    (m, ((sq - sum * m).max(0.0) / n.saturating_sub(1).max(1) as f64).sqrt())
+}
+
 /// One entry's `phi . (A phi') - v . phi'`.
 #[inline(always)]
 fn input_entry(p: &[f64], dp: &[f64], w1: usize, blk: &[f64], vh: &[f64]) -> f64 {
@@ -328,9 +334,7 @@ impl Shape {
                 let cb = self.edge_coef(w, wb, i, o, &mut cw);
                 let sum = s[0] * cb + s[2 + nb..2 + 2 * nb].iter().zip(&cw).map(|(a, b)| a * b).sum::<f64>();
                 let sq = self.times(g, i, cb, &cw, &mut gc) * cb + gc.iter().zip(&cw).map(|(a, b)| a * b).sum::<f64>();
-                let m = sum / n as f64;
-                mean[i * no + o] = m;
-                std[i * no + o] = ((sq - sum * m).max(0.0) / n.saturating_sub(1).max(1) as f64).sqrt();
+                (mean[i * no + o], std[i * no + o]) = mean_std(sum, sq, n);
             }
         }
         pool::give(cw);

@@ -168,10 +168,15 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         // folded, the layer's backward makes the input gradient, with the derivatives it has
         let folds = self.fold && self.cache.borrow().as_ref().is_some_and(|c| l.folds(c));
         let c = cached(&self.cache, l, x, p, self.need_dx && !folds, false);
-        let (w, wb) = f64_eff(l, &c, p);
         let (mean, sy, sx) = match self.moments.borrow_mut().take() {
             Some(m) => m,
-            None => self.moments(&c, x, &w, &wb),
+            None => {
+                let (w, wb) = f64_eff(l, &c, p);
+                let m = self.moments(&c, x, &w, &wb);
+                pool::give(w);
+                pool::give(wb);
+                m
+            }
         };
         let eps = T::from_f64(0.1);
         let dn = x.rows.saturating_sub(1).max(1) as f64;
@@ -196,12 +201,11 @@ impl<T: Real> Fused<T> for EdgeScaleOp<'_, T> {
         if let Some(f) = c.fold.borrow_mut().as_mut().filter(|_| folds) {
             f.k = gcoef;
             f.mean = mean;
-            for v in [w, wb, sy] {
-                pool::give(v);
-            }
+            pool::give(sy);
             pool::give(g_sx);
             return;
         }
+        let (w, wb) = f64_eff(l, &c, p);
         let (mut gw, mut gwb) = (pool::zeros(w.len()), pool::zeros(wb.len()));
         let gram = c.gram.borrow();
         l.shape().weight_grads(gram.as_ref().expect("the forward made the sums"), &w, &wb, &gcoef, &mean, &mut gw, &mut gwb);
