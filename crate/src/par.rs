@@ -256,7 +256,7 @@ mod pool {
         // items it touched before, whose data its own cache still holds.
         for k in 0..blocks {
             let b = (slot + k) % blocks;
-            let end = tasks * (b + 1) / blocks;
+            let end = super::part(tasks, blocks, b).end;
             loop {
                 let t = NEXT[b].fetch_add(1, AcqRel);
                 if t >= end {
@@ -276,7 +276,7 @@ mod pool {
         TASKS.store(tasks, Release);
         BLOCKS.store(w, Release);
         for (b, next) in NEXT.iter().enumerate().take(w) {
-            next.store(tasks * b / w, Release);
+            next.store(super::part(tasks, w, b).start, Release);
         }
         let mut gen = GEN.load(Relaxed).wrapping_add(1);
         if gen == 0 {
