@@ -13,7 +13,8 @@
 // regulariser of float64 layers of one or two outputs folded into the layer's own backward
 // (crate/src/layer/fold.rs; a regularised Adam step 1.3x a plain one, was 1.5x) took about
 // 3 KB net in each module, the per-edge input pass it replaces given back, and left the
-// module 450 bytes under 370,000.
+// module 450 bytes under 370,000; one-output layers' direct backward pass (about 1.6 KB, a
+// tenth off the first fit) then took it to 371,178.
 // dist/kanwasm-mt.wasm (threads): 385,000 bytes. The same core built with atomics and
 // shared memory carries std's atomic operations, its futex-based locks and the core's thread
 // pool (crate/src/par.rs), about 7 KB more, and follows the single-thread budget's steps.
